@@ -1,0 +1,64 @@
+import type { Range, TrafficModel } from '../model/types';
+import { routeDistribution, type RouteDistribution } from './distribution';
+import { ModelIndex } from './modelIndex';
+import type { Finding, Severity } from './rule';
+import { RULES } from './rules';
+import { ruleSetting, type AnalysisSettings } from './settings';
+import { Suppressions } from './suppression';
+
+/** A finding of one rule after settings and suppressions were applied (0-based ranges). */
+export interface Diagnostic {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  uri: string;
+  range: Range;
+  related?: Array<{ message: string; uri: string; range: Range }>;
+  tags?: Array<'unnecessary'>;
+  data?: Finding['data'];
+}
+
+export interface ModelAnalysis {
+  model: TrafficModel;
+  index: ModelIndex;
+  /** Distribution of every route with all servers healthy, by route id. */
+  distributions: Map<string, RouteDistribution>;
+  diagnostics: Diagnostic[];
+}
+
+/** Runs every enabled rule over a model. Pure: the same model and settings give the same result. */
+export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): ModelAnalysis {
+  const index = new ModelIndex(model);
+  const distributions = new Map<string, RouteDistribution>();
+  for (const r of model.routes) distributions.set(r.id, routeDistribution(r, index));
+  const suppressions = new Suppressions(model);
+  const diagnostics: Diagnostic[] = [];
+  for (const rule of RULES) {
+    const { severity, options } = ruleSetting(settings, rule.meta.id);
+    if (severity === 'off') continue;
+    rule.check({
+      model,
+      index,
+      distributions,
+      options: { ...rule.meta.options, ...options },
+      report(f) {
+        if (suppressions.isSuppressed(rule.meta.id, f.source.uri, f.source.range.start.line)) return;
+        diagnostics.push({
+          ruleId: rule.meta.id,
+          // A configured severity wins over the rule's own per-finding choice.
+          severity: severity ?? f.severity ?? rule.meta.defaultSeverity,
+          message: f.message,
+          uri: f.source.uri,
+          range: f.source.range,
+          related: f.related?.map((r) => ({ message: r.message, uri: r.source.uri, range: r.source.range })),
+          tags: f.tags,
+          data: f.data,
+        });
+      },
+    });
+  }
+  diagnostics.sort(
+    (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+  );
+  return { model, index, distributions, diagnostics };
+}

@@ -1,0 +1,70 @@
+import type { EntryPoint, Pool, Route, Server, TrafficModel } from '../model/types';
+
+const key = (namespace: string, name: string) => `${namespace}\u0000${name}`;
+
+/** Lookup tables over one model, built once per analysis. */
+export class ModelIndex {
+  readonly poolById = new Map<string, Pool>();
+  readonly serverById = new Map<string, Server>();
+  readonly entryById = new Map<string, EntryPoint>();
+  /** Pools by namespace and name, in definition order (several when a name is defined twice). */
+  readonly poolsByName = new Map<string, Pool[]>();
+  /** Routes that can send traffic to each pool id. */
+  readonly routesByPool = new Map<string, Route[]>();
+
+  constructor(readonly model: TrafficModel) {
+    for (const e of model.entries) this.entryById.set(e.id, e);
+    for (const p of model.pools) {
+      this.poolById.set(p.id, p);
+      for (const s of p.servers) this.serverById.set(s.id, s);
+      if (!p.synthesized) {
+        const k = key(p.namespace, p.name);
+        const list = this.poolsByName.get(k);
+        if (list) list.push(p);
+        else this.poolsByName.set(k, [p]);
+      }
+    }
+    for (const r of model.routes) {
+      for (const p of this.targetPools(r)) {
+        const list = this.routesByPool.get(p.id);
+        if (list) list.push(r);
+        else this.routesByPool.set(p.id, [r]);
+      }
+    }
+  }
+
+  /** The pool a name refers to: the format's resolution when given, else the first definition of that name. */
+  resolve(name: string, namespace: string, poolId?: string): Pool | undefined {
+    if (poolId) return this.poolById.get(poolId);
+    return this.poolsByName.get(key(namespace, name))?.[0];
+  }
+
+  /** Every pool a route may send traffic to (empty for dynamic, none, and unresolved targets). */
+  targetPools(route: Route): Pool[] {
+    const t = route.target;
+    switch (t.kind) {
+      case 'pool': {
+        const p = this.resolve(t.name, t.namespace, t.poolId);
+        return p ? [p] : [];
+      }
+      case 'address': {
+        const p = this.poolById.get(t.poolId);
+        return p ? [p] : [];
+      }
+      case 'split':
+        return t.parts.flatMap((part) => {
+          const p = this.resolve(part.name, part.namespace, part.poolId);
+          return p ? [p] : [];
+        });
+      default:
+        return [];
+    }
+  }
+
+  /** Pool names defined in a namespace (for "did you mean"). */
+  poolNames(namespace: string): string[] {
+    const names: string[] = [];
+    for (const p of this.model.pools) if (!p.synthesized && p.namespace === namespace) names.push(p.name);
+    return names;
+  }
+}

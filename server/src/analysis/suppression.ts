@@ -1,0 +1,89 @@
+import type { Range, TrafficModel } from '../model/types';
+
+/**
+ * Inline suppression through comments, in any format with comments:
+ * - `# lb-lens-disable-next-line LB108 LB102` — the next line;
+ * - `# lb-lens-disable-line LB108` — the comment's own line;
+ * - `# lb-lens-disable LB107` — inside a block (an upstream, backend, server block, location…): the rest of
+ *   the innermost block that contains the comment; outside any block: until `# lb-lens-enable LB107` or the
+ *   end of the file.
+ * Without rule ids, every rule is suppressed. Ids may be separated by spaces or commas.
+ */
+
+interface Span {
+  uri: string;
+  startLine: number;
+  endLine: number;
+  rules: Set<string> | 'all';
+}
+
+const DIRECTIVE = /lb-lens-(disable-next-line|disable-line|disable|enable)\b([^#]*)/;
+
+function parseIds(text: string): Set<string> | 'all' {
+  const ids = text.split(/[\s,]+/).filter((t) => /^LB\d{3}$/i.test(t)).map((t) => t.toUpperCase());
+  return ids.length ? new Set(ids) : 'all';
+}
+
+export class Suppressions {
+  private readonly spans: Span[] = [];
+
+  constructor(model: TrafficModel) {
+    const blocks: Array<{ uri: string; range: Range }> = [
+      ...model.entries.map((e) => e.source),
+      ...model.pools.filter((p) => !p.synthesized).map((p) => p.source),
+      ...model.routes.map((r) => r.source),
+    ];
+    const open: Array<{ uri: string; line: number; rules: Set<string> | 'all' }> = [];
+    const comments = [...model.comments].sort(
+      (a, b) => a.source.uri.localeCompare(b.source.uri) || a.source.range.start.line - b.source.range.start.line,
+    );
+    for (const c of comments) {
+      const m = DIRECTIVE.exec(c.text);
+      if (!m) continue;
+      const rules = parseIds(m[2]);
+      const line = c.source.range.start.line;
+      const uri = c.source.uri;
+      switch (m[1]) {
+        case 'disable-next-line':
+          this.spans.push({ uri, startLine: line + 1, endLine: line + 1, rules });
+          break;
+        case 'disable-line':
+          this.spans.push({ uri, startLine: line, endLine: line, rules });
+          break;
+        case 'disable': {
+          const inner = blocks
+            .filter((b) => b.uri === uri && contains(b.range, c.source.range))
+            .sort((a, b) => size(a.range) - size(b.range))[0];
+          if (inner) this.spans.push({ uri, startLine: line, endLine: inner.range.end.line, rules });
+          else open.push({ uri, line, rules });
+          break;
+        }
+        case 'enable': {
+          for (let i = open.length - 1; i >= 0; i--) {
+            const o = open[i];
+            if (o.uri !== uri) continue;
+            if (rules === 'all' || o.rules === 'all' || [...rules].some((r) => (o.rules as Set<string>).has(r))) {
+              this.spans.push({ uri, startLine: o.line, endLine: line, rules: o.rules });
+              open.splice(i, 1);
+            }
+          }
+          break;
+        }
+      }
+    }
+    for (const o of open) this.spans.push({ uri: o.uri, startLine: o.line, endLine: Number.MAX_SAFE_INTEGER, rules: o.rules });
+  }
+
+  isSuppressed(ruleId: string, uri: string, line: number): boolean {
+    return this.spans.some(
+      (s) => s.uri === uri && line >= s.startLine && line <= s.endLine && (s.rules === 'all' || s.rules.has(ruleId)),
+    );
+  }
+}
+
+function contains(outer: Range, inner: Range): boolean {
+  const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  return before(outer.start, inner.start) && before(inner.end, outer.end);
+}
+
+const size = (r: Range) => (r.end.line - r.start.line) * 1e6 + (r.end.character - r.start.character);

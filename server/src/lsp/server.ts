@@ -1,0 +1,278 @@
+import {
+  DiagnosticSeverity,
+  DiagnosticTag,
+  DidChangeConfigurationNotification,
+  InlayHint,
+  SymbolKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type Diagnostic as LspDiagnostic,
+  type DocumentSymbol,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic } from '../analysis/analyze';
+import type { Severity } from '../analysis/rule';
+import { mergeSettings, type AnalysisSettings } from '../analysis/settings';
+import { nodeFileSystem } from '../node/nodeFileSystem';
+import { CONFIG_FILE, readProjectConfig } from '../node/projectConfig';
+import { getHover } from '../service/hover';
+import { getInlayHints } from '../service/inlayHints';
+import { LanguageService, type DocumentAnalysis } from '../service/languageService';
+import { getDefinition, getReferences } from '../service/navigation';
+import { buildPreview } from '../service/preview';
+import { ruleDocUrl } from '../service/ruleDocs';
+import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
+import { dirnameUri, uriToPath } from '../service/uri';
+
+/** Custom request: the distribution preview of a document, as one `files[]` entry of `lb-lens preview --format json`. */
+export const DISTRIBUTION_REQUEST = 'lbLens/distribution';
+
+export interface DistributionParams {
+  textDocument: { uri: string };
+  /** Servers to simulate as failed: server ids, names, `pool/name` or addresses. */
+  failed?: string[];
+}
+
+interface ClientSettings extends AnalysisSettings {
+  enable?: boolean;
+  inlayHints?: { enable?: boolean };
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+const SYMBOL_KIND: Record<SymbolResult['kind'], SymbolKind> = {
+  entry: SymbolKind.Namespace,
+  route: SymbolKind.Function,
+  pool: SymbolKind.Class,
+  server: SymbolKind.Field,
+};
+
+export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
+  return {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.ruleId,
+    codeDescription: { href: ruleDocUrl(d.ruleId) },
+    source: 'lb-lens',
+    message: d.message,
+    relatedInformation: d.related?.map((r) => ({ location: { uri: r.uri, range: r.range }, message: r.message })),
+    tags: d.tags?.includes('unnecessary') ? [DiagnosticTag.Unnecessary] : undefined,
+    data: d.data,
+  };
+}
+
+function toDocumentSymbol(s: SymbolResult): DocumentSymbol {
+  return {
+    name: s.name || '(unnamed)',
+    detail: s.detail,
+    kind: SYMBOL_KIND[s.kind],
+    range: s.range,
+    selectionRange: s.selectionRange,
+    children: s.children.map(toDocumentSymbol),
+  };
+}
+
+/** Wires the language service to an LSP connection. Everything here is protocol glue. */
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  let roots: string[] = [];
+  let clientSettings: ClientSettings = {};
+  let fileSettings: AnalysisSettings = {};
+  let canPullConfiguration = false;
+
+  const service = new LanguageService({
+    fileSystem: nodeFileSystem,
+    // Without a workspace folder, a document may read the files of its own folder (for includes).
+    roots: () => roots,
+    openText: (uri) => documents.get(uri)?.getText(),
+  });
+
+  const settings = (): AnalysisSettings => mergeSettings(fileSettings, { rules: clientSettings.rules });
+  const pending = new Map<string, NodeJS.Timeout>();
+  const lastCost = new Map<string, number>();
+  /** Files each open document's analysis read, to re-check it when one of them changes. */
+  const filesOf = new Map<string, readonly string[]>();
+
+  function analyze(uri: string): DocumentAnalysis | undefined {
+    const doc = documents.get(uri);
+    if (!doc || clientSettings.enable === false) return undefined;
+    if (roots.length === 0) roots = [dirnameUri(uri)];
+    const a = service.analyze({ uri, text: doc.getText(), languageId: doc.languageId, version: doc.version }, settings());
+    if (a) filesOf.set(uri, a.model.files);
+    return a;
+  }
+
+  function validate(uri: string): void {
+    pending.delete(uri);
+    const doc = documents.get(uri);
+    if (!doc) return;
+    const version = doc.version;
+    const t0 = performance.now();
+    let analysis: DocumentAnalysis | undefined;
+    try {
+      analysis = analyze(uri);
+    } catch (e) {
+      connection.console.error(`lb-lens: analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+      return;
+    }
+    lastCost.set(uri, performance.now() - t0);
+    // A newer edit arrived meanwhile: its own validation will publish.
+    if (documents.get(uri)?.version !== version) return;
+    const diagnostics = analysis ? analysis.ownDiagnostics.map(toLspDiagnostic) : [];
+    void connection.sendDiagnostics({ uri, version, diagnostics });
+  }
+
+  /**
+   * Debounce adapted to the cost of the last analysis: small files get diagnostics on the next tick, large
+   * ones coalesce bursts of keystrokes instead of queueing one full analysis per key.
+   */
+  function schedule(uri: string): void {
+    const prev = pending.get(uri);
+    if (prev) clearTimeout(prev);
+    const delay = Math.min(250, Math.round((lastCost.get(uri) ?? 0) / 2));
+    pending.set(uri, setTimeout(() => validate(uri), delay));
+  }
+
+  function revalidateAll(): void {
+    service.invalidate();
+    for (const d of documents.all()) schedule(d.uri);
+  }
+
+  function loadFileSettings(): void {
+    const merged: AnalysisSettings[] = [];
+    for (const root of roots) {
+      try {
+        const path = `${uriToPath(root)}/${CONFIG_FILE}`;
+        if (nodeFileSystem.readFile(`${root}/${CONFIG_FILE}`) !== undefined) merged.push(readProjectConfig(path));
+      } catch (e) {
+        connection.window.showErrorMessage(`lb-lens: ${(e as Error).message}`);
+      }
+    }
+    fileSettings = mergeSettings(...merged);
+  }
+
+  async function pullSettings(): Promise<void> {
+    if (!canPullConfiguration) return;
+    try {
+      const [cfg] = await connection.workspace.getConfiguration([{ section: 'lbLens' }]);
+      clientSettings = (cfg ?? {}) as ClientSettings;
+    } catch {
+      /* the client does not answer configuration requests */
+    }
+  }
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    roots = (params.workspaceFolders ?? []).map((f) => f.uri.replace(/\/$/, ''));
+    if (roots.length === 0 && params.rootUri) roots = [params.rootUri.replace(/\/$/, '')];
+    canPullConfiguration = !!params.capabilities.workspace?.configuration;
+    const init = params.initializationOptions as { settings?: ClientSettings } | undefined;
+    if (init?.settings) clientSettings = init.settings;
+    loadFileSettings();
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        documentSymbolProvider: true,
+        inlayHintProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'lb-lens-language-server', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    if (canPullConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
+    }
+    await pullSettings();
+    revalidateAll();
+  });
+
+  connection.onDidChangeConfiguration(async (change) => {
+    if (canPullConfiguration) await pullSettings();
+    else clientSettings = ((change.settings as { lbLens?: ClientSettings })?.lbLens ?? {}) as ClientSettings;
+    revalidateAll();
+    void connection.languages.inlayHint.refresh().catch(() => undefined);
+  });
+
+  connection.onDidChangeWatchedFiles(() => {
+    loadFileSettings();
+    revalidateAll();
+  });
+
+  documents.onDidChangeContent((e) => {
+    const uri = e.document.uri;
+    // Other open documents that include this one see its new text too.
+    let dependents = false;
+    for (const [other, files] of filesOf) {
+      if (other !== uri && files.includes(uri)) {
+        dependents = true;
+        schedule(other);
+      }
+    }
+    if (dependents) service.invalidate();
+    schedule(uri);
+  });
+
+  documents.onDidClose((e) => {
+    const t = pending.get(e.document.uri);
+    if (t) clearTimeout(t);
+    pending.delete(e.document.uri);
+    filesOf.delete(e.document.uri);
+    service.forget(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onHover((p) => {
+    const a = analyze(p.textDocument.uri);
+    const h = a && getHover(a, p.position);
+    return h ? { contents: { kind: 'markdown', value: h.contents }, range: h.range } : null;
+  });
+
+  connection.languages.inlayHint.on((p) => {
+    if (clientSettings.inlayHints?.enable === false) return [];
+    const a = analyze(p.textDocument.uri);
+    if (!a) return [];
+    return getInlayHints(a, p.range).map((h) => {
+      const hint = InlayHint.create(h.position, h.label);
+      hint.tooltip = h.tooltip;
+      hint.paddingLeft = true;
+      return hint;
+    });
+  });
+
+  connection.onDocumentSymbol((p) => {
+    const a = analyze(p.textDocument.uri);
+    return a ? getDocumentSymbols(a).map(toDocumentSymbol) : [];
+  });
+
+  connection.onDefinition((p) => {
+    const a = analyze(p.textDocument.uri);
+    return a ? getDefinition(a, p.position).map((s) => ({ uri: s.uri, range: s.range })) : [];
+  });
+
+  connection.onReferences((p) => {
+    const a = analyze(p.textDocument.uri);
+    return a ? getReferences(a, p.position, p.context.includeDeclaration).map((s) => ({ uri: s.uri, range: s.range })) : [];
+  });
+
+  connection.onRequest(DISTRIBUTION_REQUEST, (p: DistributionParams) => {
+    const uri = p?.textDocument?.uri;
+    const a = uri ? analyze(uri) : undefined;
+    if (!a) return null;
+    return buildPreview(a, uriToPath(uri), Array.isArray(p.failed) ? p.failed.map(String) : []);
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}

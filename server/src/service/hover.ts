@@ -1,0 +1,97 @@
+import { routeDistribution, type RouteDistribution } from '../analysis/distribution';
+import type { Position, Range, Route, Server } from '../model/types';
+import { elementAt } from './elements';
+import type { DocumentAnalysis } from './languageService';
+import { poolLabel, serverDisplayName } from './preview';
+
+export interface HoverResult {
+  /** Markdown. */
+  contents: string;
+  range: Range;
+}
+
+export const formatShare = (share: number): string => {
+  const p = share * 100;
+  if (p === 0 || p === 100) return `${p}%`;
+  return `${p < 0.1 ? p.toFixed(2) : p.toFixed(1).replace(/\.0$/, '')}%`;
+};
+
+function stateText(s: Server): string {
+  return s.state === 'active' ? '' : ` (${s.state})`;
+}
+
+function distributionTable(d: RouteDistribution): string {
+  if (d.kind === 'dynamic') return '_Target computed at run time: no static distribution._';
+  if (d.kind === 'none') return '_Served by the load balancer itself._';
+  if (d.kind === 'unresolved') return '_The target pool is not defined._';
+  if (d.shares.length === 0) return '_The pool has no servers._';
+  const rows = d.shares.map((s) => `| ${serverDisplayName(s.server)}${stateText(s.server)} | ${s.server.address} | ${s.server.weight} | **${formatShare(s.share)}** |`);
+  const notes = d.notes.map((n) => `\n_${n}_`).join('\n');
+  return ['| server | address | weight | share |', '|---|---|---:|---:|', ...rows].join('\n') + notes;
+}
+
+function routeHover(a: DocumentAnalysis, route: Route): string {
+  const d = a.distributions.get(route.id)!;
+  const pool = poolLabel(d, route);
+  return `**${route.name}**${pool ? ` → \`${pool}\`` : ''}\n\n${distributionTable(d)}`;
+}
+
+/** What a server gets in every route that reaches it, and what happens to those routes when it fails. */
+function serverHover(a: DocumentAnalysis, server: Server): string {
+  const pool = a.index.poolById.get(server.poolId);
+  const lines = [`**${serverDisplayName(server)}** \`${server.address}\` — weight ${server.weight}${stateText(server)}${pool ? ` in \`${pool.name}\`` : ''}`];
+  const routes = pool ? a.index.routesByPool.get(pool.id) ?? [] : [];
+  if (routes.length === 0) lines.push('', '_No route sends traffic to this pool._');
+  for (const r of routes.slice(0, 20)) {
+    const d = a.distributions.get(r.id)!;
+    const share = d.shares.find((s) => s.server.id === server.id)?.share ?? 0;
+    const failed = routeDistribution(r, a.index, new Set([server.id]));
+    const after = failed.shares.filter((s) => s.share > 0).map((s) => `${serverDisplayName(s.server)} ${formatShare(s.share)}`);
+    lines.push('', `- ${r.name}: **${formatShare(share)}**; if it fails → ${after.length ? after.join(', ') : '**no server left**'}`);
+  }
+  if (routes.length > 20) lines.push(`- … and ${routes.length - 20} more routes`);
+  return lines.join('\n');
+}
+
+function poolHover(a: DocumentAnalysis, poolId: string): string {
+  const pool = a.index.poolById.get(poolId)!;
+  const routes = a.index.routesByPool.get(pool.id) ?? [];
+  const checks = pool.healthCheck.active || pool.servers.some((s) => s.healthCheck?.active)
+    ? 'active health checks'
+    : pool.healthCheck.passive || pool.servers.some((s) => s.healthCheck?.passive)
+      ? 'passive health checks'
+      : 'no health checks';
+  const head = `**${pool.kind} ${pool.name}** — ${pool.algorithm}, ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}, ${checks}`;
+  const used = routes.length ? `Used by ${routes.length} route${routes.length === 1 ? '' : 's'}: ${routes.slice(0, 5).map((r) => r.name).join(', ')}${routes.length > 5 ? ', …' : ''}` : '_Not used by any route._';
+  const d = routes[0] ? a.distributions.get(routes[0].id) : undefined;
+  const table = d && d.pools.length === 1 ? `\n\n${distributionTable(d)}` : '';
+  return `${head}\n\n${used}${table}`;
+}
+
+export function getHover(a: DocumentAnalysis, pos: Position): HoverResult | undefined {
+  const el = elementAt(a, pos);
+  if (!el) return undefined;
+  switch (el.kind) {
+    case 'route':
+      return { contents: routeHover(a, el.route), range: el.source.range };
+    case 'server':
+      return { contents: serverHover(a, el.server), range: el.source.range };
+    case 'pool':
+      return { contents: poolHover(a, el.pool.id), range: el.source.range };
+    case 'poolRef': {
+      const route = a.model.routes.find((r) => r.target.kind !== 'none' && 'nameSource' in r.target && r.target.nameSource === el.source);
+      if (route) return { contents: routeHover(a, route), range: el.source.range };
+      if (el.pool) return { contents: poolHover(a, el.pool.id), range: el.source.range };
+      return { contents: `\`${el.name}\` is not defined.`, range: el.source.range };
+    }
+    case 'entry': {
+      const routes = a.model.routes.filter((r) => r.entryId === el.entry.id && r.target.kind !== 'none');
+      const lines = routes.slice(0, 30).map((r) => {
+        const d: RouteDistribution = a.distributions.get(r.id)!;
+        const split = d.shares.filter((s) => s.share > 0).map((s) => `${serverDisplayName(s.server)} ${formatShare(s.share)}`).join(', ');
+        return `- ${r.name} → ${split || '_no server_'}`;
+      });
+      return { contents: [`**${el.entry.name}**`, '', ...lines].join('\n'), range: el.entry.selection.range };
+    }
+  }
+}
