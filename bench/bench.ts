@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: keystroke-to-diagnostics latency and memory of the real language server (spawned over
+ * stdio, spoken to over JSON-RPC) on generated nginx and HAProxy configs of 10k and 200k lines, next to
+ * `nginx -t` and `haproxy -c` on the same files when those are installed.
+ *
+ * Latency = from sending a one-character `didChange` to receiving `publishDiagnostics` for that version.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LspClient } from '../test/helpers/lspClient';
+import { haproxyConfig, nginxConfig } from './generate';
+
+const OUT = resolve(__dirname, '..', '.bench');
+mkdirSync(OUT, { recursive: true });
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(k)) ?? '')?.[1] ?? 0);
+  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
+}
+
+function oracleMs(format: string, path: string): number | undefined {
+  const cmd = format === 'nginx' ? ['nginx', ['-t', '-q', '-c', path, '-p', OUT]] as const : ['haproxy', ['-c', '-q', '-f', path]] as const;
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd[0], cmd[1] as string[], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      if (i === 0) console.error(`  (${cmd[0]} unavailable or rejected the file: ${r.error?.message ?? r.stderr.split('\n')[0]})`);
+      return undefined;
+    }
+    runs.push(performance.now() - t0);
+  }
+  return quantile(runs, 0.5);
+}
+
+async function measure(format: 'nginx' | 'haproxy', lines: number, edits: number) {
+  const text = format === 'nginx' ? nginxConfig(lines) : haproxyConfig(lines);
+  const name = `${format}-${lines}.${format === 'nginx' ? 'conf' : 'cfg'}`;
+  const path = join(OUT, name);
+  writeFileSync(path, text);
+  const uri = pathToFileURL(path).href;
+  const client = new LspClient();
+  await client.initialize(pathToFileURL(OUT).href);
+  const t0 = performance.now();
+  await client.open(uri, text, format);
+  const first = await client.diagnostics(uri, (p) => p.version === 1, 120_000);
+  const firstMs = performance.now() - t0;
+  // One-character edits in the middle of the file: a weight digit changes back and forth.
+  const lineNo = Math.floor(text.split('\n').length / 2);
+  const lineText = text.split('\n')[lineNo];
+  const latencies: number[] = [];
+  for (let v = 2; v < edits + 2; v++) {
+    const ch = v % 2 === 0 ? '#' : ' ';
+    const t = performance.now();
+    await client.change(uri, v, [{ range: { start: { line: lineNo, character: lineText.length }, end: { line: lineNo, character: lineText.length + (v === 2 ? 0 : 1) } }, text: ch }]);
+    await client.diagnostics(uri, (p) => p.version === v, 120_000);
+    latencies.push(performance.now() - t);
+  }
+  const mem = rssMiB(client.proc.pid!);
+  await client.stop();
+  const oracle = oracleMs(format, path);
+  const median = quantile(latencies, 0.5);
+  return {
+    file: name,
+    lines: text.split('\n').length - 1,
+    diagnostics: first.diagnostics.length,
+    firstMs,
+    median,
+    p95: quantile(latencies, 0.95),
+    rss: mem.rss,
+    peak: mem.peak,
+    oracle,
+    ratio: oracle ? median / oracle : undefined,
+  };
+}
+
+async function main() {
+  console.log(`lb-lens bench — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  const rows = [];
+  for (const [format, lines, edits] of [['nginx', 10_000, 40], ['haproxy', 10_000, 40], ['nginx', 200_000, 12], ['haproxy', 200_000, 12]] as const) {
+    const r = await measure(format, lines, edits);
+    rows.push(r);
+    console.log(`  ${r.file}: first diagnostics ${r.firstMs.toFixed(0)} ms; edit→diagnostics median ${r.median.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; RSS ${r.rss.toFixed(0)} MiB (peak ${r.peak.toFixed(0)}); ${format === 'nginx' ? 'nginx -t' : 'haproxy -c'} ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'}`);
+  }
+  console.log('\n| file | lines | first diagnostics | edit → diagnostics median / p95 | server RSS (peak) | product check | median ÷ product check |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.file} | ${r.lines} | ${r.firstMs.toFixed(0)} ms | ${r.median.toFixed(1)} / ${r.p95.toFixed(1)} ms | ${r.rss.toFixed(0)} MiB (${r.peak.toFixed(0)}) | ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'} | ${r.ratio ? r.ratio.toFixed(2) : 'n/a'} |`);
+  }
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(rows, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
