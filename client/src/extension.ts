@@ -1,0 +1,135 @@
+// The thin VS Code client: starts the lb-lens language server and shows what it returns.
+// All analysis lives in the server; nothing here inspects configuration text.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { DistributionPreview } from './preview';
+import { LANGUAGE_IDS, type PreviewFile } from './protocol';
+
+/** What `activate` returns, for in-host tests and other extensions. */
+export interface LbLensApi {
+  /** The running language client (undefined while `lbLens.enable` is false). */
+  readonly client: LanguageClient | undefined;
+  /** The PreviewFile last rendered by the distribution preview, if any. */
+  lastPreview(): PreviewFile | undefined;
+}
+
+const DIAGNOSTIC_SOURCE = 'lb-lens';
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<LbLensApi> {
+  output = vscode.window.createOutputChannel('LB Lens');
+  context.subscriptions.push(output);
+
+  const preview = new DistributionPreview(context.extensionUri, () => client);
+  context.subscriptions.push(preview);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('lbLens.showDistribution', () => preview.show()),
+    vscode.commands.registerCommand('lbLens.restartServer', async () => {
+      if (!isEnabled()) {
+        void vscode.window.showInformationMessage('LB Lens is disabled (setting "lbLens.enable").');
+        return;
+      }
+      if (client) {
+        output?.appendLine('Restarting the LB Lens language server…');
+        await client.restart();
+      } else {
+        await startClient(context);
+      }
+      preview.refresh();
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('lbLens.enable')) return;
+      if (isEnabled()) await startClient(context);
+      else await stopClient();
+      preview.refresh();
+    }),
+  );
+
+  registerStatusBar(context);
+
+  if (isEnabled()) await startClient(context);
+
+  return {
+    get client() {
+      return client;
+    },
+    lastPreview: () => preview.lastPreview,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await stopClient();
+}
+
+function isEnabled(): boolean {
+  return vscode.workspace.getConfiguration('lbLens').get<boolean>('enable', true);
+}
+
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  if (client) return;
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const documentSelector = LANGUAGE_IDS.flatMap((language) => [
+    { scheme: 'file', language },
+    { scheme: 'untitled', language },
+  ]);
+  const clientOptions: LanguageClientOptions = {
+    documentSelector,
+    synchronize: { configurationSection: 'lbLens' },
+    outputChannel: output,
+  };
+  // The id `lbLens` makes the client honour `lbLens.trace.server`.
+  client = new LanguageClient('lbLens', 'LB Lens', serverOptions, clientOptions);
+  try {
+    await client.start();
+  } catch (err) {
+    output?.appendLine(`LB Lens language server failed to start: ${String(err)}`);
+    void vscode.window.showErrorMessage('LB Lens: the language server failed to start. See the "LB Lens" output.');
+  }
+}
+
+async function stopClient(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) await c.stop().catch(() => undefined);
+}
+
+/** `$(pulse) LB Lens N` for nginx/haproxy editors; N = lb-lens diagnostics of the active file. */
+function registerStatusBar(context: vscode.ExtensionContext): void {
+  const item = vscode.window.createStatusBarItem('lbLens.status', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'LB Lens';
+  item.command = 'lbLens.showDistribution';
+  context.subscriptions.push(item);
+
+  const update = () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || !LANGUAGE_IDS.includes(doc.languageId) || !isEnabled()) {
+      item.hide();
+      return;
+    }
+    const count = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE).length;
+    item.text = `$(pulse) LB Lens ${count}`;
+    item.tooltip = `${count} LB Lens finding${count === 1 ? '' : 's'} in this file — click to show the traffic distribution`;
+    item.accessibilityInformation = { label: `LB Lens: ${count} finding${count === 1 ? '' : 's'}. Show traffic distribution` };
+    item.show();
+  };
+
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(update),
+    vscode.languages.onDidChangeDiagnostics((e) => {
+      const active = vscode.window.activeTextEditor?.document.uri.toString();
+      if (active && e.uris.some((u) => u.toString() === active)) update();
+    }),
+    vscode.workspace.onDidOpenTextDocument(update), // language mode changes re-open the document
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('lbLens.enable')) update();
+    }),
+  );
+  update();
+}

@@ -1,0 +1,250 @@
+// The traffic-distribution preview: one webview panel beside the editor that renders the
+// PreviewFile the language server returns for `lbLens/distribution`. No analysis here.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  DISTRIBUTION_REQUEST,
+  LANGUAGE_IDS,
+  type DistributionParams,
+  type FromWebview,
+  type PreviewFile,
+  type ToWebview,
+} from './protocol';
+
+const VIEW_TYPE = 'lbLens.distribution';
+const DEBOUNCE_MS = 150;
+
+function isLbDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
+  return !!doc && LANGUAGE_IDS.includes(doc.languageId);
+}
+
+export class DistributionPreview implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The document the panel follows. */
+  private document: vscode.TextDocument | undefined;
+  /** Simulated failures, per document URI (server ids). */
+  private readonly failed = new Map<string, Set<string>>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Sequence number of the latest request; older answers are dropped. */
+  private seq = 0;
+  private last: PreviewFile | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly getClient: () => LanguageClient | undefined,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.panel && e.document.uri.toString() === this.document?.uri.toString()) this.schedule();
+      }),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        const doc = editor?.document;
+        if (this.panel && isLbDocument(doc) && doc !== this.document) {
+          this.follow(doc);
+          void this.request();
+        }
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('lbLens')) this.schedule();
+      }),
+    );
+  }
+
+  /** The PreviewFile last received from the server. */
+  get lastPreview(): PreviewFile | undefined {
+    return this.last;
+  }
+
+  /** `lbLens.showDistribution`: open (or reveal) the panel for the active nginx/haproxy document. */
+  async show(): Promise<void> {
+    const active = vscode.window.activeTextEditor?.document;
+    const doc = isLbDocument(active) ? active : this.document;
+    if (!isLbDocument(doc)) {
+      void vscode.window.showInformationMessage('LB Lens: open an nginx or HAProxy configuration to see its traffic distribution.');
+      return;
+    }
+    this.follow(doc);
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+    } else {
+      this.createPanel();
+    }
+    await this.request();
+  }
+
+  /** Re-request for the followed document (after a restart, a setting change…). */
+  refresh(): void {
+    if (this.panel) this.schedule();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private follow(doc: vscode.TextDocument): void {
+    this.document = doc;
+    if (this.panel) this.panel.title = `LB Lens: ${baseName(doc.uri)}`;
+  }
+
+  private failedFor(doc: vscode.TextDocument): Set<string> {
+    const key = doc.uri.toString();
+    let set = this.failed.get(key);
+    if (!set) this.failed.set(key, (set = new Set()));
+    return set;
+  }
+
+  private createPanel(): void {
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      `LB Lens: ${this.document ? baseName(this.document.uri) : 'Traffic Distribution'}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [media], enableCommandUris: false },
+    );
+    panel.webview.html = renderHtml(panel.webview, media);
+    this.panel = panel;
+    this.panelDisposables.push(
+      panel.webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg)),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        clearTimeout(this.timer);
+        for (const d of this.panelDisposables) d.dispose();
+        this.panelDisposables = [];
+      }),
+    );
+  }
+
+  private onMessage(msg: FromWebview): void {
+    const doc = this.document;
+    switch (msg?.type) {
+      case 'ready':
+        // The webview (re)loaded: give it the current data, or fetch it.
+        if (this.last && doc) this.post({ type: 'data', file: this.last, failed: [...this.failedFor(doc)] });
+        else void this.request();
+        return;
+      case 'toggleFailed': {
+        if (!doc || typeof msg.serverId !== 'string') return;
+        const set = this.failedFor(doc);
+        if (set.has(msg.serverId)) set.delete(msg.serverId);
+        else set.add(msg.serverId);
+        void this.request();
+        return;
+      }
+      case 'reset':
+        if (doc) this.failedFor(doc).clear();
+        void this.request();
+        return;
+      case 'reveal':
+        void this.reveal(msg);
+        return;
+    }
+  }
+
+  /** Reveal the line of a route or server of the last preview (ids only: the webview never names a file). */
+  private async reveal(msg: { routeId?: string; serverId?: string }): Promise<void> {
+    let target: { uri: string; line: number } | undefined;
+    for (const route of this.last?.routes ?? []) {
+      if (msg.routeId !== undefined && route.id === msg.routeId) target = route;
+      const server = msg.serverId !== undefined ? route.servers.find((s) => s.id === msg.serverId) : undefined;
+      if (server) target = server;
+      if (target) break;
+    }
+    if (!target) return;
+    const uri = target.uri ? vscode.Uri.parse(target.uri) : this.document?.uri;
+    if (!uri) return;
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = Math.max(0, Math.min(target.line - 1, doc.lineCount - 1));
+    const range = doc.lineAt(line).range;
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    const column = visible?.viewColumn ?? this.editorColumn();
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: range, preserveFocus: false });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** The column of an editor showing the followed document, else the first column. */
+  private editorColumn(): vscode.ViewColumn {
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === this.document);
+    return shown?.viewColumn ?? vscode.ViewColumn.One;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.request(), DEBOUNCE_MS);
+  }
+
+  private async request(): Promise<void> {
+    clearTimeout(this.timer);
+    const doc = this.document;
+    if (!this.panel || !doc) return;
+    const client = this.getClient();
+    if (!client) {
+      this.post({ type: 'empty', message: 'LB Lens is disabled (setting "lbLens.enable").' });
+      return;
+    }
+    const failed = [...this.failedFor(doc)];
+    const params: DistributionParams = { textDocument: { uri: doc.uri.toString() }, failed };
+    const seq = ++this.seq;
+    try {
+      const file = await client.sendRequest<PreviewFile | null>(DISTRIBUTION_REQUEST, params);
+      if (seq !== this.seq) return; // a newer request is on its way
+      if (!file) {
+        this.post({ type: 'empty', message: 'No traffic distribution for this document.' });
+        return;
+      }
+      this.last = file;
+      this.post({ type: 'data', file, failed });
+    } catch (err) {
+      if (seq !== this.seq) return;
+      this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private post(msg: ToWebview): void {
+    void this.panel?.webview.postMessage(msg);
+  }
+}
+
+function baseName(uri: vscode.Uri): string {
+  return uri.path.split('/').pop() || uri.toString();
+}
+
+function nonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  for (let i = 0; i < 32; i++) out += chars.charAt(Math.floor(Math.random() * chars.length));
+  return out;
+}
+
+function renderHtml(webview: vscode.Webview, media: vscode.Uri): string {
+  const n = nonce();
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'preview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'preview.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${n}'`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${style}">
+  <title>LB Lens: Traffic Distribution</title>
+</head>
+<body>
+  <header class="toolbar">
+    <div class="file" id="file" aria-live="polite"></div>
+    <button type="button" id="reset" class="reset" aria-label="Reset simulated failures" title="Reset simulated failures">Reset</button>
+  </header>
+  <main id="routes" aria-live="polite"><p class="placeholder">Loading…</p></main>
+  <script nonce="${n}" src="${script}"></script>
+</body>
+</html>`;
+}
