@@ -7,7 +7,9 @@ import type { Range, TrafficModel } from '../model/types';
  * - `# lb-lens-disable LB107` — inside a block (an upstream, backend, server block, location…): the rest of
  *   the innermost block that contains the comment; outside any block: until `# lb-lens-enable LB107` or the
  *   end of the file.
- * Without rule ids, every rule is suppressed. Ids may be separated by spaces or commas.
+ * Without rule ids, every rule is suppressed. Ids may be separated by spaces or commas, and a reason may
+ * follow `--` (`# lb-lens-disable-next-line LB108 -- single test box`). A directive whose words are not rule
+ * ids (a typo like `LB1O8`) suppresses nothing rather than everything.
  */
 
 interface Span {
@@ -20,8 +22,9 @@ interface Span {
 const DIRECTIVE = /lb-lens-(disable-next-line|disable-line|disable|enable)\b([^#]*)/;
 
 function parseIds(text: string): Set<string> | 'all' {
-  const ids = text.split(/[\s,]+/).filter((t) => /^LB\d{3}$/i.test(t)).map((t) => t.toUpperCase());
-  return ids.length ? new Set(ids) : 'all';
+  const words = text.split('--')[0].split(/[\s,]+/).filter(Boolean);
+  if (words.length === 0) return 'all';
+  return new Set(words.filter((t) => /^LB\d{3}$/i.test(t)).map((t) => t.toUpperCase()));
 }
 
 export class Suppressions {
@@ -62,10 +65,18 @@ export class Suppressions {
           for (let i = open.length - 1; i >= 0; i--) {
             const o = open[i];
             if (o.uri !== uri) continue;
-            if (rules === 'all' || o.rules === 'all' || [...rules].some((r) => (o.rules as Set<string>).has(r))) {
+            if (rules === 'all' || o.rules === 'all') {
               this.spans.push({ uri, startLine: o.line, endLine: line, rules: o.rules });
               open.splice(i, 1);
+              continue;
             }
+            // Enabling some rules ends only those; the others stay disabled.
+            const ended = [...rules].filter((r) => (o.rules as Set<string>).has(r));
+            if (ended.length === 0) continue;
+            this.spans.push({ uri, startLine: o.line, endLine: line, rules: new Set(ended) });
+            const rest = [...o.rules].filter((r) => !ended.includes(r));
+            if (rest.length) o.rules = new Set(rest);
+            else open.splice(i, 1);
           }
           break;
         }

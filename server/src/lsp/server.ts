@@ -26,15 +26,7 @@ import { buildPreview } from '../service/preview';
 import { ruleDocUrl } from '../service/ruleDocs';
 import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
 import { dirnameUri, uriToPath } from '../service/uri';
-
-/** Custom request: the distribution preview of a document, as one `files[]` entry of `lb-lens preview --format json`. */
-export const DISTRIBUTION_REQUEST = 'lbLens/distribution';
-
-export interface DistributionParams {
-  textDocument: { uri: string };
-  /** Servers to simulate as failed: server ids, names, `pool/name` or addresses. */
-  failed?: string[];
-}
+import { DISTRIBUTION_REQUEST, type DistributionParams } from './protocol';
 
 interface ClientSettings extends AnalysisSettings {
   enable?: boolean;

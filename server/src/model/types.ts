@@ -72,6 +72,12 @@ export interface RouteEvaluation {
   group: string;
   strategy: 'first-match' | 'longest-prefix' | 'exact';
   index: number;
+  /**
+   * A first-match group of the same entry point that is consulted before this route's own result is used:
+   * any route of that group that matches every request of this one takes them all (nginx checks regex
+   * locations before using a plain prefix location, so `location ~ /` makes `location /api/` unreachable).
+   */
+  preemptedBy?: string;
 }
 
 export type RouteTarget =

@@ -147,14 +147,25 @@ test('LB106 understands prefixes: /api shadows /api/v1 but not /ap; longest-pref
   assert.deepEqual(only(t, 'LB106').map((d) => d.message.split(' ')[0]), ['/api/v1']);
 });
 
-test('LB107 bad: several servers without any health checking; good: passive or active checks', () => {
+test('LB106: a preempting group (nginx regexes before prefix locations) shadows a covered prefix route', () => {
+  const t = new TestModel();
+  t.route('location ~ /', null, { match: [{ field: 'path', op: 'regex', value: '/' }], group: 'regex' });
+  t.route('location /api/', null, { match: [prefix('/api/')], strategy: 'longest-prefix', group: 'prefix' });
+  t.model.routes[1].evaluation.preemptedBy = 'regex';
+  t.route('location = /x', null, { match: [{ field: 'path', op: 'exact', value: '/x' }], strategy: 'exact', group: 'exact' });
+  assert.deepEqual(only(t, 'LB106').map((d) => d.message), ['location /api/ can never match: location ~ / (line 3) takes all its requests first.']);
+});
+
+test('LB107 bad: servers without health checking (all, or some); good: passive or active checks everywhere', () => {
   const t = new TestModel();
   t.pool('nochk', ['10.0.0.1:80', '10.0.0.2:80'], { healthCheck: { active: false, passive: false } });
   t.pool('srvchk', [{ address: '10.0.0.1:80', check: true }, '10.0.0.2:80'], { healthCheck: { active: false, passive: false } });
   t.pool('passive', ['10.0.0.1:80', '10.0.0.2:80']);
   t.pool('single', ['10.0.0.1:80'], { healthCheck: { active: false, passive: false } });
+  t.pool('allchk', [{ address: '10.0.0.1:80', check: true }, { address: '10.0.0.2:80', check: true }], { healthCheck: { active: false, passive: false } });
   const ds = only(t, 'LB107');
-  assert.deepEqual(ds.map((d) => d.message.split('"')[1]), ['nochk']);
+  assert.deepEqual(ds.map((d) => d.message.split('"')[1]), ['nochk', 'srvchk']);
+  assert.match(ds[1].message, /1 of the 2 servers of "srvchk" have no health check \(10\.0\.0\.2:80\)/);
 });
 
 test('LB108: warning on the catch-all, info elsewhere; quiet for loopback, unix sockets and multi-address names', () => {
@@ -229,4 +240,13 @@ test('suppression: disable-next-line, disable inside a block, disable/enable ran
   t3.route('r2', 'one', { catchAll: true, group: 'other' });
   assert.deepEqual(ids(t3), ['LB108']);
   assert.equal(run(t3)[0].message.split(' ')[0], 'r2');
+
+  // A typo in the id suppresses nothing (rather than everything); a reason may follow "--".
+  const t4 = new TestModel();
+  t4.pool('one', ['10.0.0.1:80']);
+  t4.comment('# lb-lens-disable-next-line LB1O8');
+  t4.route('r', 'one', { catchAll: true });
+  t4.comment('# lb-lens-disable-next-line LB108 -- a single test box is fine here');
+  t4.route('r2', 'one', { catchAll: true, group: 'other' });
+  assert.deepEqual(run(t4).map((d) => d.message.split(' ')[0]), ['r']);
 });

@@ -11,7 +11,9 @@ export const LB102: Rule = {
     options: { threshold: 0.8 },
   },
   check(ctx) {
-    const threshold = ctx.options.threshold ?? 0.8;
+    // A threshold outside (0.5, 1] would flag every even split or nothing at all: keep the default then.
+    const configured = ctx.options.threshold;
+    const threshold = configured !== undefined && configured > 0.5 && configured <= 1 ? configured : 0.8;
     for (const route of ctx.model.routes) {
       const d = serverDistribution(ctx.distributions.get(route.id));
       if (!d || d.served <= 0) continue;

@@ -6,7 +6,7 @@ import { closest } from './util';
  * LB103 — a route names a pool that is not defined. Only in a closed world (the whole configuration was
  * seen): a fragment may use pools defined in files that include it.
  *
- * A direct address whose host is a single word one or two letters away from a defined pool name
+ * A direct address whose host is a single word at most two edits away from a defined pool name
  * (`proxy_pass http://bakend` next to `upstream backend`) is most likely a typo too: reported as a warning.
  */
 export const LB103: Rule = {
@@ -28,11 +28,10 @@ export const LB103: Rule = {
       }
       if (t.kind === 'address') {
         const host = splitHostPort(t.address.replace(/^[a-z]+:\/\//i, '')).host;
-        if (!/^[A-Za-z][\w-]{3,}$/.test(host) || host.toLowerCase() === 'localhost') continue;
-        const pool = ctx.index.poolNames(ctx.index.poolById.get(t.poolId)?.namespace ?? '').find(
-          (n) => n.toLowerCase() !== host.toLowerCase() && closest(host, [n]) !== undefined,
-        );
-        if (!pool) continue;
+        if (!/^[A-Za-z][\w-]{2,}$/.test(host) || host.toLowerCase() === 'localhost') continue;
+        const names = ctx.index.poolNames(ctx.index.poolById.get(t.poolId)?.namespace ?? '');
+        const pool = closest(host, names, 2);
+        if (!pool || pool.toLowerCase() === host.toLowerCase()) continue;
         ctx.report({
           source: t.nameSource,
           severity: 'warning',

@@ -15,7 +15,7 @@ export const LB111: Rule = {
       for (const dup of pools.slice(1)) {
         ctx.report({
           source: dup.nameSource,
-          message: `"${dup.name}" is defined more than once; the first definition (line ${pools[0].nameSource.range.start.line + 1}) is the one in use.`,
+          message: `"${dup.name}" is defined more than once (first at line ${pools[0].nameSource.range.start.line + 1}); the load balancer rejects or ignores the duplicate.`,
           related: [{ message: 'first definition', source: pools[0].nameSource }],
           data: { poolId: dup.id },
         });

@@ -50,8 +50,8 @@ export function editDistance(a: string, b: string): number {
   return prev[n];
 }
 
-/** The closest name within a distance proportional to its length, if any. */
-export function closest(name: string, candidates: string[]): string | undefined {
+/** The closest name within `maxDistance` edits (default: a third of the name, at least 2), if any. */
+export function closest(name: string, candidates: string[], maxDistance?: number): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {
@@ -61,5 +61,6 @@ export function closest(name: string, candidates: string[]): string | undefined 
       bestDist = d;
     }
   }
-  return best !== undefined && bestDist <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  const limit = maxDistance ?? Math.max(2, Math.floor(name.length / 3));
+  return best !== undefined && bestDist <= limit ? best : undefined;
 }
