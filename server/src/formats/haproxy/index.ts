@@ -1,0 +1,48 @@
+/** The HAProxy format: `haproxy.cfg` and friends. */
+import type { FormatParser } from '../types';
+import { lowerHaproxy } from './lower';
+import { parseHaproxy } from './parser';
+
+export { parseHaproxy, valueRange, SECTION_KEYWORDS } from './parser';
+export type { HaproxyCst, Line, LineComment, ParseOptions, ParseProblem, Section, Word } from './parser';
+export { lowerHaproxy } from './lower';
+
+/** How much of a document `detect` looks at. */
+const DETECT_PREFIX = 64 * 1024;
+
+const HEADER = /^(?:global|defaults)\b|^(?:frontend|backend|listen|resolvers|peers|userlist)[ \t]+\S/gm;
+const KEYWORD = /^[ \t]+(?:bind[ \t]+\S|use_backend[ \t]|default_backend[ \t]|balance[ \t]|mode[ \t]+(?:http|tcp)\b|server[ \t]+\S+[ \t]+\S|option[ \t]+\S|timeout[ \t]+(?:client|server|connect)\b)/gm;
+/** nginx-style blocks and statements, YAML documents, JSON. */
+const FOREIGN = /^\s*[{[]|^[ \t]*[\w-]+[^\n#]*[;{][ \t]*$|^[ \t]*[\w-]+:[ \t]|^---[ \t]*$/gm;
+
+function count(re: RegExp, text: string): number {
+  re.lastIndex = 0;
+  return text.match(re)?.length ?? 0;
+}
+
+/**
+ * 1 for `haproxy.cfg` / `*.haproxy` and for a `*.cfg` with HAProxy section headers; otherwise a score from
+ * section headers at line start and typical keywords, 0 for text that looks like nginx, YAML or JSON.
+ */
+export function detectHaproxy(uri: string, text: string): number {
+  const file = uri.slice(uri.lastIndexOf('/') + 1).toLowerCase();
+  if (file === 'haproxy.cfg' || file.endsWith('.haproxy')) return 1;
+  const sample = text.length > DETECT_PREFIX ? text.slice(0, DETECT_PREFIX) : text;
+  const headers = count(HEADER, sample);
+  const keywords = count(KEYWORD, sample);
+  const foreign = count(FOREIGN, sample);
+  if (foreign > headers + keywords) return 0;
+  if (headers > 0 && (file.endsWith('.cfg') || /haproxy/.test(file))) return 1;
+  if (headers > 0 && keywords > 0) return 0.9;
+  if (headers > 0) return 0.6;
+  return keywords >= 2 ? 0.3 : 0;
+}
+
+export const haproxyFormat: FormatParser = {
+  id: 'haproxy',
+  title: 'HAProxy',
+  detect: detectHaproxy,
+  parse(uri, text) {
+    return lowerHaproxy(uri, parseHaproxy(text));
+  },
+};

@@ -1,0 +1,527 @@
+/**
+ * Lowers the HAProxy syntax tree into the shared traffic model, with HAProxy's documented semantics
+ * (configuration manual chapter 4 "Proxies"):
+ * - proxies take their initial settings from the latest `defaults` section before them, or from the named
+ *   one after `from`; an anonymous `defaults` resets everything to the built-in values first;
+ * - `frontend` and `listen` are entry points; `use_backend` rules are evaluated in declaration order and the
+ *   first match wins; `default_backend` is used when none matched, wherever it is written;
+ * - `backend` and `listen` are pools; a `listen` without `default_backend` serves with its own servers.
+ */
+import { addressKey, classifyAddress } from '../../model/address';
+import { ModelBuilder } from '../../model/builder';
+import type { MatchCondition, Pool, Range, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import { findBackendMentions, type NameMention } from './mentions';
+import { spanRange, type HaproxyCst, type Line, type Section, type Word } from './parser';
+import {
+  applyServerSettings, DEFAULT_SERVER_SETTINGS, hostPart, isReverseAddress, isSocketAddress, serverState,
+  type ServerSettings, type SettingProblem,
+} from './servers';
+
+const NS = 'haproxy';
+
+/** Settings a proxy inherits from a `defaults` section. */
+interface Settings {
+  mode: string;
+  /** The `balance` line in effect. */
+  balance?: Line;
+  /** `option allbackups`: all backups share the load instead of only the first one. */
+  allBackups: boolean;
+  /** The settings of every `default-server` line in effect, in order (later ones override). */
+  defaultServer: Word[];
+  /** The `default_backend` line in effect. */
+  defaultBackend?: Line;
+  /** The application health check method (`option httpchk`, `option tcp-check`, …). */
+  checkMethod?: string;
+}
+
+/** The built-in settings: "A defaults section resets all settings to the documented ones". */
+const BUILTIN: Readonly<Settings> = { mode: 'tcp', allBackups: false, defaultServer: [] };
+
+interface ProxyServer {
+  line: Line;
+  name: string;
+  nameWord: Word;
+  address: Word;
+  settings: ServerSettings;
+  generated: boolean;
+}
+
+interface Proxy {
+  kind: 'frontend' | 'backend' | 'listen';
+  section: Section;
+  name: string;
+  nameWord: Word;
+  settings: Settings;
+  servers: ProxyServer[];
+  templates: boolean;
+  useBackends: Line[];
+  binds: Line[];
+  holdsStickTable: boolean;
+  /** Answers requests itself (stats page, `use-service`, `return`, `redirect`). */
+  answersItself: boolean;
+  pool?: Pool;
+}
+
+/** Check methods of `option …` (manual 4.2) that make `check` an application-level probe. */
+const CHECK_OPTIONS = new Set([
+  'httpchk', 'tcp-check', 'ssl-hello-chk', 'smtpchk', 'mysql-check', 'pgsql-check', 'redis-check', 'ldap-check',
+  'spop-check', 'external-check',
+]);
+
+/** `balance` algorithms (manual 4.2 "balance"; `log-hash` and `sticky` are for log backends). */
+const ALGORITHMS = new Set([
+  'roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param', 'hash', 'random', 'rdp-cookie',
+  'log-hash', 'sticky',
+]);
+/** Algorithms that need an argument after them. */
+const ALGORITHM_NEEDS_ARGUMENT = new Set(['url_param', 'hash', 'log-hash']);
+
+/** Keywords only allowed in named defaults sections (manual 4.1, entries marked "(!)"). */
+const NAMED_DEFAULTS_ONLY = new Set(['acl', 'http-request', 'http-response', 'http-after-response', 'tcp-request', 'tcp-response']);
+
+/** Proxy and server names: "upper and lower case letters, digits, '-' (dash), '_' (underscore), '.' (dot) and ':' (colon)". */
+const VALID_NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/** A backend name computed at run time: log-format (`%[…]`, `%{…}`, `%ci`). */
+const LOG_FORMAT = /%[[{A-Za-z]/;
+
+/** Generated servers per `server-template`, at most: enough for any distribution, bounded for memory. */
+const MAX_TEMPLATE_SERVERS = 10_000;
+
+export function lowerHaproxy(uri: string, cst: HaproxyCst): TrafficModel {
+  return new Lowering(uri, cst).run();
+}
+
+class Lowering {
+  private readonly b: ModelBuilder;
+  private readonly proxies: Proxy[] = [];
+  private readonly mentions: Array<NameMention & { from: string }> = [];
+  private readonly reported = new Set<string>();
+
+  constructor(uri: string, private readonly cst: HaproxyCst) {
+    this.b = new ModelBuilder('haproxy', uri);
+  }
+
+  run(): TrafficModel {
+    const b = this.b;
+    for (const p of this.cst.problems) b.problem(p.ruleId, p.message, b.ref(p.range));
+    for (const c of this.cst.comments) b.comment({ text: c.text, source: b.ref(c.range) });
+    this.readSections();
+    const byName = this.backendsByName();
+    this.createPools(byName);
+    for (const proxy of this.proxies) if (proxy.kind !== 'backend') this.lowerEntry(proxy, byName);
+    this.lowerMentions();
+    b.model.closedWorld = this.proxies.some((p) => p.kind !== 'backend');
+    return b.model;
+  }
+
+  private ref(range: Range): SourceRef {
+    return this.b.ref(range);
+  }
+
+  /** Report an LB002 once per range (an inherited `default_backend` is checked by each frontend using it). */
+  private invalid(range: Range, message: string): void {
+    const key = `${range.start.line}:${range.start.character}:${range.end.line}:${range.end.character}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.b.problem('LB002', message, this.ref(range));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Sections
+
+  private readSections(): void {
+    let latest: Settings = BUILTIN;
+    const named = new Map<string, Settings>();
+    for (const section of this.cst.sections) {
+      const kind = section.keyword;
+      if (kind !== 'defaults' && kind !== 'frontend' && kind !== 'backend' && kind !== 'listen') continue;
+      this.checkHeader(section);
+      let base = kind === 'defaults' ? BUILTIN : latest;
+      if (section.from) {
+        const found = named.get(section.from.value);
+        if (found) base = found;
+        else this.invalid(section.from.range, `defaults section '${section.from.value}' not found: it must be defined before it is used.`);
+      }
+      const settings: Settings = { ...base, defaultServer: [...base.defaultServer] };
+      if (kind === 'defaults') {
+        this.readLines(section, settings, undefined);
+        if (section.name) named.set(section.name.value, settings);
+        latest = settings;
+        continue;
+      }
+      if (!section.name) continue; // reported by checkHeader
+      const proxy: Proxy = {
+        kind, section, name: section.name.value, nameWord: section.name, settings, servers: [], templates: false,
+        useBackends: [], binds: [], holdsStickTable: false, answersItself: false,
+      };
+      this.readLines(section, settings, proxy);
+      this.proxies.push(proxy);
+    }
+  }
+
+  /** `frontend <name> [from <defaults>]`: a name is required, only `from <defaults>` may follow. */
+  private checkHeader(section: Section): void {
+    const [kw, name, fromKw, from, extra] = section.header.words;
+    if (!section.name) {
+      if (section.keyword !== 'defaults') this.b.problem('LB001', `'${section.keyword}' expects a name.`, this.ref(kw.range));
+      return;
+    }
+    if (section.keyword === 'defaults' && name.value === 'from') return; // `defaults from <name>`
+    if (!name.hasVariable && !VALID_NAME.test(name.value) && section.keyword !== 'defaults') {
+      this.invalid(name.range, `Invalid ${section.keyword} name '${name.value}': only letters, digits, '-', '_', '.' and ':' are permitted.`);
+    }
+    if (!fromKw) return;
+    if (fromKw.value !== 'from') {
+      const last = section.header.words[section.header.words.length - 1];
+      this.invalid(spanRange(fromKw, last), section.keyword === 'frontend' || section.keyword === 'listen'
+        ? "Unexpected arguments after the name: use the 'bind' keyword for listening addresses."
+        : "Unexpected arguments after the name: only 'from <defaults>' may follow.");
+    } else if (!from) {
+      this.b.problem('LB001', "'from' expects the name of a defaults section.", this.ref(fromKw.range));
+    } else if (extra) {
+      this.invalid(spanRange(extra, section.header.words[section.header.words.length - 1]), 'Unexpected arguments after the defaults name.');
+    }
+  }
+
+  /** Read the statements of a defaults (proxy undefined) or proxy section into `settings` / `proxy`. */
+  private readLines(section: Section, settings: Settings, proxy: Proxy | undefined): void {
+    const kind = section.keyword;
+    const names = new Map<string, Word>(); // server names, for duplicates
+    for (const line of section.lines) {
+      const w = line.words;
+      const kw = w[0].value;
+      if (proxy) this.collectMentions(line, proxy.name);
+      else if (!section.name && NAMED_DEFAULTS_ONLY.has(kw)) {
+        this.invalid(w[0].range, `'${kw}' is not allowed in an anonymous 'defaults' section: give the section a name.`);
+      }
+      switch (kw) {
+        case 'mode':
+          if (w[1]) settings.mode = w[1].value;
+          break;
+        case 'balance':
+          if (kind === 'frontend') break; // not a frontend keyword; HAProxy ignores it there
+          this.checkBalance(line);
+          settings.balance = line;
+          break;
+        case 'option':
+        case 'no':
+          this.readOption(line, settings);
+          break;
+        case 'default-server':
+          if (kind === 'frontend') break;
+          applyServerSettings({ ...DEFAULT_SERVER_SETTINGS }, w.slice(1), this.reportSetting);
+          settings.defaultServer.push(...w.slice(1));
+          break;
+        case 'default_backend':
+          if (!w[1]) this.invalid(w[0].range, "'default_backend' expects a backend name.");
+          else if (kind === 'backend') this.invalid(w[0].range, `'default_backend' is ignored in backend '${proxy?.name}': a backend has no frontend capability.`);
+          else settings.defaultBackend = line;
+          break;
+        case 'use_backend':
+          if (!w[1]) this.invalid(w[0].range, "'use_backend' expects a backend name.");
+          else if (!proxy) this.invalid(w[0].range, "'use_backend' is not allowed in a 'defaults' section.");
+          else if (kind === 'backend') this.invalid(w[0].range, `'use_backend' is ignored in backend '${proxy.name}': a backend has no frontend capability.`);
+          else proxy.useBackends.push(line);
+          break;
+        case 'server':
+        case 'server-template':
+          if (!proxy) this.invalid(w[0].range, `'${kw}' is not allowed in a 'defaults' section.`);
+          else if (kind === 'frontend') this.invalid(w[0].range, `'${kw}' is not allowed in frontend '${proxy.name}': a frontend has no backend capability.`);
+          else this.readServer(line, proxy, names);
+          break;
+        case 'bind':
+          proxy?.binds.push(line);
+          break;
+        case 'stick-table':
+          if (proxy) proxy.holdsStickTable = true;
+          break;
+        case 'stats':
+        case 'redirect':
+          if (proxy) proxy.answersItself = true;
+          break;
+        case 'http-request':
+        case 'tcp-request':
+          if (proxy && w.some((x) => x.value === 'use-service' || x.value === 'return' || x.value === 'redirect')) proxy.answersItself = true;
+          break;
+      }
+    }
+  }
+
+  private readonly reportSetting = (p: SettingProblem): void => this.invalid(p.word.range, p.message);
+
+  /** `option X` / `no option X` for the options that matter to the model. */
+  private readOption(line: Line, settings: Settings): void {
+    const w = line.words;
+    const negated = w[0].value === 'no';
+    if (negated && w[1]?.value !== 'option') return;
+    const opt = w[negated ? 2 : 1]?.value;
+    if (opt === 'allbackups') settings.allBackups = !negated;
+    else if (opt && CHECK_OPTIONS.has(opt)) {
+      if (!negated) settings.checkMethod = `option ${opt}`;
+      else if (settings.checkMethod === `option ${opt}`) settings.checkMethod = undefined;
+    }
+  }
+
+  /** Validate `balance <algorithm> [arguments]`. */
+  private checkBalance(line: Line): void {
+    const algo = line.words[1];
+    if (!algo || algo.hasVariable) return; // a bare `balance` is accepted and keeps the default algorithm
+
+    const base = algorithmName(algo.value);
+    if (base === 'hdr' ? !/^hdr\([^()]+\)$/.test(algo.value) : !ALGORITHMS.has(base)) {
+      return this.invalid(algo.range, `Unknown balance algorithm '${algo.value}': expected roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>), random, rdp-cookie, hash or log-hash.`);
+    }
+    if (base !== algo.value && base !== 'hdr' && base !== 'random' && base !== 'rdp-cookie') {
+      return this.invalid(algo.range, `Balance algorithm '${base}' takes no parenthesised argument.`);
+    }
+    if (ALGORITHM_NEEDS_ARGUMENT.has(base) && !line.words[2]) this.invalid(algo.range, `'balance ${base}' expects an argument.`);
+  }
+
+  /** `server <name> <address> [settings]` / `server-template <prefix> <num|low-high> <fqdn>[:port] [settings]`. */
+  private readServer(line: Line, proxy: Proxy, names: Map<string, Word>): void {
+    const [kw, nameWord, second, third] = line.words;
+    const template = kw.value === 'server-template';
+    const address = template ? third : second;
+    if (!nameWord || !address) {
+      const usage = template ? '<prefix> <num | range> <fqdn>[:<port>]' : '<name> and <address>[:<port>]';
+      return this.invalid(line.range, `'${kw.value}' expects ${usage} as arguments.`);
+    }
+    const settings: ServerSettings = { ...DEFAULT_SERVER_SETTINGS };
+    applyServerSettings(settings, proxy.settings.defaultServer);
+    applyServerSettings(settings, line.words.slice(template ? 4 : 3), this.reportSetting);
+    const track = settings.track?.value;
+    if (track?.includes('/')) {
+      this.mentions.push({ name: track.slice(0, track.indexOf('/')), range: settings.track!.range, from: proxy.name });
+    }
+    if (!nameWord.hasVariable && !VALID_NAME.test(nameWord.value)) {
+      this.invalid(nameWord.range, `Invalid server name '${nameWord.value}': only letters, digits, '-', '_', '.' and ':' are permitted.`);
+    }
+    if (!template) {
+      const first = names.get(nameWord.value);
+      if (first) {
+        this.b.problem('LB002', `Another server named '${nameWord.value}' is already defined in ${proxy.kind} '${proxy.name}': use distinct names.`,
+          this.ref(nameWord.range), [{ message: 'first defined here', source: this.ref(first.range) }]);
+      } else names.set(nameWord.value, nameWord);
+      proxy.servers.push({ line, name: nameWord.value, nameWord, address, settings, generated: false });
+      return;
+    }
+    const range = /^(\d+)(?:-(\d+))?$/.exec(second.value);
+    const low = range ? (range[2] ? Number(range[1]) : 1) : 0;
+    const high = range ? Number(range[2] ?? range[1]) : 0;
+    if (!range || low < 1 || high < low) {
+      return this.invalid(second.range, `Wrong server-template number or range '${second.value}': expected <num> or <low>-<high>, from 1.`);
+    }
+    proxy.templates = true;
+    for (let i = low; i <= Math.min(high, low + MAX_TEMPLATE_SERVERS - 1); i++) {
+      proxy.servers.push({ line, name: `${nameWord.value}${i}`, nameWord, address, settings, generated: true });
+    }
+  }
+
+  private collectMentions(line: Line, from: string): void {
+    for (const m of findBackendMentions(line)) this.mentions.push({ ...m, from });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Pools, entries, routes
+
+  /** Proxies with backend capability by name (the first one wins; duplicates are analysis' concern). */
+  private backendsByName(): Map<string, Proxy> {
+    const map = new Map<string, Proxy>();
+    for (const p of this.proxies) if (p.kind !== 'frontend' && !map.has(p.name)) map.set(p.name, p);
+    return map;
+  }
+
+  private createPools(byName: Map<string, Proxy>): void {
+    const targeted = new Set<string>();
+    for (const p of this.proxies) {
+      for (const line of p.useBackends) targeted.add(line.words[1].value);
+      if (p.kind !== 'backend' && p.settings.defaultBackend) targeted.add(p.settings.defaultBackend.words[1].value);
+    }
+    for (const proxy of this.proxies) {
+      if (proxy.kind === 'frontend') continue;
+      if (proxy.kind === 'listen' && proxy.servers.length === 0 && !(targeted.has(proxy.name) && byName.get(proxy.name) === proxy)) continue;
+      proxy.pool = this.createPool(proxy);
+    }
+  }
+
+  private createPool(proxy: Proxy): Pool {
+    const s = proxy.settings;
+    const algo = s.balance?.words[1]?.value ?? 'roundrobin';
+    const base = algorithmName(algo);
+    const pool = this.b.pool({
+      name: proxy.name,
+      namespace: NS,
+      kind: proxy.kind,
+      synthesized: false,
+      algorithm: algo,
+      // "first": "The first server with available connection slots receives the connection";
+      // "sticky": "The first server in the list of available servers receives all the log messages".
+      shareModel: base === 'first' || base === 'sticky' ? 'first' : 'weighted',
+      // "By default, only the first operational backup server is used, unless the "allbackups" option is set".
+      backupPolicy: s.allBackups ? 'all' : 'first',
+      healthCheck: { active: false, passive: false },
+      source: this.ref(proxy.section.range),
+      nameSource: this.ref(proxy.nameWord.range),
+    });
+    for (const srv of proxy.servers) this.b.server(pool, this.serverModel(srv));
+    pool.healthCheck = {
+      active: pool.servers.some((x) => x.healthCheck?.active),
+      passive: pool.servers.some((x) => x.healthCheck?.passive),
+    };
+    if (s.checkMethod) pool.healthCheck.detail = s.checkMethod;
+    if (proxy.templates) pool.dynamicServers = true;
+    if (proxy.servers.length === 0 && (proxy.holdsStickTable || proxy.answersItself)) pool.notATrafficPool = true;
+    return pool;
+  }
+
+  private serverModel(srv: ProxyServer): Omit<Server, 'id' | 'poolId'> {
+    const address = srv.address.value;
+    const host = hostPart(address);
+    const socket = isSocketAddress(address);
+    const kind: Server['kind'] = srv.address.hasVariable || isReverseAddress(address) ? 'dynamic'
+      : socket ? 'unix' : classifyAddress(host);
+    const s = srv.settings;
+    const server: Omit<Server, 'id' | 'poolId'> = {
+      name: srv.name,
+      address,
+      addressKey: socket ? address : addressKey(host),
+      weight: s.weight,
+      state: serverState(s),
+      kind,
+      // `track` makes the server's state follow another server's health checks.
+      healthCheck: { active: s.check || s.track !== undefined, passive: s.observe },
+      source: this.ref(srv.line.range),
+    };
+    if (srv.generated) server.generated = true;
+    return server;
+  }
+
+  private lowerEntry(proxy: Proxy, byName: Map<string, Proxy>): void {
+    const entry = this.b.entry({
+      name: `${proxy.kind} ${proxy.name}`,
+      namespace: NS,
+      listen: proxy.binds.filter((l) => l.words[1]).map((l) => l.words[1].value + (l.words.some((x) => x.value === 'ssl') ? ' ssl' : '')),
+      hosts: [],
+      source: this.ref(proxy.section.range),
+      selection: this.ref(proxy.section.header.range),
+    });
+    const group = `${entry.id}:use_backend`;
+    let index = 0;
+    // "use_backend … rules are evaluated in their declaration order, and the first one which matches will
+    // assign the backend" (manual 4.2 "use_backend").
+    for (const line of proxy.useBackends) {
+      const match = this.condition(line);
+      if (!match) continue;
+      this.b.route({
+        entryId: entry.id,
+        name: directiveText(line),
+        matchText: match.text,
+        match: match.conditions,
+        catchAll: false,
+        evaluation: { group, strategy: 'first-match', index: index++ },
+        target: this.target(proxy, line.words[1], byName),
+        source: this.ref(line.range),
+      });
+    }
+    // "When no "use_backend" rule matches, the default backend is used" — wherever it is written, so its
+    // route comes after every use_backend rule.
+    const def = proxy.settings.defaultBackend;
+    if (def) {
+      this.b.route({
+        entryId: entry.id,
+        name: directiveText(def),
+        matchText: '*',
+        match: [],
+        catchAll: true,
+        evaluation: { group, strategy: 'first-match', index },
+        target: this.target(proxy, def.words[1], byName),
+        source: this.ref(def.range),
+      });
+    } else if (proxy.kind === 'listen' && proxy.pool && proxy.servers.length > 0) {
+      this.b.route({
+        entryId: entry.id,
+        name: `listen ${proxy.name}`,
+        matchText: '*',
+        match: [],
+        catchAll: true,
+        evaluation: { group, strategy: 'first-match', index },
+        target: { kind: 'pool', name: proxy.name, namespace: NS, poolId: proxy.pool.id, nameSource: this.ref(proxy.nameWord.range) },
+        source: this.ref(proxy.section.header.range),
+      });
+    }
+  }
+
+  /**
+   * The match of `use_backend <name> [{if | unless} <condition>]`. An ACL condition is opaque: equal texts
+   * are equal conditions, so a repeated condition is visibly shadowed. Undefined when the rule is malformed.
+   */
+  private condition(line: Line): { conditions: MatchCondition[]; text: string } | undefined {
+    const [, , policy, ...cond] = line.words;
+    if (!policy) return { conditions: [], text: '*' };
+    if (policy.value !== 'if' && policy.value !== 'unless') {
+      this.b.problem('LB001', `Unexpected '${policy.value}' after the backend name: only 'if' and 'unless' are allowed.`, this.ref(policy.range));
+      return undefined;
+    }
+    const text = normaliseCondition(cond);
+    if (text === undefined) {
+      this.b.problem('LB001', "Missing closing '}' in the anonymous ACL.", this.ref(spanRange(policy, line.words[line.words.length - 1])));
+      return undefined;
+    }
+    const negated = policy.value === 'unless';
+    // `if TRUE` / `unless FALSE` always match (predefined ACLs, manual 7.4).
+    if (text === (negated ? 'FALSE' : 'TRUE')) return { conditions: [], text: '*' };
+    const c: MatchCondition = { field: 'acl', op: 'opaque', value: text };
+    if (negated) c.negated = true;
+    return { conditions: [c], text: `${policy.value} ${text}` };
+  }
+
+  private target(from: Proxy, name: Word, byName: Map<string, Proxy>): RouteTarget {
+    const nameSource = this.ref(name.range);
+    if (name.hasVariable || LOG_FORMAT.test(name.value)) return { kind: 'dynamic', text: name.value, nameSource };
+    const target = byName.get(name.value);
+    if (target && from.settings.mode === 'http' && target.settings.mode === 'tcp') {
+      this.invalid(name.range, `http ${from.kind} '${from.name}' cannot use tcp ${target.kind} '${target.name}' (see 'mode').`);
+    }
+    const t: RouteTarget = { kind: 'pool', name: name.value, namespace: NS, nameSource };
+    if (target?.pool) t.poolId = target.pool.id;
+    return t;
+  }
+
+  /** Mentions of backends by other proxies; a proxy naming itself (its own table) does not count. */
+  private lowerMentions(): void {
+    const pools = new Map<string, Pool[]>();
+    for (const p of this.b.model.pools) pools.set(p.name, [...(pools.get(p.name) ?? []), p]);
+    for (const m of this.mentions) {
+      if (m.name === m.from) continue;
+      this.b.mention({ name: m.name, namespace: NS, source: this.ref(m.range) });
+      for (const p of pools.get(m.name) ?? []) p.referencedElsewhere = true;
+    }
+  }
+}
+
+/** `hdr(host)` → `hdr`, `random(2)` → `random`. */
+function algorithmName(algo: string): string {
+  const paren = algo.indexOf('(');
+  return paren < 0 ? algo : algo.slice(0, paren);
+}
+
+/** The directive as a display name: its words, single-spaced. */
+function directiveText(line: Line): string {
+  return line.words.map((w) => w.value).join(' ');
+}
+
+/**
+ * Condition words single-spaced, `or` written `||`, so that equal conditions have equal texts. Undefined
+ * when an anonymous ACL `{ … }` is not closed.
+ */
+function normaliseCondition(words: Word[]): string | undefined {
+  let depth = 0;
+  const parts: string[] = [];
+  for (const w of words) {
+    if (w.value === '{') depth++;
+    else if (w.value === '}') depth--;
+    parts.push(w.value === 'or' && depth === 0 ? '||' : w.value);
+  }
+  return depth > 0 ? undefined : parts.join(' ');
+}

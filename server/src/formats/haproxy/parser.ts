@@ -1,0 +1,473 @@
+/**
+ * A hand-written, line-oriented, error-tolerant parser for HAProxy configuration files.
+ *
+ * It produces a concrete syntax tree: sections (`global`, `defaults`, `frontend`, …) holding their lines,
+ * each line a list of words with exact ranges. It follows the configuration manual:
+ * - "2.1. Configuration file format": a statement is one line, words are separated by unprotected spaces
+ *   or tabs, `#` outside quotes starts a comment, a section keyword starts a new section;
+ * - "2.2. Quoting and escaping": `\` escapes, weak `"…"` and strong `'…'` quoting, quoted parts glued into
+ *   one word;
+ * - "2.3. Environment variables": `$VAR` / `${VAR}` are expanded inside double quotes only. Their run-time
+ *   value is unknown here, so the word keeps the reference as written and is marked `hasVariable`;
+ * - "2.4. Conditional blocks": `.if/.elif/.else/.endif`, evaluated statically where possible.
+ *
+ * It never throws: problems are collected as LB001 with precise ranges.
+ */
+import type { Range } from '../../model/types';
+import { ASSUMED_HAPROXY_VERSION, evaluateCondition } from './conditions';
+
+export interface Word {
+  /** The word after unquoting and unescaping; environment variable references are kept as written. */
+  value: string;
+  /** The word exactly as written, quotes and escapes included. */
+  raw: string;
+  range: Range;
+  /** Part of the word was quoted. */
+  quoted: boolean;
+  /** The word references an environment variable (inside double quotes): its run-time value is unknown. */
+  hasVariable: boolean;
+  /**
+   * Only for words whose value differs from `raw`: for each character of `value` (and one past the end), its
+   * column relative to the word's start. See {@link valueRange}.
+   */
+  offsets?: number[];
+}
+
+export interface LineComment {
+  /** The comment from its `#` to the end of the line. */
+  text: string;
+  range: Range;
+}
+
+export interface Line {
+  words: Word[];
+  /** From the first word to the end of the last word (the comment excluded). */
+  range: Range;
+  comment?: LineComment;
+}
+
+export interface Section {
+  /** The section keyword: `global`, `defaults`, `frontend`, `backend`, `listen`, `resolvers`, … */
+  keyword: string;
+  /** The section name, when one is written (`frontend fe_http`). */
+  name?: Word;
+  /** The defaults section named after `from` (`backend b from tcp_defaults`). */
+  from?: Word;
+  header: Line;
+  /** The statements of the section, in order, without the header and without inactive conditional lines. */
+  lines: Line[];
+  /** From the header to the end of the last line. */
+  range: Range;
+}
+
+export interface ParseProblem {
+  ruleId: 'LB001' | 'LB002';
+  message: string;
+  range: Range;
+}
+
+export interface HaproxyCst {
+  sections: Section[];
+  /** Every `#` comment of the file, in order (active or not). */
+  comments: LineComment[];
+  /** Lines inside conditional branches that are not taken: tokenised (their errors reported) but not lowered. */
+  skipped: Line[];
+  /** Conditional and message directives (`.if`, `.endif`, `.notice`, …). */
+  directives: Line[];
+  problems: ParseProblem[];
+  lineCount: number;
+}
+
+export interface ParseOptions {
+  /** The HAProxy version `version_atleast()` / `version_before()` are evaluated against. */
+  version?: string;
+}
+
+/** Keywords that start a section (manual chapters 3 and 4, plus sections of later versions). */
+export const SECTION_KEYWORDS: ReadonlySet<string> = new Set([
+  'global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'peers', 'userlist', 'mailers', 'cache',
+  'program', 'http-errors', 'ring', 'log-forward', 'fcgi-app', 'crt-store', 'traces', 'acme',
+]);
+
+/** Directives allowed anywhere, including before the first section (manual 2.4). */
+const MESSAGE_DIRECTIVES = new Set(['.diag', '.notice', '.warning', '.alert']);
+
+/** Parse HAProxy configuration text. Never throws. */
+export function parseHaproxy(text: string, options: ParseOptions = {}): HaproxyCst {
+  return new Parser(text, options.version ?? ASSUMED_HAPROXY_VERSION).run();
+}
+
+/** The range of `value[from, to)` inside a word, mapped through quotes and escapes to the raw text. */
+export function valueRange(word: Word, from: number, to: number): Range {
+  const { line, character } = word.range.start;
+  const col = (i: number): number => character + (word.offsets ? word.offsets[Math.min(i, word.offsets.length - 1)] : i);
+  return { start: { line, character: col(from) }, end: { line, character: col(to) } };
+}
+
+/** The range spanning several words (or one). */
+export function spanRange(first: Word, last: Word): Range {
+  return { start: first.range.start, end: last.range.end };
+}
+
+interface CondFrame {
+  /** The `.if` line, for "non-terminated" errors. */
+  line: Line;
+  /** Lines of the enclosing level are active. */
+  parentActive: boolean;
+  /** A branch of this block was (or is) taken: later `.elif`/`.else` are not. */
+  taken: boolean;
+  /** The current branch is active. */
+  active: boolean;
+  sawElse: boolean;
+}
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const HASH = 35;
+const DOLLAR = 36;
+const SQUOTE = 39;
+const BACKSLASH = 92;
+
+/** Characters an escape outside single quotes maps to a single character (manual 2.2). */
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\\': '\\', ' ': ' ', '\t': '\t', '#': '#', "'": "'", '"': '"', $: '$', n: '\n', r: '\r', t: '\t',
+};
+
+/**
+ * Builds a word's value from literal runs of the raw text and characters produced by escapes. While the
+ * value equals the raw text no offsets are kept; from the first quote or escape on, every value character
+ * records its raw column.
+ */
+class WordBuilder {
+  value = '';
+  offsets: number[] | undefined;
+  private text = '';
+  private start = 0;
+  private segStart = 0;
+
+  reset(text: string, start: number): this {
+    this.text = text;
+    this.start = start;
+    this.segStart = start;
+    this.value = '';
+    this.offsets = undefined;
+    return this;
+  }
+
+  /** Append the pending literal run up to `end` (the end of the word). */
+  finish(end: number): void {
+    if (end > this.segStart) {
+      if (this.offsets) for (let i = this.segStart; i < end; i++) this.offsets.push(i - this.start);
+      this.value += this.text.slice(this.segStart, end);
+    }
+    this.segStart = end;
+  }
+
+  /** Append the pending literal run before a quote or escape at `end`: from here on the value departs from raw. */
+  flush(end: number): void {
+    this.finish(end);
+    if (!this.offsets) {
+      this.offsets = [];
+      for (let i = 0; i < this.value.length; i++) this.offsets.push(i);
+    }
+  }
+
+  /** Literal text resumes at `at`. */
+  resume(at: number): void {
+    this.segStart = at;
+  }
+
+  /** Append a character produced by an escape written at raw offset `from`. */
+  emit(ch: string, from: number): void {
+    this.offsets!.push(from - this.start);
+    this.value += ch;
+  }
+}
+
+class Parser {
+  private readonly cst: HaproxyCst = { sections: [], comments: [], skipped: [], directives: [], problems: [], lineCount: 0 };
+  private pos = 0;
+  private lineNo = 0;
+  private lineStart = 0;
+  private current: Section | undefined;
+  private readonly conds: CondFrame[] = [];
+  private readonly builder = new WordBuilder();
+
+  constructor(private readonly text: string, private readonly version: string) {}
+
+  run(): HaproxyCst {
+    const len = this.text.length;
+    while (this.pos <= len) {
+      const line = this.readLine();
+      if (line) this.handle(line);
+      // Step over the line break (\n, \r\n or a lone \r, like LineIndex).
+      if (this.pos >= len) break;
+      const c = this.text.charCodeAt(this.pos);
+      this.pos += c === CR && this.text.charCodeAt(this.pos + 1) === LF ? 2 : 1;
+      this.lineNo++;
+      this.lineStart = this.pos;
+    }
+    this.cst.lineCount = this.lineNo + 1;
+    for (const frame of this.conds) this.error(frame.line.words[0].range, "non-terminated '.if' block: '.endif' expected");
+    return this.cst;
+  }
+
+  private error(range: Range, message: string): void {
+    this.cst.problems.push({ ruleId: 'LB001', message, range });
+  }
+
+  private at(offset: number): { line: number; character: number } {
+    return { line: this.lineNo, character: offset - this.lineStart };
+  }
+
+  private get active(): boolean {
+    return this.conds.length === 0 || this.conds[this.conds.length - 1].active;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Tokenisation
+
+  /** Read one line from `pos` up to (not including) its line break; undefined for a blank line. */
+  private readLine(): Line | undefined {
+    const t = this.text;
+    const len = t.length;
+    const words: Word[] = [];
+    let comment: LineComment | undefined;
+    for (;;) {
+      let c = t.charCodeAt(this.pos);
+      while (c === SPACE || c === TAB) c = t.charCodeAt(++this.pos);
+      if (this.pos >= len || c === LF || c === CR) break;
+      if (c === HASH) {
+        const start = this.pos;
+        while (this.pos < len && (c = t.charCodeAt(this.pos)) !== LF && c !== CR) this.pos++;
+        comment = { text: t.slice(start, this.pos), range: { start: this.at(start), end: this.at(this.pos) } };
+        this.cst.comments.push(comment);
+        break;
+      }
+      words.push(this.readWord());
+    }
+    if (words.length === 0) return undefined;
+    const line: Line = { words, range: { start: words[0].range.start, end: words[words.length - 1].range.end } };
+    if (comment) line.comment = comment;
+    return line;
+  }
+
+  /** Read one word starting at `pos` (not a delimiter). Stops at a delimiter, a line break or a comment. */
+  private readWord(): Word {
+    const t = this.text;
+    const len = t.length;
+    const start = this.pos;
+    // Fast path: a plain word (no quote, escape or `$`), by far the most common.
+    let i = start;
+    let c = t.charCodeAt(i);
+    while (i < len && c !== SPACE && c !== TAB && c !== HASH && c !== LF && c !== CR && c !== DQUOTE && c !== SQUOTE && c !== BACKSLASH) {
+      c = t.charCodeAt(++i);
+    }
+    if (i >= len || c === SPACE || c === TAB || c === HASH || c === LF || c === CR) {
+      this.pos = i;
+      const value = t.slice(start, i);
+      const line = this.lineNo;
+      return {
+        value, raw: value, quoted: false, hasVariable: false,
+        range: { start: { line, character: start - this.lineStart }, end: { line, character: i - this.lineStart } },
+      };
+    }
+    const b = this.builder.reset(t, start);
+    let quote = 0; // DQUOTE, SQUOTE or 0
+    let quoteStart = 0;
+    let quoted = false;
+    let hasVariable = false;
+    while (this.pos < len) {
+      const c = t.charCodeAt(this.pos);
+      if (c === LF || c === CR) break;
+      if (quote === 0 && (c === SPACE || c === TAB || c === HASH)) break;
+      if (c === SQUOTE && quote !== DQUOTE || c === DQUOTE && quote !== SQUOTE) {
+        b.flush(this.pos);
+        if (quote === 0) {
+          quote = c;
+          quoteStart = this.pos;
+          quoted = true;
+        } else quote = 0;
+        b.resume(++this.pos);
+        continue;
+      }
+      if (c === BACKSLASH && quote !== SQUOTE) {
+        b.flush(this.pos);
+        b.resume(this.escape());
+        continue;
+      }
+      if (c === DOLLAR && quote === DQUOTE) {
+        b.flush(this.pos);
+        hasVariable = true;
+        b.resume(this.variable());
+        continue;
+      }
+      this.pos++;
+    }
+    b.finish(this.pos);
+    if (quote !== 0) this.error({ start: this.at(quoteStart), end: this.at(this.pos) }, 'unmatched quote: the quoted text runs to the end of the line');
+    const word: Word = { value: b.value, raw: t.slice(start, this.pos), range: { start: this.at(start), end: this.at(this.pos) }, quoted, hasVariable };
+    if (b.offsets) {
+      b.offsets.push(this.pos - start);
+      word.offsets = b.offsets;
+    }
+    return word;
+  }
+
+  /** Handle a backslash at `pos`; returns the offset where literal text resumes. */
+  private escape(): number {
+    const t = this.text;
+    const from = this.pos;
+    const next = t[from + 1];
+    if (next !== undefined && Object.hasOwn(SIMPLE_ESCAPES, next)) {
+      this.builder.emit(SIMPLE_ESCAPES[next], from);
+      this.pos = from + 2;
+      return this.pos;
+    }
+    if (next === 'x') {
+      const hex = t.slice(from + 2, from + 4);
+      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+        this.builder.emit(String.fromCharCode(parseInt(hex, 16)), from);
+        this.pos = from + 4;
+        return this.pos;
+      }
+      const digits = /^[0-9a-fA-F]?/.exec(hex)![0].length;
+      this.error({ start: this.at(from), end: this.at(from + 2 + digits) }, 'truncated or invalid hexadecimal sequence: \\x needs two hex digits');
+      this.pos = from + 2;
+      return from; // keep the text as written
+    }
+    // Not an escape sequence: the backslash stays (regular expressions such as `\.` rely on it).
+    this.pos = from + 1;
+    return from;
+  }
+
+  /** Handle `$NAME` / `${NAME…}` inside double quotes at `pos`; the reference is kept as written. */
+  private variable(): number {
+    const t = this.text;
+    const from = this.pos;
+    let end: number;
+    if (t[from + 1] === '{') {
+      end = from + 2;
+      while (end < t.length && t[end] !== '}' && t[end] !== '"' && t[end] !== '\n' && t[end] !== '\r') end++;
+      if (t[end] !== '}') {
+        this.error({ start: this.at(from), end: this.at(end) }, "unmatched brace in environment variable name: '}' expected");
+        this.pos = end;
+        return from;
+      }
+      end++;
+    } else {
+      end = from + 1;
+      if (!/[A-Za-z_.]/.test(t[end] ?? '')) {
+        this.error({ start: this.at(from), end: this.at(from + 1) }, "forbidden first character in environment variable name (escape a literal '$' as '\\$')");
+        this.pos = from + 1;
+        return from;
+      }
+      while (/[A-Za-z0-9_.]/.test(t[end] ?? '')) end++;
+    }
+    this.pos = end;
+    return from; // the reference is literal text of the value
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Structure
+
+  private handle(line: Line): void {
+    const kw = line.words[0].value;
+    const nul = line.words.find((w) => w.raw.includes('\0'));
+    if (nul) this.error(nul.range, 'NUL character in the configuration');
+    if (kw === '.if' || kw === '.elif' || kw === '.else' || kw === '.endif') {
+      this.cst.directives.push(line);
+      this.conditional(kw, line);
+      return;
+    }
+    if (!this.active) {
+      this.cst.skipped.push(line);
+      return;
+    }
+    if (MESSAGE_DIRECTIVES.has(kw)) {
+      this.cst.directives.push(line);
+      return;
+    }
+    if (SECTION_KEYWORDS.has(kw)) {
+      this.startSection(kw, line);
+      return;
+    }
+    if (!this.current) {
+      this.error(line.words[0].range, `unknown keyword '${kw}' out of section: a section keyword (global, defaults, frontend, backend, listen, …) must come first`);
+      return;
+    }
+    this.current.lines.push(line);
+    this.current.range = { start: this.current.range.start, end: line.range.end };
+  }
+
+  private startSection(keyword: string, header: Line): void {
+    const section: Section = { keyword, header, lines: [], range: header.range };
+    let [, name, fromKw, from]: Array<Word | undefined> = header.words;
+    if (keyword === 'defaults' && name?.value === 'from' && fromKw) {
+      // `defaults from other`: an anonymous defaults section inheriting from a named one.
+      [name, fromKw, from] = [undefined, name, fromKw];
+    }
+    if (name) section.name = name;
+    if (fromKw?.value === 'from' && from) section.from = from;
+    this.current = section;
+    this.cst.sections.push(section);
+  }
+
+  private conditional(kw: string, line: Line): void {
+    const top = this.conds[this.conds.length - 1];
+    const kwRange = line.words[0].range;
+    switch (kw) {
+      case '.if': {
+        const parentActive = this.active;
+        const take = parentActive && this.evaluate(line) !== 'false';
+        this.conds.push({ line, parentActive, taken: take, active: take, sawElse: false });
+        return;
+      }
+      case '.elif': {
+        if (!top) return this.error(kwRange, "lone '.elif' with no matching '.if'");
+        if (top.sawElse) return this.error(kwRange, "'.elif' after '.else' is not allowed");
+        const take = top.parentActive && !top.taken && this.evaluate(line) !== 'false';
+        top.active = take;
+        top.taken ||= take;
+        return;
+      }
+      case '.else': {
+        if (!top) return this.error(kwRange, "lone '.else' with no matching '.if'");
+        if (top.sawElse) return this.error(kwRange, "only one '.else' is allowed per '.if'");
+        top.sawElse = true;
+        top.active = top.parentActive && !top.taken;
+        top.taken = true;
+        return;
+      }
+      default: // .endif
+        if (!top) return this.error(kwRange, "lone '.endif' with no matching '.if'");
+        this.conds.pop();
+    }
+  }
+
+  /**
+   * Evaluate the condition of a `.if`/`.elif` line. An unknown value counts as true: the `.if` branch of an
+   * environment-dependent condition is the one that is modelled.
+   */
+  private evaluate(line: Line): 'true' | 'false' | 'unknown' {
+    const args = line.words.slice(1);
+    const text = args.map((w) => w.value).join(' ');
+    const result = evaluateCondition(text, { version: this.version });
+    if ('value' in result) return result.value;
+    // Map the offset in the joined text back to a word for the error range.
+    let offset = result.at;
+    let word = args[args.length - 1];
+    for (const w of args) {
+      if (offset <= w.value.length) {
+        word = w;
+        break;
+      }
+      offset -= w.value.length + 1;
+    }
+    this.error(word ? word.range : line.range, `unparsable conditional expression: ${result.error}`);
+    return 'unknown';
+  }
+}
