@@ -34,7 +34,7 @@ test('LB101 bad: all traffic to one server because the others are down / weight 
   assert.ok(d.related!.length >= 3);
 });
 
-test('LB101 good: two active servers; active/passive pair is a warning, not an error', () => {
+test('LB101 good: two active servers; an active/passive pair is information, not an error', () => {
   const ok = new TestModel();
   ok.pool('web', ['10.0.0.1:80', '10.0.0.2:80']);
   ok.route('r', 'web');
@@ -43,7 +43,7 @@ test('LB101 good: two active servers; active/passive pair is a warning, not an e
   ap.pool('db', ['10.0.0.1:80', { address: '10.0.0.2:80', state: 'backup' }]);
   ap.route('r', 'db');
   const [d] = only(ap, 'LB101');
-  assert.equal(d.severity, 'warning');
+  assert.equal(d.severity, 'info');
   assert.match(d.message, /backups only take over when it fails/);
 });
 
@@ -117,7 +117,7 @@ test('LB104 bad: empty pool, everything down; good: a backup still serves', () =
 
 test('LB105 bad: same address twice (default port made explicit); good: other ports', () => {
   const t = new TestModel();
-  t.pool('web', ['10.0.0.1', '10.0.0.1:80', '10.0.0.1:81']);
+  t.pool('web', ['10.0.0.1', '10.0.0.1:80', '10.0.0.1:81', { address: '10.0.0.1:81', state: 'disabled' }]);
   t.route('r', 'web');
   const ds = only(t, 'LB105');
   assert.equal(ds.length, 1);

@@ -5,7 +5,7 @@ import { idleReason, isConcreteServer, pct, poolRelated, routeAnchor, serverDist
  * LB101 — all of a route's traffic reaches one server although its pool defines several: the others are
  * weight 0, down, disabled or backup. This is the incident lb-lens exists for.
  *
- * When every idle server is a usable backup (an active/passive pair), the finding is a warning: the
+ * When every idle server is a usable backup (an active/passive pair), the finding is information only: the
  * backups do take over when the primary fails, but while it is up it carries 100% of the load.
  */
 export const LB101: Rule = {
@@ -31,7 +31,7 @@ export const LB101: Rule = {
       const poolNames = d.pools.map((p) => `"${p.name}"`).join(' + ');
       ctx.report({
         source: routeAnchor(route),
-        severity: onlyBackups && only.server.state === 'active' ? 'warning' : undefined,
+        severity: onlyBackups && only.server.state === 'active' ? 'info' : undefined,
         message:
           `All traffic of ${route.name} goes to one server, ${serverLabel(only.server)} (${pct(only.share)}), ` +
           `although ${poolNames} defines ${d.shares.length}: ${reasons}.` +
