@@ -1,0 +1,161 @@
+import type { Range } from '../../model/types';
+import type { FormatHost } from '../types';
+import { parseNginx, type Directive, type NginxCst } from './parser';
+
+/** A directive with the file it was written in, `include`s replaced by the directives they bring in. */
+export interface Node {
+  d: Directive;
+  uri: string;
+  /** The block's directives (includes expanded); undefined for simple directives and opaque Lua blocks. */
+  children?: Node[];
+}
+
+export interface SourceFile {
+  uri: string;
+  cst: NginxCst;
+}
+
+export interface IncludeProblem {
+  message: string;
+  uri: string;
+  range: Range;
+}
+
+export interface Expansion {
+  nodes: Node[];
+  /** Every file read, the root first, each once. */
+  files: SourceFile[];
+  /** `include`s that matched no readable file (their files live outside what the host can read). */
+  unresolved: number;
+  problems: IncludeProblem[];
+}
+
+/** nginx itself has no limit; a real configuration never comes close. Beyond it, includes are not followed. */
+export const MAX_INCLUDE_DEPTH = 16;
+/** Blocks nested deeper than this are not walked (nothing real nests this deep; it bounds recursion). */
+const MAX_BLOCK_DEPTH = 64;
+/** How many parent folders of the root file may hold nginx's configuration prefix (for fragments). */
+const PREFIX_SEARCH_DEPTH = 3;
+
+const isAbsolute = (p: string) => p.startsWith('/') || /^[a-z][\w+.-]*:/i.test(p);
+
+/** `file:///a/b/c.conf` → `file:///a/b`. */
+export function dirnameUri(uri: string): string {
+  const i = uri.lastIndexOf('/');
+  return i > 'file://'.length ? uri.slice(0, i) : uri;
+}
+
+/**
+ * Expand `include` directives, reading files through the host only.
+ *
+ * nginx resolves a relative include against its configuration prefix, the directory of the main nginx.conf
+ * (ngx_conf_include → ngx_conf_full_name with the conf prefix). The root file is taken as that main file;
+ * for fragments and for configurations kept in a repository, the including file's folder and a few parent
+ * folders of the root are tried next, and an absolute path (`/etc/nginx/conf.d/*.conf`) that is not
+ * readable is looked up by its trailing segments under the root's folder.
+ */
+export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatHost): Expansion {
+  const files: SourceFile[] = [{ uri: rootUri, cst: rootCst }];
+  const cache = new Map<string, NginxCst | undefined>([[rootUri, rootCst]]);
+  const problems: IncludeProblem[] = [];
+  let unresolved = 0;
+  const glob = (pattern: string, dir: string): string[] => {
+    try {
+      return host.glob(pattern, `${dir}/`);
+    } catch {
+      return [];
+    }
+  };
+  const exists = (uri: string): boolean => {
+    try {
+      return host.readFile(uri) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+
+  const rootDir = dirnameUri(rootUri);
+  const ancestors = [rootDir];
+  for (let i = 0; i < PREFIX_SEARCH_DEPTH; i++) {
+    const parent = dirnameUri(ancestors[ancestors.length - 1]);
+    if (parent === ancestors[ancestors.length - 1]) break;
+    ancestors.push(parent);
+  }
+  // The configuration prefix: the root's folder for a main file; for a fragment, the nearest folder above it
+  // that holds an nginx.conf (where nginx would find its prefix), else the fragment's own folder.
+  const isMainFile = /(^|\/)nginx\.conf$/i.test(rootUri);
+  const prefix = isMainFile ? rootDir : ancestors.find((dir) => exists(`${dir}/nginx.conf`)) ?? rootDir;
+
+  const resolve = (path: string, fromUri: string): string[] => {
+    if (isAbsolute(path)) {
+      const direct = glob(path, prefix);
+      if (direct.length) return direct;
+      // `/etc/nginx/conf.d/*.conf` kept in a repository as `conf.d/*.conf` next to its nginx.conf: try the
+      // path's trailing segments under the prefix — at least a folder and a name, or a single plain name.
+      const segments = path.replace(/^[a-z][\w+.-]*:\/*/i, '').split('/').filter(Boolean);
+      for (let i = 1; i < segments.length; i++) {
+        const tail = segments.slice(i);
+        if (tail.length === 1 && /[*?[]/.test(tail[0])) break;
+        for (const dir of new Set([prefix, rootDir])) {
+          const found = glob(tail.join('/'), dir);
+          if (found.length) return found;
+        }
+      }
+      return [];
+    }
+    for (const dir of new Set([prefix, dirnameUri(fromUri), rootDir, ...ancestors])) {
+      const found = glob(path, dir);
+      if (found.length) return found;
+    }
+    return [];
+  };
+
+  const load = (uri: string): NginxCst | undefined => {
+    if (cache.has(uri)) return cache.get(uri);
+    let text: string | undefined;
+    try {
+      text = host.readFile(uri);
+    } catch {
+      text = undefined;
+    }
+    const cst = text === undefined ? undefined : parseNginx(text);
+    cache.set(uri, cst);
+    if (cst) files.push({ uri, cst });
+    return cst;
+  };
+
+  const expand = (directives: Directive[], uri: string, chain: string[], depth: number): Node[] => {
+    const out: Node[] = [];
+    for (const d of directives) {
+      if (d.name !== 'include' || d.block || d.args.length !== 1) {
+        const children = d.block && !d.opaque && depth < MAX_BLOCK_DEPTH ? expand(d.block, uri, chain, depth + 1) : undefined;
+        out.push({ d, uri, children: d.block && !d.opaque ? children ?? [] : undefined });
+        continue;
+      }
+      const path = d.args[0].value;
+      const targets = resolve(path, uri);
+      if (targets.length === 0) unresolved++;
+      for (const target of targets) {
+        if (chain.includes(target)) {
+          problems.push({ message: `include cycle: "${path}" includes a file that is already being included`, uri, range: d.range });
+          continue;
+        }
+        if (chain.length > MAX_INCLUDE_DEPTH) {
+          problems.push({ message: `includes nested more than ${MAX_INCLUDE_DEPTH} levels deep are not followed`, uri, range: d.range });
+          unresolved++;
+          continue;
+        }
+        const cst = load(target);
+        if (!cst) {
+          unresolved++;
+          continue;
+        }
+        out.push(...expand(cst.directives, target, [...chain, target], depth));
+      }
+    }
+    return out;
+  };
+
+  const nodes = expand(rootCst.directives, rootUri, [rootUri], 0);
+  return { nodes, files, unresolved, problems };
+}

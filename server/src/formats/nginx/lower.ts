@@ -1,0 +1,647 @@
+import { addressKey, classifyAddress, splitHostPort } from '../../model/address';
+import { ModelBuilder } from '../../model/builder';
+import type {
+  EntryPoint, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, SourceRef, TrafficModel,
+} from '../../model/types';
+import type { FormatHost } from '../types';
+import { expandIncludes, type Node } from './includes';
+import { parseNginx, type Arg, type Directive } from './parser';
+
+/*
+ * Lowering of the nginx syntax tree into the traffic model, following the nginx documentation:
+ * - ngx_http_upstream_module / ngx_stream_upstream_module (`upstream`, `server`, balancing methods);
+ * - ngx_http_core_module `location` (how a location is chosen);
+ * - ngx_http_proxy_module `proxy_pass` and the other `*_pass` directives (what a location sends to).
+ */
+
+type Namespace = 'http' | 'stream';
+
+/** Balancing methods of an `upstream` block (the last one wins; nginx warns "load balancing method redefined"). */
+const BALANCERS = new Set(['least_conn', 'ip_hash', 'hash', 'random', 'least_time', 'fair', 'consistent_hash']);
+/**
+ * Docs, `server … backup`: "The parameter cannot be used along with the hash, ip_hash, and random load
+ * balancing methods." nginx rejects it when the method comes first; when it comes later, it accepts the
+ * configuration and the method ignores the backups.
+ */
+const NO_BACKUP = new Set(['hash', 'ip_hash', 'random']);
+
+/** The directives that hand a request to servers, and the URL schemes each accepts. */
+const PASS_SCHEMES: Record<string, string[]> = {
+  proxy_pass: ['http', 'https'],
+  grpc_pass: ['grpc', 'grpcs'],
+  uwsgi_pass: ['uwsgi', 'suwsgi'],
+  fastcgi_pass: [],
+  scgi_pass: [],
+  memcached_pass: [],
+};
+
+/** Directives that must open a block in the contexts walked here. */
+const BLOCK_DIRECTIVES = new Set(['http', 'stream', 'events', 'server', 'upstream', 'location']);
+
+/** Why a location without a `*_pass` answers itself. */
+const LOCAL_HANDLERS: Array<[RegExp, (d: Directive) => string]> = [
+  [/^return$/, (d) => `return ${d.args.map((a) => a.value).join(' ')}`.trim()],
+  [/^rewrite$/, () => 'rewrite'],
+  [/^try_files$/, () => 'static files (try_files)'],
+  [/^(root|alias)$/, () => 'static files'],
+  [/_by_lua(_block|_file)?$/, (d) => `Lua (${d.name})`],
+  [/^(js_content|perl|echo|stub_status|status|api|empty_gif|mp4|flv|dav_methods)$/, (d) => d.name],
+];
+
+const PASSIVE_DEFAULT =
+  'nginx checks passively: after max_fails failed attempts (default 1) within fail_timeout (default 10s) a server is ' +
+  'considered unavailable for fail_timeout.';
+const PASSIVE_OFF =
+  'Every server has max_fails=0, which turns nginx\'s passive health checks off, and there is no active check ' +
+  '(NGINX Plus "health_check", or "check" from nginx_upstream_check_module).';
+
+/** A position `n` characters further on the same line. */
+const shift = (r: Range, from: number, to: number): Range => ({
+  start: { line: r.start.line, character: r.start.character + from },
+  end: { line: r.start.line, character: r.start.character + to },
+});
+
+/** The range of `value.slice(from, to)` inside an argument; the whole argument when it cannot be mapped exactly. */
+function argSubRange(arg: Arg, from: number, to: number): Range {
+  const inner = arg.quoted ? arg.raw.slice(1, -1) : arg.raw;
+  if (arg.range.start.line !== arg.range.end.line || inner !== arg.value) return arg.range;
+  return shift(arg.range, from + (arg.quoted ? 1 : 0), to + (arg.quoted ? 1 : 0));
+}
+
+/** The directive's first line: its name and arguments, up to and including `{`. */
+function headerRange(d: Directive): Range {
+  const end = d.blockRange
+    ? { line: d.blockRange.start.line, character: d.blockRange.start.character + 1 }
+    : (d.args[d.args.length - 1]?.range ?? d.nameRange).end;
+  return { start: d.nameRange.start, end };
+}
+
+/** Units of nginx time values, from the largest; ngx_parse_time requires them in this order. */
+const TIME_UNITS = ['y', 'M', 'w', 'd', 'h', 'm', 's', 'ms'];
+
+/** nginx time syntax (ngx_parse_time): `30s`, `1m30s`, `10` (seconds); `ms` is refused where seconds are expected. */
+function isTime(value: string, allowMs: boolean): boolean {
+  const v = value.replace(/ /g, '');
+  const parts = v.match(/\d+(?:ms|[yMwdhms])?/g);
+  if (!parts || parts.join('') !== v) return false;
+  let last = -1;
+  for (let i = 0; i < parts.length; i++) {
+    const unit = parts[i].replace(/^\d+/, '');
+    if (!unit) return i === parts.length - 1; // a bare number counts in seconds, and only at the end
+    if (unit === 'ms' && !allowMs) return false;
+    const rank = TIME_UNITS.indexOf(unit);
+    if (rank <= last) return false;
+    last = rank;
+  }
+  return true;
+}
+
+const isUint = (v: string) => /^\d+$/.test(v);
+
+/** Parsed `location` arguments (ngx_http_core_location: the modifier may be a separate word or stuck to the URI). */
+interface LocationMatch {
+  kind: 'exact' | 'prefix' | 'noregex' | 'regex' | 'iregex' | 'named';
+  value: string;
+}
+
+function parseLocation(d: Directive): LocationMatch | string {
+  const a = d.args;
+  if (a.length === 2) {
+    const mods: Record<string, LocationMatch['kind']> = { '=': 'exact', '~': 'regex', '~*': 'iregex', '^~': 'noregex' };
+    const kind = mods[a[0].value];
+    return kind ? { kind, value: a[1].value } : `invalid location modifier "${a[0].value}"`;
+  }
+  if (a.length !== 1) return 'invalid number of arguments in "location" directive';
+  const v = a[0].value;
+  if (v.startsWith('=')) return { kind: 'exact', value: v.slice(1) };
+  if (v.startsWith('~*')) return { kind: 'iregex', value: v.slice(2) };
+  if (v.startsWith('~')) return { kind: 'regex', value: v.slice(1) };
+  if (v.startsWith('@')) return { kind: 'named', value: v };
+  return { kind: 'prefix', value: v };
+}
+
+/** Group suffix, strategy, match condition and readable text of a location. */
+function describeLocation(loc: LocationMatch): { group: string; strategy: RouteEvaluation['strategy']; match: MatchCondition; text: string } {
+  switch (loc.kind) {
+    case 'exact':
+      return { group: 'exact', strategy: 'exact', match: { field: 'path', op: 'exact', value: loc.value }, text: `path = ${loc.value}` };
+    case 'prefix':
+      return { group: 'prefix', strategy: 'longest-prefix', match: { field: 'path', op: 'prefix', value: loc.value }, text: `path ${loc.value}` };
+    case 'noregex':
+      return { group: 'prefix', strategy: 'longest-prefix', match: { field: 'path', op: 'prefix', value: loc.value }, text: `path ^~ ${loc.value}` };
+    case 'regex':
+      return { group: 'regex', strategy: 'first-match', match: { field: 'path', op: 'regex', value: loc.value }, text: `path ~ ${loc.value}` };
+    case 'iregex':
+      return {
+        group: 'regex', strategy: 'first-match', match: { field: 'path', op: 'regex', value: loc.value, flags: 'i' }, text: `path ~* ${loc.value}`,
+      };
+    case 'named':
+      return { group: 'named', strategy: 'first-match', match: { field: 'location', op: 'exact', value: loc.value }, text: loc.value };
+  }
+}
+
+/** What a top-level walk found. */
+interface Outline {
+  upstreams: Array<{ node: Node; ns: Namespace }>;
+  servers: Array<{ node: Node; ns: Namespace }>;
+  maps: Array<{ node: Node; ns: Namespace }>;
+  /** `location` blocks at the top of a fragment (an included server body). */
+  looseLocations: Node[];
+  /** The file has `http`, `stream` or `events` at its top: a main configuration. */
+  isMain: boolean;
+}
+
+class Lowering {
+  private readonly upstreams: Record<Namespace, Map<string, Pool>> = { http: new Map(), stream: new Map() };
+  private readonly synthesized = new Map<string, Pool>();
+  private readonly activeChecks = new Map<Pool, string>();
+  /** Problems that only hold when the whole configuration is known (a name that is not an upstream anywhere). */
+  private readonly closedWorldProblems: Array<{ message: string; source: SourceRef }> = [];
+
+  constructor(private readonly b: ModelBuilder) {}
+
+  private ref(range: Range, uri: string): SourceRef {
+    return this.b.ref(range, uri);
+  }
+
+  private invalid(message: string, range: Range, uri: string): void {
+    this.b.problem('LB002', message, this.ref(range, uri));
+  }
+
+  run(nodes: Node[]): { isMain: boolean } {
+    const outline = this.outline(nodes);
+    for (const { node, ns } of outline.upstreams) this.upstream(node, ns);
+    for (const { node, ns } of outline.servers) this.server(node, ns);
+    if (outline.looseLocations.length) this.implicitServer(outline.looseLocations);
+    for (const { node, ns } of outline.maps) this.mapMentions(node, ns);
+    this.applyActiveChecks();
+    return { isMain: outline.isMain };
+  }
+
+  /** Problems to add when the model turns out to be a closed world. */
+  closedWorld(): void {
+    for (const p of this.closedWorldProblems) this.b.problem('LB002', p.message, p.source);
+  }
+
+  private outline(nodes: Node[]): Outline {
+    const o: Outline = { upstreams: [], servers: [], maps: [], looseLocations: [], isMain: false };
+    const visit = (list: Node[], ns: Namespace, top: boolean) => {
+      for (const node of list) {
+        const name = node.d.name;
+        if (BLOCK_DIRECTIVES.has(name) && !node.children) {
+          // A top-level `server 10.0.0.1;` is an upstream body kept in its own file, not a broken server block.
+          const upstreamFragment = top && name === 'server' && node.d.args.length > 0;
+          if (!upstreamFragment && (top || name !== 'location')) this.b.problem('LB001', `directive "${name}" has no opening "{"`, this.ref(headerRange(node.d), node.uri));
+          continue;
+        }
+        if (top && (name === 'http' || name === 'stream' || name === 'events')) {
+          o.isMain = true;
+          if (name !== 'events') visit(node.children ?? [], name, false);
+        } else if (name === 'upstream') o.upstreams.push({ node, ns });
+        else if (name === 'server') o.servers.push({ node, ns });
+        else if (name === 'map' || name === 'split_clients') o.maps.push({ node, ns });
+        else if (top && name === 'location') o.looseLocations.push(node);
+      }
+    };
+    visit(nodes, 'http', true);
+    return o;
+  }
+
+  // ---- pools -------------------------------------------------------------------------------------------
+
+  private upstream(node: Node, ns: Namespace): void {
+    const { d, uri } = node;
+    if (d.args.length !== 1) {
+      this.invalid('invalid number of arguments in "upstream" directive', headerRange(d), uri);
+      if (d.args.length === 0) return;
+    }
+    const nameArg = d.args[0];
+    const children = node.children ?? [];
+    let balancer: { name: string; index: number } | undefined;
+    children.forEach((c, index) => {
+      if (BALANCERS.has(c.d.name)) balancer = { name: c.d.name, index };
+    });
+    const thirdPartyCheck = children.some((c) => c.d.name === 'check');
+    const pool = this.b.pool({
+      name: nameArg.value,
+      namespace: ns,
+      kind: 'upstream',
+      synthesized: false,
+      algorithm: balancer?.name ?? 'round_robin',
+      shareModel: 'weighted',
+      backupPolicy: 'all',
+      healthCheck: { active: thirdPartyCheck, passive: false },
+      source: this.ref(d.range, uri),
+      nameSource: this.ref(nameArg.range, uri),
+    });
+    if (thirdPartyCheck) this.activeChecks.set(pool, 'Active: the "check" directive of nginx_upstream_check_module probes the servers.');
+    let dynamic = false;
+    children.forEach((c, index) => {
+      if (c.d.name === 'server') dynamic = this.upstreamServer(pool, c, ns, balancer, index) || dynamic;
+    });
+    const hasZone = children.some((c) => c.d.name === 'zone');
+    // Docs (upstream `resolve`, NGINX Plus `zone`): servers may be added at run time.
+    if (dynamic || (hasZone && pool.servers.length === 0)) pool.dynamicServers = true;
+    const passive = pool.servers.some((s) => s.healthCheck?.passive);
+    pool.healthCheck.passive = passive;
+    pool.healthCheck.detail = passive ? PASSIVE_DEFAULT : PASSIVE_OFF;
+    if (pool.servers.length === 0 && !hasZone) {
+      this.invalid('no servers are inside upstream', headerRange(d), uri);
+    } else if (pool.servers.length > 0 && pool.servers.every((s) => s.state === 'backup')) {
+      // ngx_http_upstream_init_round_robin counts non-backup servers only.
+      this.invalid(`no servers in upstream "${pool.name}": every server is a backup`, headerRange(d), uri);
+    }
+    const table = this.upstreams[ns];
+    if (!table.has(pool.name.toLowerCase())) table.set(pool.name.toLowerCase(), pool);
+  }
+
+  /** One `server` of an upstream. Returns true when the server is resolved at run time (`resolve`, `service=`). */
+  private upstreamServer(pool: Pool, node: Node, ns: Namespace, balancer: { name: string; index: number } | undefined, index: number): boolean {
+    const { d, uri } = node;
+    if (d.args.length === 0) {
+      this.invalid('invalid number of arguments in "server" directive', headerRange(d), uri);
+      return false;
+    }
+    const addrArg = d.args[0];
+    const address = addrArg.value;
+    let weight = 1;
+    let maxFails = 1;
+    let state: ServerState = 'active';
+    let dynamic = false;
+    for (const p of d.args.slice(1)) {
+      const eq = p.value.indexOf('=');
+      const key = eq < 0 ? p.value : p.value.slice(0, eq + 1);
+      const val = eq < 0 ? '' : p.value.slice(eq + 1);
+      const bad = (why?: string) => this.invalid(`invalid parameter "${p.value}"${why ? `: ${why}` : ''}`, p.range, uri);
+      switch (key) {
+        case 'weight=':
+          if (!isUint(val) || Number(val) === 0) bad('the weight must be a positive integer');
+          else weight = Number(val);
+          break;
+        case 'max_fails=':
+          if (!isUint(val)) bad('max_fails must be a number ≥ 0');
+          else maxFails = Number(val);
+          break;
+        case 'max_conns=':
+          if (!isUint(val)) bad('max_conns must be a number ≥ 0');
+          break;
+        case 'fail_timeout=':
+        case 'slow_start=':
+          if (!isTime(val, false)) bad('expected a time such as 10s or 1m');
+          break;
+        case 'backup':
+          if (balancer && NO_BACKUP.has(balancer.name)) {
+            this.invalid(
+              balancer.index < index
+                ? 'balancing method does not support parameter "backup"'
+                : `"backup" cannot be used with the "${balancer.name}" balancing method`,
+              p.range,
+              uri,
+            );
+          }
+          if (state === 'active') state = 'backup';
+          break;
+        case 'down':
+          state = 'down';
+          break;
+        case 'drain': // NGINX Plus: no new requests
+          if (state !== 'down') state = 'disabled';
+          break;
+        case 'resolve': // NGINX Plus, and nginx ≥ 1.27.3
+        case 'service=':
+          dynamic = true;
+          break;
+        case 'route=': // NGINX Plus sticky route
+          break;
+        default:
+          bad();
+      }
+    }
+    this.checkServerAddress(addrArg, ns, uri);
+    const kind = classifyAddress(address);
+    const passive = maxFails !== 0;
+    this.b.server(pool, {
+      address,
+      addressKey: addressKey(address, ns === 'http' ? '80' : undefined),
+      weight,
+      state,
+      kind,
+      // Docs (upstream `server`): "A domain name that resolves to several IP addresses defines multiple servers at once."
+      ...(kind === 'hostname' ? { mayBeMultiple: true } : {}),
+      healthCheck: { active: pool.healthCheck.active, passive },
+      source: this.ref(d.range, uri),
+    });
+    return dynamic;
+  }
+
+  /** What ngx_parse_url refuses in an upstream `server` address; stream servers need a port. */
+  private checkServerAddress(arg: Arg, ns: Namespace, uri: string): void {
+    const a = arg.value;
+    if (/^unix:/i.test(a) || a.includes('$')) return;
+    if (a.includes('/')) {
+      this.invalid(`invalid host in upstream "${a}"`, arg.range, uri);
+      return;
+    }
+    const { port } = splitHostPort(a);
+    if (port !== undefined && (!isUint(port) || Number(port) < 1 || Number(port) > 65535)) {
+      this.invalid(`invalid port in upstream "${a}"`, arg.range, uri);
+    } else if (port === undefined && ns === 'stream') {
+      this.invalid(`no port in upstream "${a}"`, arg.range, uri);
+    }
+  }
+
+  private findUpstream(ns: Namespace, name: string): Pool | undefined {
+    return this.upstreams[ns].get(name.toLowerCase());
+  }
+
+  // ---- entries and routes -------------------------------------------------------------------------------
+
+  private server(node: Node, ns: Namespace): void {
+    const { d, uri } = node;
+    const children = node.children ?? [];
+    const listens = children.filter((c) => c.d.name === 'listen').map((c) => c.d.args.map((a) => a.value).join(' '));
+    const hosts = children
+      .filter((c) => c.d.name === 'server_name')
+      .flatMap((c) => c.d.args.map((a) => a.value))
+      .filter((h) => h !== '' && h !== '_');
+    const entry = this.b.entry({
+      name: entryName(ns, listens[0]?.split(' ')[0], hosts[0]),
+      namespace: ns,
+      listen: listens,
+      hosts,
+      source: this.ref(d.range, uri),
+      selection: this.ref(headerRange(d), uri),
+    });
+    if (ns === 'stream') {
+      const pass = children.find((c) => c.d.name === 'proxy_pass');
+      if (!pass) return;
+      const target = this.passTarget(pass, ns, false);
+      const healthCheck = children.some((c) => c.d.name === 'health_check');
+      this.b.route({
+        entryId: entry.id,
+        name: `proxy_pass ${pass.d.args.map((a) => a.value).join(' ')}`.trim(),
+        matchText: '*',
+        match: [],
+        catchAll: true,
+        evaluation: { group: `${entry.id}:server`, strategy: 'first-match', index: 0 },
+        target,
+        source: this.ref(pass.d.range, pass.uri),
+      });
+      if (healthCheck) this.markActive(target, `Active: NGINX Plus "health_check" in ${entry.name}.`);
+      return;
+    }
+    this.locations(children, entry, entry.id, true);
+  }
+
+  /** Top-level `location`s of a fragment (a server body kept in its own file) belong to an implicit server. */
+  private implicitServer(locations: Node[]): void {
+    const first = locations[0];
+    const last = locations[locations.length - 1];
+    const range = first.uri === last.uri ? { start: first.d.range.start, end: last.d.range.end } : first.d.range;
+    const entry = this.b.entry({
+      name: 'server (fragment)',
+      namespace: 'http',
+      listen: [],
+      hosts: [],
+      source: this.ref(range, first.uri),
+      selection: this.ref(headerRange(first.d), first.uri),
+    });
+    this.locations(locations, entry, entry.id, true);
+  }
+
+  /**
+   * The `location`s among `nodes`, nested ones included. Docs (ngx_http_core_module `location`): "nginx first
+   * checks locations defined using the prefix strings (prefix locations). Among them, the location with the
+   * longest matching prefix is selected and remembered. Then regular expressions are checked, in the order of
+   * their appearance in the configuration file. The search of regular expressions terminates on the first
+   * match […]. If the longest matching prefix location has the “^~” modifier then regular expressions are not
+   * checked. […] using the “=” modifier it is possible to define an exact match of URI and location."
+   * Nested locations are searched within the location chosen at their parent's level, hence groups per parent.
+   */
+  private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean): void {
+    const counters = new Map<string, number>();
+    for (const node of nodes) {
+      if (node.d.name !== 'location') continue;
+      const { d, uri } = node;
+      if (!node.children) {
+        this.b.problem('LB001', 'directive "location" has no opening "{"', this.ref(headerRange(d), uri));
+        continue;
+      }
+      const loc = parseLocation(d);
+      if (typeof loc === 'string') {
+        this.invalid(loc, headerRange(d), uri);
+        continue;
+      }
+      const desc = describeLocation(loc);
+      const group = `${parentId}:${desc.group}`;
+      const index = counters.get(group) ?? 0;
+      counters.set(group, index + 1);
+      const name = `location ${d.args.map((a) => a.value).join(' ')}`;
+      const children = node.children;
+      const noUri = loc.kind === 'regex' || loc.kind === 'iregex' || loc.kind === 'named';
+      const pass = children.find((c) => c.d.name in PASS_SCHEMES);
+      const target: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
+      const route = this.b.route({
+        entryId: entry.id,
+        name,
+        matchText: desc.text,
+        match: [desc.match],
+        catchAll: topLevel && desc.strategy === 'longest-prefix' && loc.value === '/',
+        evaluation: { group, strategy: desc.strategy, index },
+        target,
+        source: this.ref(d.range, uri),
+      });
+      if (children.some((c) => c.d.name === 'health_check')) this.markActive(target, `Active: NGINX Plus "health_check" in ${name}.`);
+      this.ifRoutes(route, children, entry);
+      this.locations(children, entry, route.id, false);
+    }
+  }
+
+  /**
+   * `if (…) { proxy_pass …; }` inside a location: the request goes elsewhere when the condition holds. The
+   * condition is opaque to the model; the route also carries its location's match.
+   */
+  private ifRoutes(location: Route, children: Node[], entry: EntryPoint): void {
+    let index = 0;
+    for (const node of children) {
+      if (node.d.name !== 'if' || !node.children) continue;
+      const pass = node.children.find((c) => c.d.name in PASS_SCHEMES);
+      if (!pass) continue;
+      const condition = node.d.args.map((a) => a.raw).join(' ').replace(/^\(\s*/, '').replace(/\s*\)$/, '');
+      const target = this.passTarget(pass, 'http', true);
+      this.b.route({
+        entryId: entry.id,
+        name: `if (${condition}) in ${location.name}`,
+        matchText: `${location.matchText} if (${condition})`,
+        match: [...location.match, { field: 'if', op: 'opaque', value: condition }],
+        catchAll: false,
+        evaluation: { group: `${location.id}:if`, strategy: 'first-match', index: index++ },
+        target,
+        source: this.ref(node.d.range, node.uri),
+      });
+    }
+  }
+
+  /**
+   * The target of a `*_pass` directive. Docs (proxy_pass): "In addition, an address can be specified as a
+   * server group" — a host equal to an upstream name (compared case-insensitively, ngx_http_upstream_add) is
+   * that upstream; otherwise it is an address, and "if a domain name resolves to several addresses, all of
+   * them will be used in a round-robin fashion". With variables the target is computed per request.
+   */
+  private passTarget(node: Node, ns: Namespace, noUri: boolean): RouteTarget {
+    const { d, uri } = node;
+    if (d.args.length !== 1) {
+      this.invalid(`invalid number of arguments in "${d.name}" directive`, headerRange(d), uri);
+      return { kind: 'none', reason: `invalid ${d.name}` };
+    }
+    const arg = d.args[0];
+    const value = arg.value;
+    if (value.includes('$')) return { kind: 'dynamic', text: value, nameSource: this.ref(arg.range, uri) };
+    const schemes = ns === 'stream' ? [] : PASS_SCHEMES[d.name];
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
+    let offset = 0;
+    let defaultPort: string | undefined;
+    if (scheme && schemes.includes(scheme[1].toLowerCase())) {
+      offset = scheme[0].length;
+      const s = scheme[1].toLowerCase();
+      if (s === 'http') defaultPort = '80';
+      else if (s === 'https') defaultPort = '443';
+    } else if (ns === 'http' && d.name === 'proxy_pass') {
+      this.invalid('invalid URL prefix: expected "http://" or "https://"', arg.range, uri);
+      return { kind: 'none', reason: 'invalid proxy_pass' };
+    }
+    const rest = value.slice(offset);
+    let hostPort: string;
+    let uriPart: string;
+    if (/^unix:/i.test(rest)) {
+      // `http://unix:/tmp/backend.socket:/uri/` — the path ends at the next colon.
+      const colon = d.name === 'proxy_pass' ? rest.indexOf(':', 5) : -1;
+      hostPort = colon < 0 ? rest : rest.slice(0, colon);
+      uriPart = colon < 0 ? '' : rest.slice(colon + 1);
+    } else {
+      const cut = rest.search(/[/?]/);
+      hostPort = cut < 0 ? rest : rest.slice(0, cut);
+      uriPart = cut < 0 ? '' : rest.slice(cut);
+    }
+    const hostPortRange = argSubRange(arg, offset, offset + hostPort.length);
+    if (noUri && uriPart && d.name === 'proxy_pass' && ns === 'http') {
+      this.invalid(
+        '"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, ' +
+          'or inside "if" statement, or inside "limit_except" block',
+        arg.range,
+        uri,
+      );
+    }
+    if (/^unix:/i.test(hostPort)) return this.addressTarget(hostPort, ns, undefined, this.ref(hostPortRange, uri), d, uri);
+    const { host, port } = splitHostPort(hostPort);
+    const hostStart = offset + (hostPort.startsWith('[') ? 1 : 0);
+    const pool = this.findUpstream(ns, host);
+    if (pool) {
+      if (port !== undefined) this.invalid(`upstream "${host}" may not have port ${port}`, hostPortRange, uri);
+      return { kind: 'pool', name: host, namespace: ns, poolId: pool.id, nameSource: this.ref(argSubRange(arg, hostStart, hostStart + host.length), uri) };
+    }
+    if (port !== undefined && (!isUint(port) || Number(port) < 1 || Number(port) > 65535)) {
+      this.invalid(`invalid port in upstream "${hostPort}"`, hostPortRange, uri);
+    } else if (port === undefined && defaultPort === undefined) {
+      // Not an upstream here; in a closed world it is not one anywhere, and nginx needs a port.
+      this.closedWorldProblems.push({ message: `no port in upstream "${hostPort}"`, source: this.ref(hostPortRange, uri) });
+    }
+    return this.addressTarget(hostPort, ns, defaultPort, this.ref(hostPortRange, uri), d, uri);
+  }
+
+  /** A direct address: one synthesised pool per address (nginx makes one implicit upstream per host:port). */
+  private addressTarget(address: string, ns: Namespace, defaultPort: string | undefined, nameSource: SourceRef, d: Directive, uri: string): RouteTarget {
+    const key = addressKey(address, defaultPort);
+    let pool = this.synthesized.get(`${ns}\u0000${key}`);
+    if (!pool) {
+      pool = this.b.pool({
+        name: address,
+        namespace: ns,
+        kind: 'address',
+        synthesized: true,
+        algorithm: 'round_robin',
+        shareModel: 'weighted',
+        backupPolicy: 'all',
+        healthCheck: { active: false, passive: true, detail: PASSIVE_DEFAULT },
+        source: this.ref(d.range, uri),
+        nameSource,
+      });
+      const kind = classifyAddress(address);
+      this.b.server(pool, {
+        address,
+        addressKey: key,
+        weight: 1,
+        state: 'active',
+        kind,
+        ...(kind === 'hostname' ? { mayBeMultiple: true } : {}),
+        healthCheck: { active: false, passive: true },
+        source: this.ref(d.range, uri),
+      });
+      this.synthesized.set(`${ns}\u0000${key}`, pool);
+    }
+    return { kind: 'address', address, poolId: pool.id, nameSource };
+  }
+
+  private markActive(target: RouteTarget, detail: string): void {
+    if (target.kind !== 'pool' || !target.poolId) return;
+    const pool = this.b.model.pools.find((p) => p.id === target.poolId);
+    if (pool && !this.activeChecks.has(pool)) this.activeChecks.set(pool, detail);
+  }
+
+  private applyActiveChecks(): void {
+    for (const [pool, detail] of this.activeChecks) {
+      pool.healthCheck.active = true;
+      pool.healthCheck.detail = pool.healthCheck.passive ? `${detail} ${PASSIVE_DEFAULT}` : detail;
+      for (const s of pool.servers) s.healthCheck = { active: true, passive: s.healthCheck?.passive ?? false };
+    }
+  }
+
+  /** `map`/`split_clients` values naming an upstream (`proxy_pass http://$backend` picks one of them). */
+  private mapMentions(node: Node, ns: Namespace): void {
+    for (const c of node.children ?? []) {
+      const value = c.d.args[c.d.args.length - 1];
+      const pool = value && this.findUpstream(ns, value.value);
+      if (pool) this.b.mention({ name: pool.name, namespace: ns, source: this.ref(value.range, c.uri) });
+    }
+  }
+}
+
+/** `server example.com:443`: the first server_name and the port of the first listen (nginx defaults to *:80). */
+function entryName(ns: Namespace, listen: string | undefined, host: string | undefined): string {
+  let port: string | undefined;
+  if (listen !== undefined) {
+    if (isUint(listen)) port = listen;
+    else if (!/^unix:/i.test(listen)) port = splitHostPort(listen).port;
+  } else if (ns === 'http') port = '80';
+  if (host) return `server ${host}${port ? `:${port}` : ''}`;
+  if (listen !== undefined) return `server ${isUint(listen) ? `*:${listen}` : listen}`;
+  return ns === 'http' ? 'server *:80' : 'server';
+}
+
+function localReason(children: Node[]): string {
+  for (const [re, describe] of LOCAL_HANDLERS) {
+    const c = children.find((n) => re.test(n.d.name));
+    if (c) return describe(c.d);
+  }
+  return 'served by nginx itself (static files)';
+}
+
+/**
+ * Parse an nginx configuration (with its includes, through the host) and lower it into the traffic model.
+ * Never throws on user input.
+ */
+export function lowerNginx(uri: string, text: string, host: FormatHost): TrafficModel {
+  const b = new ModelBuilder('nginx', uri);
+  const expansion = expandIncludes(uri, parseNginx(text), host);
+  for (const file of expansion.files) {
+    if (file.uri !== uri) b.model.files.push(file.uri);
+    for (const e of file.cst.errors) b.problem('LB001', e.message, b.ref(e.range, file.uri));
+    for (const c of file.cst.comments) b.comment({ text: c.text, source: b.ref(c.range, file.uri) });
+  }
+  for (const p of expansion.problems) b.problem('LB001', p.message, b.ref(p.range, p.uri));
+  const lowering = new Lowering(b);
+  const { isMain } = lowering.run(expansion.nodes);
+  b.model.closedWorld = isMain && expansion.unresolved === 0;
+  if (b.model.closedWorld) lowering.closedWorld();
+  return b.model;
+}
