@@ -28,11 +28,11 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 }
 
 function oracleMs(format: string, path: string): number | undefined {
-  const cmd = format === 'nginx' ? ['nginx', ['-t', '-q', '-c', path, '-p', OUT]] as const : ['haproxy', ['-c', '-q', '-f', path]] as const;
+  const cmd: [string, string[]] = format === 'nginx' ? ['nginx', ['-t', '-q', '-c', path, '-p', OUT]] : ['haproxy', ['-c', '-q', '-f', path]];
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const r = spawnSync(cmd[0], cmd[1] as string[], { encoding: 'utf8' });
+    const r = spawnSync(cmd[0], cmd[1], { encoding: 'utf8' });
     if (r.error || r.status !== 0) {
       if (i === 0) console.error(`  (${cmd[0]} unavailable or rejected the file: ${r.error?.message ?? r.stderr.split('\n')[0]})`);
       return undefined;
