@@ -64,6 +64,7 @@ function isNginxPath(uri: string): 'certain' | 'likely' | undefined {
 export const nginxFormat: FormatParser = {
   id: 'nginx',
   title: 'nginx',
+  rootFileNames: ['nginx.conf'],
   detect(uri, text) {
     const where = isNginxPath(uri);
     if (where === 'certain') return 1;

@@ -447,7 +447,15 @@ class Lowering {
         matchText: desc.text,
         match: [desc.match],
         catchAll: topLevel && desc.strategy === 'longest-prefix' && loc.value === '/',
-        evaluation: { group, strategy: desc.strategy, index },
+        evaluation: {
+          group,
+          strategy: desc.strategy,
+          index,
+          // "Then regular expressions are checked … If no match with a regular expression is found then the
+          // configuration of the prefix location remembered earlier is used" (ngx_http_core_module, location);
+          // `^~` prefixes skip that step.
+          preemptedBy: loc.kind === 'prefix' ? `${parentId}:regex` : undefined,
+        },
         target,
         source: this.ref(d.range, uri),
       });
