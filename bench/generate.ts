@@ -33,13 +33,14 @@ export function nginxConfig(lines: number): string {
 }
 
 export function haproxyConfig(lines: number): string {
-  const backends = Math.max(1, Math.floor(lines / 9));
+  // Each site costs 2 frontend lines and 7 backend lines.
+  const backends = Math.max(1, Math.floor((lines - 10) / 9));
   const out = ['global', '    maxconn 4096', 'defaults', '    mode http', '    timeout connect 5s', '    timeout client 30s', '    timeout server 30s', 'frontend fe_main', '    bind *:80'];
   for (let i = 0; i < backends; i++) {
     out.push(`    acl host_${i} hdr(host) -i site${i}.example.com`, `    use_backend be_${i} if host_${i}`);
   }
   out.push('    default_backend be_0');
-  for (let i = 0; out.length < lines; i++) {
+  for (let i = 0; i < backends; i++) {
     out.push(
       `backend be_${i}`,
       '    balance roundrobin',
