@@ -1,5 +1,5 @@
 import type { Range, TrafficModel } from '../model/types';
-import { routeDistribution, type RouteDistribution } from './distribution';
+import { routeDistribution, type PoolShareCache, type RouteDistribution } from './distribution';
 import { ModelIndex } from './modelIndex';
 import type { Finding, Severity } from './rule';
 import { RULES } from './rules';
@@ -30,7 +30,8 @@ export interface ModelAnalysis {
 export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): ModelAnalysis {
   const index = new ModelIndex(model);
   const distributions = new Map<string, RouteDistribution>();
-  for (const r of model.routes) distributions.set(r.id, routeDistribution(r, index));
+  const poolShares: PoolShareCache = new Map();
+  for (const r of model.routes) distributions.set(r.id, routeDistribution(r, index, undefined, poolShares));
   const suppressions = new Suppressions(model);
   const diagnostics: Diagnostic[] = [];
   for (const rule of RULES) {
@@ -58,7 +59,7 @@ export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): 
     });
   }
   diagnostics.sort(
-    (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+    (a, b) => (a.uri === b.uri ? 0 : a.uri.localeCompare(b.uri)) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
   );
   return { model, index, distributions, diagnostics };
 }

@@ -41,56 +41,107 @@ export interface RouteDistribution {
 
 export type FailedSet = ReadonlySet<string>;
 
+const NO_FAILURES: FailedSet = new Set();
+
 const usable = (s: Server, failed: FailedSet) =>
   s.weight > 0 && (s.state === 'active' || s.state === 'backup') && !failed.has(s.id);
+
+/** A pool's shares aligned with `pool.servers` (0 for servers that get nothing). */
+interface PoolShareList {
+  shares: number[];
+  backupsServing: boolean;
+}
+
+/** The servers that take a pool's traffic: usable primaries, else backups by `backupPolicy`; `first` keeps one. */
+function chosenServers(pool: Pool, failed: FailedSet): { chosen: Server[]; backupsServing: boolean } {
+  let chosen: Server[] = [];
+  for (const s of pool.servers) if (s.state === 'active' && usable(s, failed)) chosen.push(s);
+  let backupsServing = false;
+  if (chosen.length === 0) {
+    for (const s of pool.servers) {
+      if (s.state === 'backup' && usable(s, failed)) {
+        chosen.push(s);
+        if (pool.backupPolicy === 'first') break;
+      }
+    }
+    backupsServing = chosen.length > 0;
+  }
+  if (pool.shareModel === 'first' && chosen.length > 1) chosen = [chosen[0]];
+  return { chosen, backupsServing };
+}
+
+function poolShareList(pool: Pool, failed: FailedSet): PoolShareList {
+  const { chosen, backupsServing } = chosenServers(pool, failed);
+  let total = 0;
+  for (const s of chosen) total += s.weight;
+  const shares = new Array<number>(pool.servers.length).fill(0);
+  // Servers are matched by identity: `chosen` keeps pool order, so one forward walk aligns them.
+  let k = 0;
+  for (let i = 0; i < pool.servers.length && k < chosen.length; i++) {
+    if (pool.servers[i] === chosen[k]) shares[i] = total > 0 ? chosen[k++].weight / total : 0;
+  }
+  return { shares, backupsServing };
+}
 
 /** Shares of one pool's own traffic (summing to 1, or to 0 when no server can take it). */
 export function poolShares(pool: Pool, failed: FailedSet): { shares: Map<string, number>; backupsServing: boolean } {
   const shares = new Map<string, number>();
-  let chosen = pool.servers.filter((s) => s.state === 'active' && usable(s, failed));
-  let backupsServing = false;
-  if (chosen.length === 0) {
-    chosen = pool.servers.filter((s) => s.state === 'backup' && usable(s, failed));
-    if (pool.backupPolicy === 'first') chosen = chosen.slice(0, 1);
-    backupsServing = chosen.length > 0;
-  }
-  if (pool.shareModel === 'first') chosen = chosen.slice(0, 1);
-  const total = chosen.reduce((sum, s) => sum + s.weight, 0);
+  const { chosen, backupsServing } = chosenServers(pool, failed);
+  let total = 0;
+  for (const s of chosen) total += s.weight;
   for (const s of chosen) shares.set(s.id, total > 0 ? s.weight / total : 0);
   return { shares, backupsServing };
 }
 
-export function routeDistribution(route: Route, index: ModelIndex, failed: FailedSet = new Set()): RouteDistribution {
+/**
+ * Pool shares computed once per analysis: many routes usually send to the same pool, and a pool's shares do
+ * not depend on the route. Only for the healthy case (no failed servers).
+ */
+export type PoolShareCache = Map<Pool, PoolShareList>;
+
+export function routeDistribution(
+  route: Route, index: ModelIndex, failed: FailedSet = NO_FAILURES, cache?: PoolShareCache,
+): RouteDistribution {
   const notes: string[] = [];
   const t = route.target;
-  const base = { route, notes, backupsServing: false };
-  if (t.kind === 'none') return { ...base, pools: [], shares: [], kind: 'none', served: 0 };
+  if (t.kind === 'none') return { route, notes, backupsServing: false, pools: [], shares: [], kind: 'none', served: 0 };
   if (t.kind === 'dynamic') {
     notes.push(`target computed at run time (${t.text}): no static distribution`);
-    return { ...base, pools: [], shares: [], kind: 'dynamic', served: 0 };
+    return { route, notes, backupsServing: false, pools: [], shares: [], kind: 'dynamic', served: 0 };
   }
-  const parts: Array<{ pool: Pool | undefined; weight: number }> =
-    t.kind === 'split'
-      ? t.parts.map((p) => ({ pool: index.resolve(p.name, p.namespace, p.poolId), weight: p.weight }))
-      : [{ pool: index.targetPools(route)[0], weight: 1 }];
-  if (parts.every((p) => !p.pool)) return { ...base, pools: [], shares: [], kind: 'unresolved', served: 0 };
+  let parts: Array<{ pool: Pool | undefined; weight: number }>;
+  if (t.kind === 'split') {
+    parts = t.parts.map((p) => ({ pool: index.resolve(p.name, p.namespace, p.poolId), weight: p.weight }));
+  } else {
+    parts = [{ pool: t.kind === 'pool' ? index.resolve(t.name, t.namespace, t.poolId) : index.poolById.get(t.poolId), weight: 1 }];
+  }
+  if (parts.every((p) => !p.pool)) return { route, notes, backupsServing: false, pools: [], shares: [], kind: 'unresolved', served: 0 };
 
-  const totalWeight = parts.reduce((sum, p) => sum + Math.max(0, p.weight), 0);
+  let totalWeight = 0;
+  for (const p of parts) totalWeight += Math.max(0, p.weight);
   const shares: ServerShare[] = [];
   const pools: Pool[] = [];
   let served = 0;
   let backupsServing = false;
+  const useCache = cache !== undefined && failed.size === 0;
   for (const part of parts) {
     const pool = part.pool;
     if (!pool || pools.includes(pool)) continue;
     pools.push(pool);
     // A pool named in several parts gets the sum of their weights.
-    const partWeight = parts.filter((p) => p.pool === pool).reduce((sum, p) => sum + Math.max(0, p.weight), 0);
+    let partWeight = 0;
+    for (const p of parts) if (p.pool === pool) partWeight += Math.max(0, p.weight);
     const fraction = totalWeight > 0 ? partWeight / totalWeight : 0;
-    const ps = poolShares(pool, failed);
+    let ps = useCache ? cache.get(pool) : undefined;
+    if (!ps) {
+      ps = poolShareList(pool, failed);
+      if (useCache) cache.set(pool, ps);
+    }
     backupsServing ||= ps.backupsServing && fraction > 0;
-    for (const s of pool.servers) {
-      const share = (ps.shares.get(s.id) ?? 0) * fraction;
+    const servers = pool.servers;
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[i];
+      const share = ps.shares[i] * fraction;
       served += share;
       shares.push({ server: s, pool, share, failed: failed.has(s.id) });
     }
@@ -100,5 +151,5 @@ export function routeDistribution(route: Route, index: ModelIndex, failed: Faile
   }
   if (backupsServing) notes.push('no primary server is available: backup servers are serving');
   if (served < 0.9999 && served > 0) notes.push(`${Math.round((1 - served) * 1000) / 10}% of requests reach no server`);
-  return { ...base, pools, shares, kind: 'servers', served, backupsServing };
+  return { route, notes, backupsServing, pools, shares, kind: 'servers', served };
 }

@@ -25,12 +25,19 @@ export class ModelIndex {
       }
     }
     for (const r of model.routes) {
-      for (const p of this.targetPools(r)) {
-        const list = this.routesByPool.get(p.id);
-        if (list) list.push(r);
-        else this.routesByPool.set(p.id, [r]);
-      }
+      const t = r.target;
+      // Like `targetPools`, without an array per route.
+      if (t.kind === 'pool') this.addRoute(this.resolve(t.name, t.namespace, t.poolId), r);
+      else if (t.kind === 'address') this.addRoute(this.poolById.get(t.poolId), r);
+      else if (t.kind === 'split') for (const part of t.parts) this.addRoute(this.resolve(part.name, part.namespace, part.poolId), r);
     }
+  }
+
+  private addRoute(pool: Pool | undefined, route: Route): void {
+    if (!pool) return;
+    const list = this.routesByPool.get(pool.id);
+    if (list) list.push(route);
+    else this.routesByPool.set(pool.id, [route]);
   }
 
   /** The pool a name refers to: the format's resolution when given, else the first definition of that name. */

@@ -31,13 +31,16 @@ export class Suppressions {
   private readonly spans: Span[] = [];
 
   constructor(model: TrafficModel) {
-    const blocks: Array<{ uri: string; range: Range }> = [
-      ...model.entries.map((e) => e.source),
-      ...model.pools.filter((p) => !p.synthesized).map((p) => p.source),
-      ...model.routes.map((r) => r.source),
-    ];
+    // Only a `disable` directive needs the blocks: most files have none, so they are listed on first use.
+    let blockList: Array<{ uri: string; range: Range }> | undefined;
+    const blocks = () =>
+      (blockList ??= [
+        ...model.entries.map((e) => e.source),
+        ...model.pools.filter((p) => !p.synthesized).map((p) => p.source),
+        ...model.routes.map((r) => r.source),
+      ]);
     const open: Array<{ uri: string; line: number; rules: Set<string> | 'all' }> = [];
-    const comments = [...model.comments].sort(
+    const comments = model.comments.filter((c) => c.text.includes('lb-lens-')).sort(
       (a, b) => a.source.uri.localeCompare(b.source.uri) || a.source.range.start.line - b.source.range.start.line,
     );
     for (const c of comments) {
@@ -54,7 +57,7 @@ export class Suppressions {
           this.spans.push({ uri, startLine: line, endLine: line, rules });
           break;
         case 'disable': {
-          const inner = blocks
+          const inner = blocks()
             .filter((b) => b.uri === uri && contains(b.range, c.source.range))
             .sort((a, b) => size(a.range) - size(b.range))[0];
           if (inner) this.spans.push({ uri, startLine: line, endLine: inner.range.end.line, rules });

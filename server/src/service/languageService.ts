@@ -82,6 +82,9 @@ export class LanguageService {
     const key = `${this.generation}\u0000${format.id}\u0000${JSON.stringify(settings ?? {})}`;
     const cached = this.cache.get(doc.uri);
     if (cached && cached.key === key && cached.analysis.text === doc.text) return { ...cached.analysis, durationMs: 0 };
+    // The previous analysis is outdated: let it go before building the next one, so that a large document's
+    // two models are never alive together (that doubles the garbage collector's work and the peak memory).
+    if (cached) this.cache.delete(doc.uri);
     const t0 = performance.now();
     let model = format.parse(doc.uri, doc.text, this.host);
     if (!model.closedWorld && format.rootFileNames?.length) model = this.modelInRoot(doc, format, model);

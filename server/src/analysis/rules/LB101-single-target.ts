@@ -1,3 +1,4 @@
+import type { ServerShare } from '../distribution';
 import type { Rule } from '../rule';
 import { idleReason, isConcreteServer, pct, poolRelated, routeAnchor, serverDistribution, serverLabel } from './util';
 
@@ -22,9 +23,12 @@ export const LB101: Rule = {
       if (d.pools.some((p) => p.shareModel === 'first' || p.dynamicServers)) continue;
       if (!d.shares.every((s) => isConcreteServer(s.server))) continue;
       if (d.shares.length < 2) continue;
-      const receiving = d.shares.filter((s) => s.share > 0);
-      if (receiving.length !== 1) continue;
-      const only = receiving[0];
+      let only: ServerShare | undefined;
+      let receiving = 0;
+      for (const s of d.shares) {
+        if (s.share > 0 && receiving++ === 0) only = s;
+      }
+      if (receiving !== 1 || !only) continue;
       const idle = d.shares.filter((s) => s.share === 0);
       const onlyBackups = idle.every((s) => s.server.state === 'backup' && s.server.weight > 0);
       const reasons = idle.map((s) => `${serverLabel(s.server)} is ${idleReason(s.server)}`).join(', ');

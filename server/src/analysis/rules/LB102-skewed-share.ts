@@ -18,6 +18,15 @@ export const LB102: Rule = {
       const d = serverDistribution(ctx.distributions.get(route.id));
       if (!d || d.served <= 0) continue;
       if (d.pools.some((p) => p.shareModel === 'first')) continue;
+      // Cheap pre-checks without allocating: at least two servers receive, and the largest share reaches the threshold.
+      let count = 0;
+      let max = 0;
+      for (const s of d.shares) {
+        if (!(s.share > 0)) continue;
+        count++;
+        if (s.share > max) max = s.share;
+      }
+      if (count < 2 || max + 1e-9 < threshold) continue;
       const receiving = d.shares.filter((s) => s.share > 0);
       if (receiving.length < 2 || !receiving.every((s) => isConcreteServer(s.server))) continue;
       const top = receiving.reduce((a, b) => (b.share > a.share ? b : a));

@@ -31,11 +31,15 @@ function backendArgument(fn: string): { index: number; server?: boolean } | unde
 /** Rule keywords whose `table <name>` argument designates a stick table. */
 const TABLE_RULES = new Set(['stick', 'http-request', 'http-response', 'http-after-response', 'tcp-request', 'tcp-response']);
 
+const NONE: readonly NameMention[] = Object.freeze([]);
+
 /** Backend names mentioned by one line, with the range of each name. */
-export function findBackendMentions(line: Line): NameMention[] {
-  const out: NameMention[] = [];
+export function findBackendMentions(line: Line): readonly NameMention[] {
   const words = line.words;
   const tableRule = TABLE_RULES.has(words[0].value);
+  // Most lines mention nothing: answer them without allocating (this runs on every line of every proxy).
+  if (!tableRule && !words.some((w) => w.value.includes('('))) return NONE;
+  const out: NameMention[] = [];
   for (let i = 1; i < words.length; i++) {
     const word = words[i];
     if (tableRule && word.value === 'table' && words[i + 1]) {

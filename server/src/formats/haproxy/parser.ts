@@ -109,6 +109,38 @@ export function spanRange(first: Word, last: Word): Range {
   return { start: first.range.start, end: last.range.end };
 }
 
+/*
+ * A large file has millions of words. Storing a Range (three objects) per word made the garbage collector
+ * the bottleneck, so words and lines keep their line and columns as numbers and build a Range when asked
+ * (each access returns a fresh object; read it once where it is used several times).
+ */
+class WordNode implements Word {
+  offsets?: number[];
+  constructor(
+    readonly value: string,
+    readonly raw: string,
+    readonly quoted: boolean,
+    readonly hasVariable: boolean,
+    /** 0-based line and UTF-16 columns of the word (end exclusive). */
+    readonly lineNo: number,
+    readonly startCol: number,
+    readonly endCol: number,
+  ) {}
+  get range(): Range {
+    return { start: { line: this.lineNo, character: this.startCol }, end: { line: this.lineNo, character: this.endCol } };
+  }
+}
+
+class LineNode implements Line {
+  comment?: LineComment;
+  constructor(readonly words: WordNode[]) {}
+  get range(): Range {
+    const first = this.words[0];
+    const last = this.words[this.words.length - 1];
+    return { start: { line: first.lineNo, character: first.startCol }, end: { line: last.lineNo, character: last.endCol } };
+  }
+}
+
 interface CondFrame {
   /** The `.if` line, for "non-terminated" errors. */
   line: Line;
@@ -193,6 +225,8 @@ class Parser {
   private lineNo = 0;
   private lineStart = 0;
   private current: Section | undefined;
+  /** The last line of the current section; its range is set when the section ends. */
+  private currentLast: Line | undefined;
   private readonly conds: CondFrame[] = [];
   private readonly builder = new WordBuilder();
 
@@ -210,6 +244,7 @@ class Parser {
       this.lineNo++;
       this.lineStart = this.pos;
     }
+    this.closeSection();
     this.cst.lineCount = this.lineNo + 1;
     for (const frame of this.conds) this.error(frame.line.words[0].range, "non-terminated '.if' block: '.endif' expected");
     return this.cst;
@@ -234,7 +269,7 @@ class Parser {
   private readLine(): Line | undefined {
     const t = this.text;
     const len = t.length;
-    const words: Word[] = [];
+    const words: WordNode[] = [];
     let comment: LineComment | undefined;
     for (;;) {
       let c = t.charCodeAt(this.pos);
@@ -250,13 +285,13 @@ class Parser {
       words.push(this.readWord());
     }
     if (words.length === 0) return undefined;
-    const line: Line = { words, range: { start: words[0].range.start, end: words[words.length - 1].range.end } };
+    const line = new LineNode(words);
     if (comment) line.comment = comment;
     return line;
   }
 
   /** Read one word starting at `pos` (not a delimiter). Stops at a delimiter, a line break or a comment. */
-  private readWord(): Word {
+  private readWord(): WordNode {
     const t = this.text;
     const len = t.length;
     const start = this.pos;
@@ -269,11 +304,7 @@ class Parser {
     if (i >= len || c === SPACE || c === TAB || c === HASH || c === LF || c === CR) {
       this.pos = i;
       const value = t.slice(start, i);
-      const line = this.lineNo;
-      return {
-        value, raw: value, quoted: false, hasVariable: false,
-        range: { start: { line, character: start - this.lineStart }, end: { line, character: i - this.lineStart } },
-      };
+      return new WordNode(value, value, false, false, this.lineNo, start - this.lineStart, i - this.lineStart);
     }
     const b = this.builder.reset(t, start);
     let quote = 0; // DQUOTE, SQUOTE or 0
@@ -309,7 +340,7 @@ class Parser {
     }
     b.finish(this.pos);
     if (quote !== 0) this.error({ start: this.at(quoteStart), end: this.at(this.pos) }, 'unmatched quote: the quoted text runs to the end of the line');
-    const word: Word = { value: b.value, raw: t.slice(start, this.pos), range: { start: this.at(start), end: this.at(this.pos) }, quoted, hasVariable };
+    const word = new WordNode(b.value, t.slice(start, this.pos), quoted, hasVariable, this.lineNo, start - this.lineStart, this.pos - this.lineStart);
     if (b.offsets) {
       b.offsets.push(this.pos - start);
       word.offsets = b.offsets;
@@ -400,7 +431,7 @@ class Parser {
       return;
     }
     this.current.lines.push(line);
-    this.current.range = { start: this.current.range.start, end: line.range.end };
+    this.currentLast = line;
   }
 
   private startSection(keyword: string, header: Line): void {
@@ -412,8 +443,15 @@ class Parser {
     }
     if (name) section.name = name;
     if (fromKw?.value === 'from' && from) section.from = from;
+    this.closeSection();
     this.current = section;
     this.cst.sections.push(section);
+  }
+
+  /** The current section spans from its header to its last line. */
+  private closeSection(): void {
+    if (this.current && this.currentLast) this.current.range = { start: this.current.range.start, end: this.currentLast.range.end };
+    this.currentLast = undefined;
   }
 
   private conditional(kw: string, line: Line): void {

@@ -64,8 +64,9 @@ const shift = (r: Range, from: number, to: number): Range => ({
 /** The range of `value.slice(from, to)` inside an argument; the whole argument when it cannot be mapped exactly. */
 function argSubRange(arg: Arg, from: number, to: number): Range {
   const inner = arg.quoted ? arg.raw.slice(1, -1) : arg.raw;
-  if (arg.range.start.line !== arg.range.end.line || inner !== arg.value) return arg.range;
-  return shift(arg.range, from + (arg.quoted ? 1 : 0), to + (arg.quoted ? 1 : 0));
+  const range = arg.range; // computed on each access (see parser.ts): read it once
+  if (range.start.line !== range.end.line || inner !== arg.value) return range;
+  return shift(range, from + (arg.quoted ? 1 : 0), to + (arg.quoted ? 1 : 0));
 }
 
 /** The directive's first line: its name and arguments, up to and including `{`. */
@@ -268,7 +269,9 @@ class Lowering {
     let maxFails = 1;
     let state: ServerState = 'active';
     let dynamic = false;
-    for (const p of d.args.slice(1)) {
+    const args = d.args;
+    for (let i = 1; i < args.length; i++) {
+      const p = args[i];
       const eq = p.value.indexOf('=');
       const key = eq < 0 ? p.value : p.value.slice(0, eq + 1);
       const val = eq < 0 ? '' : p.value.slice(eq + 1);
@@ -359,11 +362,13 @@ class Lowering {
   private server(node: Node, ns: Namespace): void {
     const { d, uri } = node;
     const children = node.children ?? [];
-    const listens = children.filter((c) => c.d.name === 'listen').map((c) => c.d.args.map((a) => a.value).join(' '));
-    const hosts = children
-      .filter((c) => c.d.name === 'server_name')
-      .flatMap((c) => c.d.args.map((a) => a.value))
-      .filter((h) => h !== '' && h !== '_');
+    const listens: string[] = [];
+    const hosts: string[] = [];
+    for (const c of children) {
+      const name = c.d.name;
+      if (name === 'listen') listens.push(argText(c.d));
+      else if (name === 'server_name') for (const a of c.d.args) if (a.value !== '' && a.value !== '_') hosts.push(a.value);
+    }
     const entry = this.b.entry({
       name: entryName(ns, listens[0]?.split(' ')[0], hosts[0]),
       namespace: ns,
@@ -419,9 +424,10 @@ class Lowering {
    * Nested locations are searched within the location chosen at their parent's level, hence groups per parent.
    */
   private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean): void {
-    const counters = new Map<string, number>();
+    let counters: Map<string, number> | undefined;
     for (const node of nodes) {
       if (node.d.name !== 'location') continue;
+      counters ??= new Map();
       const { d, uri } = node;
       if (!node.children) {
         this.b.problem('LB001', 'directive "location" has no opening "{"', this.ref(headerRange(d), uri));
@@ -436,7 +442,7 @@ class Lowering {
       const group = `${parentId}:${desc.group}`;
       const index = counters.get(group) ?? 0;
       counters.set(group, index + 1);
-      const name = `location ${d.args.map((a) => a.value).join(' ')}`;
+      const name = `location ${argText(d)}`;
       const children = node.children;
       const noUri = loc.kind === 'regex' || loc.kind === 'iregex' || loc.kind === 'named';
       const pass = children.find((c) => c.d.name in PASS_SCHEMES);
@@ -612,6 +618,14 @@ class Lowering {
       if (pool) this.b.mention({ name: pool.name, namespace: ns, source: this.ref(value.range, c.uri) });
     }
   }
+}
+
+/** The directive's argument values, space-separated. */
+function argText(d: Directive): string {
+  const args = d.args;
+  let text = '';
+  for (let i = 0; i < args.length; i++) text += i === 0 ? args[i].value : ` ${args[i].value}`;
+  return text;
 }
 
 /** `server example.com:443`: the first server_name and the port of the first listen (nginx defaults to *:80). */
