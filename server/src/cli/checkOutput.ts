@@ -55,11 +55,16 @@ const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warnin
 /** SARIF 2.1.0 with rule metadata and partial fingerprints that survive line moves. */
 export function renderSarif(files: CheckedFile[], version: string): string {
   const ruleIndex = new Map(RULES.map((r, i) => [r.meta.id, i]));
-  const results = files.flatMap((f) =>
-    f.diagnostics.map((d) => {
+  const results = files.flatMap((f) => {
+    const occurrences = new Map<string, number>();
+    return f.diagnostics.map((d) => {
       const p = pos(d);
-      // Stable across commits: rule, file and message, not the line number.
-      const fingerprint = createHash('sha256').update(`${d.ruleId}\u0000${f.path}\u0000${d.message.replace(/\(line \d+\)|line \d+/g, '')}`).digest('hex').slice(0, 32);
+      // Stable across commits: rule, file and message, not the line number; equal findings of one file are
+      // told apart by their order.
+      const identity = `${d.ruleId}\u0000${f.path}\u0000${d.message.replace(/\(line \d+\)|line \d+/g, '')}`;
+      const n = (occurrences.get(identity) ?? 0) + 1;
+      occurrences.set(identity, n);
+      const fingerprint = createHash('sha256').update(n === 1 ? identity : `${identity}\u0000${n}`).digest('hex').slice(0, 32);
       return {
         ruleId: d.ruleId,
         ruleIndex: ruleIndex.get(d.ruleId),
@@ -75,8 +80,8 @@ export function renderSarif(files: CheckedFile[], version: string): string {
         ],
         partialFingerprints: { 'lbLens/v1': fingerprint },
       };
-    }),
-  );
+    });
+  });
   return JSON.stringify(
     {
       $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -9,6 +9,7 @@ import { buildPreview, resolveFailed } from '../service/preview';
 import { pathToUri, uriToPath } from '../service/uri';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderCheckJson, renderCheckText, renderSarif, type CheckedFile } from './checkOutput';
+import { diffCommand } from './diff';
 import { renderPreviewText } from './previewOutput';
 import { globToRegExp, walkFiles } from './walk';
 
@@ -19,12 +20,18 @@ const HELP = `lb-lens ${VERSION} — catch load-balancer misconfigurations befor
 Usage:
   lb-lens check <files or folders…> [--format text|json|sarif] [--fail-on error|warning|info|never] [--config <file>]
   lb-lens preview <file> [--format text|json] [--fail <address or server name>]…
+  lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>]
   lb-lens --help | --version
 
 check    Analyse configs (folders are walked, each file's format detected by content) and print findings.
          Exit 0 when nothing reaches --fail-on (default: error), 1 when something does, 2 on usage or I/O errors.
 preview  Print, for every route, the share of requests each server receives; --fail simulates a failed server
          (repeatable; a server name, pool/name, or address).
+diff     Compare the traffic distribution of two git revisions (default: --base HEAD, --head the working tree),
+         matching routes by file, entry point, match and pool: each server's share before and after, routes that
+         appeared or vanished, findings introduced or resolved. markdown is a compact pull-request comment.
+         Exit 1 when a server's share moves more than --fail-on-shift percentage points, when a route becomes
+         single-target (LB101) or unreachable (LB104), or when a new error appears; 2 on usage or git errors.
 
 Settings come from the nearest .lb-lens.json ({"rules": {"LB108": "off", "LB102": {"threshold": 0.9}}, "exclude": ["vendor/**"]}).`;
 
@@ -156,7 +163,11 @@ function preview(args: ParsedArgs, io: Io): number {
 /** Runs the CLI; resolves to the exit code. Never throws. */
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), cwd: process.cwd() }): Promise<number> {
   try {
-    const args = parseArgs(argv, { check: ['format', 'fail-on', 'config'], preview: ['format', 'fail', 'config'] });
+    const args = parseArgs(argv, {
+      check: ['format', 'fail-on', 'config'],
+      preview: ['format', 'fail', 'config'],
+      diff: ['format', 'base', 'head', 'fail-on-shift', 'config'],
+    });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
       return argv.length === 0 ? 2 : 0;
@@ -170,8 +181,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return check(args, io);
       case 'preview':
         return preview(args, io);
+      case 'diff':
+        return diffCommand(args, io);
       default:
-        throw new UsageError(`unknown command "${args.command}" (check or preview)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview or diff)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,4 +1,4 @@
-import type { TrafficModel } from '../model/types';
+import type { Range, TrafficModel } from '../model/types';
 
 /**
  * What a format may ask of its surroundings. The language service provides it: open documents first,
@@ -37,4 +37,59 @@ export interface FormatParser {
   rootFileNames?: string[];
   /** Parse and lower. Never throws on user input: problems become LB001/LB002 in `model.problems`. */
   parse(uri: string, text: string, host: FormatHost): TrafficModel;
+  /** Quick fixes in this format's syntax (LSP code actions). */
+  fixes?: FixProvider;
+}
+
+// ---- quick fixes ------------------------------------------------------------------------------------------
+
+/** A replacement of `range` (0-based, in the file `uri`) with `newText`; ranges of one fix never overlap. */
+export interface FixEdit {
+  uri: string;
+  range: Range;
+  newText: string;
+}
+
+/** One repair the user can pick: edits in the format's own syntax. */
+export interface Fix {
+  title: string;
+  kind: 'quickfix';
+  /**
+   * The safe, obvious repair. Fix-all on save applies preferred fixes only; an explicit "fix all LBxxx" takes
+   * each finding's preferred fix, else its first one — so list the most likely repair first.
+   */
+  isPreferred?: boolean;
+  edits: FixEdit[];
+}
+
+/** What a fix provider learns about a finding (an analysis `Diagnostic` fits this shape). */
+export interface FixDiagnostic {
+  ruleId: string;
+  message: string;
+  uri: string;
+  range: Range;
+  /** Ids of the route / pool / servers involved and rule-specific facts (`suggestion` for LB103, `shadowedBy` for LB106). */
+  data?: { routeId?: string; poolId?: string; serverIds?: string[]; [k: string]: unknown };
+}
+
+export interface FixContext {
+  /** The document the fixes may edit; edits to any other file are dropped. */
+  uri: string;
+  /** The document's current text (the positions of the model and diagnostics refer to it). */
+  text: string;
+  /** The model the diagnostic was found in (possibly a whole configuration that includes the document). */
+  model: TrafficModel;
+  diagnostic: FixDiagnostic;
+  /** Every finding located in the document, for fixes that depend on their siblings (LB106 moves). */
+  diagnostics: readonly FixDiagnostic[];
+}
+
+/**
+ * A format's quick fixes. Rules stay format-neutral: they describe what is wrong with ids in `data`; the
+ * format turns that into edits in its own syntax. Never throws; returns [] when no safe edit exists.
+ */
+export interface FixProvider {
+  /** How a line comment starts (`#`), for suppression comments; undefined when the format has no comments. */
+  lineComment?: string;
+  provideFixes(ctx: FixContext): Fix[];
 }

@@ -1,4 +1,6 @@
 import {
+  CodeActionKind,
+  CodeActionTriggerKind,
   DiagnosticSeverity,
   DiagnosticTag,
   DidChangeConfigurationNotification,
@@ -15,6 +17,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../analysis/analyze';
 import type { Severity } from '../analysis/rule';
+import { FIX_ALL_KIND, getCodeActions } from '../service/codeActions';
 import { mergeSettings, type AnalysisSettings } from '../analysis/settings';
 import { nodeFileSystem } from '../node/nodeFileSystem';
 import { CONFIG_FILE, readProjectConfig } from '../node/projectConfig';
@@ -116,21 +119,36 @@ export function startServer(connection: Connection): void {
       return;
     }
     lastCost.set(uri, performance.now() - t0);
-    // A newer edit arrived meanwhile: its own validation will publish.
+    // Never publish for an outdated version: a newer edit arrived meanwhile, and its own validation publishes.
     if (documents.get(uri)?.version !== version) return;
     const diagnostics = analysis ? analysis.ownDiagnostics.map(toLspDiagnostic) : [];
     void connection.sendDiagnostics({ uri, version, diagnostics });
   }
 
   /**
-   * Debounce adapted to the cost of the last analysis: small files get diagnostics on the next tick, large
-   * ones coalesce bursts of keystrokes instead of queueing one full analysis per key.
+   * Validation waits for the incoming messages to settle, not for a fixed delay. Analysis is synchronous, so
+   * keystrokes typed while it runs pile up unread; vscode-jsonrpc then decodes and dispatches them one per
+   * event-loop turn (setImmediate). Waiting SETTLE_TURNS turns after the last `didChange` lets that backlog
+   * drain into the document first, so a burst of keystrokes costs one analysis of the newest text instead of
+   * one per keystroke, while a lone edit waits only a few microseconds.
    */
+  const SETTLE_TURNS = 3;
+  /** The latest wait of each document; a wait that finds itself superseded by a newer change stops. */
+  const settling = new Map<string, object>();
   function schedule(uri: string): void {
-    const prev = pending.get(uri);
-    if (prev) clearTimeout(prev);
-    const delay = Math.min(250, Math.round((lastCost.get(uri) ?? 0) / 2));
-    pending.set(uri, setTimeout(() => validate(uri), delay));
+    const ticket = {};
+    settling.set(uri, ticket);
+    let turns = SETTLE_TURNS;
+    const step = () => {
+      if (settling.get(uri) !== ticket) return;
+      if (--turns > 0) {
+        setImmediate(step);
+        return;
+      }
+      settling.delete(uri);
+      validate(uri);
+    };
+    setImmediate(step);
   }
 
   function revalidateAll(): void {
@@ -176,6 +194,7 @@ export function startServer(connection: Connection): void {
         referencesProvider: true,
         documentSymbolProvider: true,
         inlayHintProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'lb-lens-language-server', version: '0.1.0' },
@@ -256,6 +275,21 @@ export function startServer(connection: Connection): void {
   connection.onReferences((p) => {
     const a = analyze(p.textDocument.uri);
     return a ? getReferences(a, p.position, p.context.includeDeclaration).map((s) => ({ uri: s.uri, range: s.range })) : [];
+  });
+
+  // Quick fixes for the findings under the cursor, "fix all" source actions; on save a single combined fix.
+  connection.onCodeAction((p) => {
+    const uri = p.textDocument.uri;
+    const a = analyze(uri);
+    if (!a) return [];
+    const automatic = p.context.triggerKind === CodeActionTriggerKind.Automatic;
+    return getCodeActions(a, { range: p.range, only: p.context.only, automatic }).map((c) => ({
+      title: c.title,
+      kind: c.kind,
+      isPreferred: c.isPreferred,
+      diagnostics: c.diagnostics.map(toLspDiagnostic),
+      edit: { changes: { [uri]: c.edits.map((e) => ({ range: e.range, newText: e.newText })) } },
+    }));
   });
 
   connection.onRequest(DISTRIBUTION_REQUEST, (p: DistributionParams) => {
