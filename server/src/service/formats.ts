@@ -1,9 +1,14 @@
 import type { FormatParser } from '../formats/types';
 import { nginxFormat } from '../formats/nginx';
 import { haproxyFormat } from '../formats/haproxy';
+import { envoyFormat } from '../formats/envoy';
+import { istioFormat } from '../formats/istio';
+import { traefikFormat } from '../formats/traefik';
+import { kubernetesFormat } from '../formats/kubernetes';
+import { albFormat } from '../formats/cloudformation';
 
 /** Every format lb-lens understands. Adding a format means adding it here; no rule changes. */
-export const FORMATS: readonly FormatParser[] = [nginxFormat, haproxyFormat];
+export const FORMATS: readonly FormatParser[] = [nginxFormat, haproxyFormat, envoyFormat, istioFormat, traefikFormat, kubernetesFormat, albFormat];
 
 const BY_ID = new Map(FORMATS.map((f) => [f.id, f]));
 

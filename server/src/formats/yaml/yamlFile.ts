@@ -73,7 +73,14 @@ export interface YamlFile {
 
 const DOC_SEPARATOR = /^---(?:[ \t].*)?$/gm;
 const CACHE_LIMIT = 4096;
+/**
+ * The cache is also bounded by the text it holds: a parsed document costs a few hundred bytes per source line,
+ * so a handful of versions of a 200k-line file would otherwise fill the heap (and every edit of such a file
+ * adds one). The most recent document is always kept.
+ */
+const CACHE_CHARS = 12 * 1024 * 1024;
 const cache = new Map<string, Document.Parsed>();
+let cachedChars = 0;
 
 function parseCached(text: string): Document.Parsed {
   const hit = cache.get(text);
@@ -85,7 +92,12 @@ function parseCached(text: string): Document.Parsed {
   }
   const doc = parseDocument(text, { keepSourceTokens: false, prettyErrors: false, uniqueKeys: true, strict: false });
   cache.set(text, doc);
-  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cachedChars += text.length;
+  while (cache.size > 1 && (cache.size > CACHE_LIMIT || cachedChars > CACHE_CHARS)) {
+    const oldest = cache.keys().next().value as string;
+    cache.delete(oldest);
+    cachedChars -= oldest.length;
+  }
   return doc;
 }
 

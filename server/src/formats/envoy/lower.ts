@@ -1,0 +1,653 @@
+import { addressKey, classifyAddress } from '../../model/address';
+import { ModelBuilder } from '../../model/builder';
+import type { EntryPoint, MatchCondition, Pool, RouteTarget, ServerState, SourceRef, TrafficModel } from '../../model/types';
+import { entries, findPair, isMap, isScalar, isSeq, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+
+/*
+ * Lowering of Envoy configuration into the traffic model, following the Envoy v3 API reference and
+ * architecture overview (envoyproxy.io/docs/envoy/latest):
+ * - bootstrap `static_resources` (listeners, clusters) and xDS resource files (`resources: [{"@type": …}]`,
+ *   a top-level list of resources, or a single resource), in YAML or JSON, with snake_case or the
+ *   lowerCamelCase names of the proto3 JSON mapping (`route_config` / `routeConfig`);
+ * - listener → filter chains → HTTP connection manager (inline `route_config`, or `rds.route_config_name`
+ *   resolved against RouteConfiguration resources of the same file) → virtual hosts → routes. Routes of a
+ *   virtual host are checked in order and the first match wins (route.v3.VirtualHost.routes);
+ * - `envoy.filters.network.tcp_proxy` (and `udp_proxy`) → one catch-all route of its filter chain;
+ * - clusters → pools, `load_assignment` endpoints → servers.
+ */
+
+const NS = 'envoy';
+
+/** Cluster discovery types (config.cluster.v3.Cluster.DiscoveryType). */
+const CLUSTER_TYPES = new Set(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST']);
+/** config.cluster.v3.Cluster.LbPolicy (ORIGINAL_DST_LB is the v2 spelling of CLUSTER_PROVIDED for original-destination clusters). */
+const LB_POLICIES = new Set([
+  'ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM', 'MAGLEV', 'CLUSTER_PROVIDED', 'LOAD_BALANCING_POLICY_CONFIG',
+  'ORIGINAL_DST_LB',
+]);
+/** EDS health statuses (config.core.v3.HealthStatus) that take an endpoint out of rotation. */
+const DOWN_STATUSES = new Set(['UNHEALTHY', 'DRAINING', 'TIMEOUT']);
+
+/** Regular expressions that match every path under RE2 full-match semantics (Envoy `safe_regex`). */
+const MATCH_ALL_REGEX = new Set(['.*', '^.*$', '^.*', '.*$', '(.*)', '^(.*)$', '/.*', '^/.*', '^/.*$', '/.*$']);
+
+/** `route_config` → `routeConfig` (the proto3 JSON name). */
+const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The value at a field, under its proto name or its JSON (lowerCamelCase) name. */
+function f(node: Node | null | undefined, key: string): Node | undefined {
+  if (!isMap(node)) return undefined;
+  const pair = findPair(node, key) ?? (key.includes('_') ? findPair(node, camel(key)) : undefined);
+  return (pair?.value as Node | null) ?? undefined;
+}
+function fp(node: Node | null | undefined, ...path: string[]): Node | undefined {
+  let cur: Node | undefined = node ?? undefined;
+  for (const k of path) cur = f(cur, k);
+  return cur;
+}
+/** A wrapped scalar (`google.protobuf.UInt32Value` may be written `{value: 3}` in some generators). */
+function numf(node: Node | null | undefined, key: string): number | undefined {
+  const v = f(node, key);
+  return isMap(v) ? num(f(v, 'value')) : num(v);
+}
+
+/** A node together with the document it belongs to (ranges are per document). */
+interface At {
+  doc: YamlDoc;
+  node: Node;
+}
+
+type ResourceKind = 'listener' | 'cluster' | 'route' | 'endpoints' | 'other';
+
+function typeUrlKind(t: string): ResourceKind | undefined {
+  const last = t.slice(t.lastIndexOf('.') + 1);
+  if (last === 'Listener') return 'listener';
+  if (last === 'Cluster' && /envoy\.(config\.cluster|api\.v2)\./.test(t)) return 'cluster';
+  if (last === 'RouteConfiguration') return 'route';
+  if (last === 'ClusterLoadAssignment') return 'endpoints';
+  return t.includes('envoy.') ? 'other' : undefined;
+}
+
+/** What an (untyped) resource is, from its @type or its fields. */
+function resourceKind(node: Node): ResourceKind {
+  const t = str(f(node, '@type'));
+  if (t) return typeUrlKind(t) ?? 'other';
+  if (f(node, 'virtual_hosts') || f(node, 'vhds')) return 'route';
+  if (f(node, 'filter_chains') || f(node, 'default_filter_chain') || f(node, 'api_listener') || f(node, 'listener_filters')) return 'listener';
+  if (f(node, 'cluster_name') && f(node, 'endpoints')) return 'endpoints';
+  if (
+    f(node, 'load_assignment') || f(node, 'connect_timeout') || f(node, 'lb_policy') || f(node, 'eds_cluster_config') ||
+    f(node, 'cluster_type') || f(node, 'hosts') || (f(node, 'type') && f(node, 'name'))
+  ) return 'cluster';
+  return 'other';
+}
+
+interface Resources {
+  listeners: At[];
+  clusters: At[];
+  routes: At[];
+  endpoints: At[];
+  /** Clusters may come from CDS (`dynamic_resources.cds_config`): the file does not hold all of them. */
+  dynamicClusters: boolean;
+}
+
+function collect(docs: YamlDoc[]): Resources {
+  const res: Resources = { listeners: [], clusters: [], routes: [], endpoints: [], dynamicClusters: false };
+  const add = (doc: YamlDoc, node: Node | undefined, kind?: ResourceKind) => {
+    if (!isMap(node)) return;
+    // A DiscoveryResponse / Resource wrapper: `{name, resource: {"@type": …}}`.
+    const inner = f(node, 'resource');
+    if (isMap(inner) && f(inner, '@type')) node = inner;
+    const k = kind ?? resourceKind(node);
+    if (k === 'listener') res.listeners.push({ doc, node });
+    else if (k === 'cluster') res.clusters.push({ doc, node });
+    else if (k === 'route') res.routes.push({ doc, node });
+    else if (k === 'endpoints') res.endpoints.push({ doc, node });
+  };
+  for (const doc of docs) {
+    const root = doc.root;
+    if (isSeq(root)) {
+      for (const item of items(root)) add(doc, item);
+      continue;
+    }
+    if (!isMap(root)) continue;
+    const stat = f(root, 'static_resources');
+    if (stat) {
+      for (const l of items(f(stat, 'listeners'))) add(doc, l, 'listener');
+      for (const c of items(f(stat, 'clusters'))) add(doc, c, 'cluster');
+    }
+    const dyn = f(root, 'dynamic_resources');
+    if (dyn && f(dyn, 'cds_config')) res.dynamicClusters = true;
+    if (f(root, 'cluster_manager') || f(root, 'node') || stat || dyn) continue; // a bootstrap
+    const list = f(root, 'resources');
+    if (isSeq(list)) {
+      for (const item of items(list)) add(doc, item);
+      continue;
+    }
+    add(doc, root);
+  }
+  return res;
+}
+
+/** `socket_address` / `pipe` / `envoy_internal_address` as an address string. */
+function addressText(addr: Node | undefined): { text: string; node: Node | undefined } | undefined {
+  const sa = f(addr, 'socket_address');
+  if (sa) {
+    const host = str(f(sa, 'address')) ?? '';
+    const port = str(f(sa, 'port_value')) ?? str(f(sa, 'named_port'));
+    const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return { text: port !== undefined ? `${h}:${port}` : h, node: sa };
+  }
+  const pipe = f(addr, 'pipe');
+  if (pipe) return { text: `unix:${str(f(pipe, 'path')) ?? ''}`, node: pipe };
+  const internal = f(addr, 'envoy_internal_address');
+  if (internal) return { text: `internal:${str(f(internal, 'server_listener_name')) ?? ''}`, node: internal };
+  return undefined;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+class EnvoyLowering {
+  readonly b: ModelBuilder;
+  private readonly pools = new Map<string, Pool>();
+  /** Nodes already accounted for as route targets (not counted again as "other mentions"). */
+  private readonly targetNodes = new Set<Node>();
+  private readonly routeConfigs = new Map<string, At>();
+  private readonly usedRouteConfigs = new Set<Node>();
+  private readonly assignments = new Map<string, At>();
+  /** A `cluster_header` (route or request mirroring) may name any cluster at run time. */
+  private clusterFromHeader = false;
+
+  constructor(readonly uri: string, private readonly res: Resources) {
+    this.b = new ModelBuilder('envoy', uri);
+  }
+
+  ref(at: YamlDoc, node: Node | undefined | null): SourceRef {
+    return this.b.ref(at.range(node));
+  }
+
+  problem(ruleId: 'LB001' | 'LB002', message: string, doc: YamlDoc, node: Node | undefined) {
+    this.b.problem(ruleId, message, this.ref(doc, node));
+  }
+
+  run(): TrafficModel {
+    const { res } = this;
+    for (const e of res.endpoints) {
+      const name = str(f(e.node, 'cluster_name'));
+      if (name && !this.assignments.has(name)) this.assignments.set(name, e);
+    }
+    for (const c of res.clusters) this.cluster(c);
+    for (const r of res.routes) {
+      const name = str(f(r.node, 'name'));
+      if (name !== undefined && !this.routeConfigs.has(name)) this.routeConfigs.set(name, r);
+    }
+    for (const l of res.listeners) this.listener(l);
+    // Route configurations no listener of this file uses (an RDS resource file): analysed on their own.
+    for (const r of res.routes) {
+      if (this.usedRouteConfigs.has(r.node)) continue;
+      const name = str(f(r.node, 'name')) ?? '';
+      const entry = this.b.entry({
+        name: `route_config ${name}`.trim(), namespace: NS, listen: [], hosts: [],
+        source: this.ref(r.doc, r.node), selection: this.ref(r.doc, f(r.node, 'name') ?? r.node),
+      });
+      this.routeConfig(entry, r, `${entry.id}`);
+    }
+    for (const d of new Set([...res.listeners, ...res.clusters, ...res.routes].map((x) => x.doc))) this.mentions(d, d.root);
+    const m = this.b.model;
+    if (this.clusterFromHeader) for (const p of m.pools) p.referencedElsewhere = true;
+    // Closed world: the file defines the clusters its routes may use (not a listener-only or cluster-only file,
+    // and no CDS adding clusters at run time).
+    m.closedWorld = res.clusters.length > 0 && (res.listeners.length > 0 || res.routes.length > 0) && !res.dynamicClusters;
+    return m;
+  }
+
+  // ---- clusters ----
+
+  private cluster({ doc, node }: At): void {
+    const nameNode = f(node, 'name');
+    const name = str(nameNode) ?? '';
+    const typeNode = f(node, 'type');
+    const customType = f(node, 'cluster_type');
+    const type = customType ? `custom:${str(f(customType, 'name')) ?? ''}` : (str(typeNode) ?? 'STATIC').toUpperCase();
+    if (!customType && typeNode && !CLUSTER_TYPES.has(type)) {
+      this.problem('LB002', `Unknown cluster type "${str(typeNode)}" (expected ${[...CLUSTER_TYPES].join(', ')}).`, doc, typeNode);
+    }
+    const lbNode = f(node, 'lb_policy');
+    const lbPolicy = (str(lbNode) ?? 'ROUND_ROBIN').toUpperCase();
+    if (lbNode && !LB_POLICIES.has(lbPolicy)) {
+      this.problem('LB002', `Unknown lb_policy "${str(lbNode)}" (expected ${[...LB_POLICIES].slice(0, 7).join(', ')}).`, doc, lbNode);
+    }
+    // `load_balancing_policy.policies[0].typed_extension_config.name` (envoy.load_balancing_policies.*) overrides lb_policy.
+    const policy = items(fp(node, 'load_balancing_policy', 'policies'))[0];
+    const policyName = str(fp(policy, 'typed_extension_config', 'name'))?.replace(/^envoy\.load_balancing_policies\./, '');
+    const active = items(f(node, 'health_checks')).length > 0;
+    const passive = isMap(f(node, 'outlier_detection'));
+    const detail = [
+      active ? 'Active: health_checks.' : '',
+      passive ? 'Passive: outlier_detection ejects failing hosts.' : '',
+      !active && !passive ? 'Envoy has no passive health checking unless outlier_detection is configured.' : '',
+    ].filter(Boolean).join(' ');
+    const pool = this.b.pool({
+      name, namespace: NS, kind: 'cluster', synthesized: false,
+      algorithm: policyName ?? lbPolicy.toLowerCase(),
+      shareModel: 'weighted',
+      // Envoy priorities: P0 takes all traffic while healthy; P1 only receives traffic as P0 degrades (and P2
+      // only after P1). The spill-over is gradual — with the default overprovisioning factor 1.4 a level keeps
+      // all its traffic until fewer than ~71.4% of its hosts are healthy (arch_overview/upstream/load_balancing/
+      // priority, …/overprovisioning). The model approximates this with backup servers that all take over
+      // together once no P0 host is left.
+      backupPolicy: 'all',
+      healthCheck: { active, passive, detail },
+      source: this.ref(doc, node),
+      nameSource: this.ref(doc, nameNode ?? node),
+    });
+    if (this.pools.has(name)) {
+      // LB111 reports the duplicate from the pool list; the first definition is the one referenced.
+    } else this.pools.set(name, pool);
+
+    const dnsType = type === 'STRICT_DNS' || type === 'LOGICAL_DNS';
+    let assignment: At | undefined = isMap(f(node, 'load_assignment')) ? { doc, node: f(node, 'load_assignment')! } : undefined;
+    if (type === 'EDS') {
+      const service = str(fp(node, 'eds_cluster_config', 'service_name')) ?? name;
+      assignment = this.assignments.get(service);
+      if (!assignment) pool.dynamicServers = true;
+    } else if (type === 'ORIGINAL_DST' || customType || lbPolicy === 'CLUSTER_PROVIDED' || lbPolicy === 'ORIGINAL_DST_LB') {
+      pool.dynamicServers = true;
+    }
+    if (assignment && !pool.dynamicServers) this.endpoints(pool, node, assignment, type, dnsType);
+    else if (!assignment && !pool.dynamicServers) {
+      // v2 `hosts: [{socket_address: …}]`.
+      for (const h of items(f(node, 'hosts'))) {
+        const a = addressText(h);
+        if (a) this.server(pool, doc, h, a.text, 1, 'active', type, dnsType);
+      }
+    }
+    if (items(fp(assignment?.node, 'endpoints')).some((e) => f(e, 'leds_cluster_locality_config'))) pool.dynamicServers = true;
+  }
+
+  /**
+   * `load_assignment.endpoints[]` (LocalityLbEndpoints) → servers.
+   * - `priority` (default 0): priority 0 takes the traffic, higher priorities are failover (state `backup`);
+   * - endpoint `load_balancing_weight` (default 1) is the host weight;
+   * - locality `load_balancing_weight` only counts with locality weighted load balancing
+   *   (`common_lb_config.locality_weighted_lb_config`): the locality is picked by its weight, then a host inside
+   *   it by host weight; a locality without a weight is then assigned no load (endpoint.v3.LocalityLbEndpoints).
+   *   Without that option locality weights are ignored (arch_overview/upstream/load_balancing/locality_weight).
+   */
+  private endpoints(pool: Pool, cluster: Node, { doc, node }: At, type: string, dnsType: boolean) {
+    const localityWeighted = !!fp(cluster, 'common_lb_config', 'locality_weighted_lb_config');
+    const groups = items(f(node, 'endpoints')).map((g) => {
+      const lbs = items(f(g, 'lb_endpoints')).map((e) => {
+        const wNode = f(e, 'load_balancing_weight');
+        const w = numf(e, 'load_balancing_weight');
+        if (wNode && (w === undefined || w < 1 || !Number.isInteger(w))) {
+          this.problem('LB002', `load_balancing_weight of an endpoint must be an integer ≥ 1 (got "${str(wNode) ?? '…'}").`, doc, wNode);
+        }
+        return { e, w: w !== undefined && w >= 1 ? w : 1 };
+      });
+      const lwNode = f(g, 'load_balancing_weight');
+      const lw = numf(g, 'load_balancing_weight');
+      if (lwNode && (lw === undefined || lw < 1)) {
+        this.problem('LB002', `load_balancing_weight of a locality must be ≥ 1 (got "${str(lwNode) ?? '…'}").`, doc, lwNode);
+      }
+      const priority = numf(g, 'priority') ?? 0;
+      const sum = lbs.reduce((s, x) => s + x.w, 0);
+      return { g, lbs, lw: lw ?? (localityWeighted ? 0 : 1), priority, sum };
+    });
+    // Effective host weight under locality weighting: lw × w / Σw(locality), scaled to integers when possible.
+    let scale = 1;
+    if (localityWeighted) {
+      for (const g of groups) if (g.sum > 0) scale = (scale * g.sum) / gcd(scale, g.sum);
+      if (scale > 1e6) scale = 0;
+    }
+    for (const g of groups) {
+      const locality = f(g.g, 'locality');
+      const where = locality
+        ? [str(f(locality, 'region')), str(f(locality, 'zone')), str(f(locality, 'sub_zone'))].filter(Boolean).join('/')
+        : '';
+      for (const { e, w } of g.lbs) {
+        const ep = f(e, 'endpoint');
+        const a = addressText(f(ep, 'address'));
+        if (!a) continue;
+        let weight = w;
+        if (localityWeighted) {
+          weight = g.sum > 0 ? (scale ? (g.lw * w * scale) / g.sum : Math.round(((g.lw * w) / g.sum) * 1e6) / 1e6) : 0;
+        }
+        const status = (str(f(e, 'health_status')) ?? '').toUpperCase();
+        let state: ServerState = g.priority > 0 ? 'backup' : 'active';
+        if (DOWN_STATUSES.has(status)) state = 'down';
+        // Degraded hosts are only used when there are not enough healthy ones (arch_overview …/degraded).
+        else if (status === 'DEGRADED') state = 'backup';
+        const s = this.server(pool, doc, e, a.text, weight, state, type, dnsType);
+        const label = str(f(ep, 'hostname')) ?? str(f(e, 'endpoint_name'));
+        if (label && label !== a.text.replace(/:\d+$/, '')) s.name = `${label} (${a.text})`;
+        if (where || g.priority > 0) s.name = `${s.name ?? a.text}${where ? ` [${where}]` : ''}${g.priority > 0 ? ` priority ${g.priority}` : ''}`;
+      }
+    }
+  }
+
+  private server(pool: Pool, doc: YamlDoc, node: Node, address: string, weight: number, state: ServerState, type: string, dnsType: boolean) {
+    const kind = classifyAddress(address.startsWith('internal:') ? 'localhost' : address);
+    if (type === 'STATIC' && kind === 'hostname') {
+      this.problem('LB002', `A STATIC cluster needs IP addresses; "${address}" is a host name (use type STRICT_DNS or LOGICAL_DNS).`, doc, node);
+    }
+    return this.b.server(pool, {
+      address, addressKey: addressKey(address), weight, state, kind,
+      // STRICT_DNS connects to every address the name resolves to; LOGICAL_DNS to whichever address DNS
+      // returns first for each new connection — in both cases one name may stand for many machines
+      // (arch_overview/upstream/service_discovery).
+      mayBeMultiple: dnsType && kind === 'hostname' ? true : undefined,
+      healthCheck: { active: pool.healthCheck.active, passive: pool.healthCheck.passive },
+      source: this.ref(doc, node),
+    });
+  }
+
+  // ---- listeners ----
+
+  private listener({ doc, node }: At): void {
+    const nameNode = f(node, 'name');
+    const addr = addressText(f(node, 'address'));
+    const name = str(nameNode) ?? addr?.text ?? 'listener';
+    const chains = [...items(f(node, 'filter_chains'))];
+    const def = f(node, 'default_filter_chain');
+    if (isMap(def)) chains.push(def);
+    const entry = this.b.entry({
+      name: `listener ${name}`, namespace: NS, listen: addr ? [addr.text] : [], hosts: [],
+      source: this.ref(doc, node), selection: this.ref(doc, nameNode ?? node),
+    });
+    const hosts = new Set<string>();
+    chains.forEach((chain, ci) => {
+      const filters = items(f(chain, 'filters'));
+      let handled = false;
+      for (const filter of filters) {
+        const fname = str(f(filter, 'name')) ?? '';
+        const config = f(filter, 'typed_config') ?? f(filter, 'config');
+        const t = str(f(config, '@type')) ?? '';
+        if (/http_connection_manager$/.test(fname) || t.endsWith('.HttpConnectionManager')) {
+          this.hcm(entry, doc, config, `${entry.id}:${ci}`, hosts);
+          handled = true;
+        } else if (/tcp_proxy$/.test(fname) || t.endsWith('.TcpProxy')) {
+          this.proxy(entry, doc, filter, config, `${entry.id}:${ci}`, 'tcp_proxy');
+          handled = true;
+        }
+      }
+      // Another terminal network filter (redis_proxy, thrift_proxy, a Go/Wasm/Lua extension, …) picks its
+      // upstream itself: a run-time target, so no cluster of the file is called unused.
+      const last = filters[filters.length - 1];
+      if (!handled && last) {
+        const fname = str(f(last, 'name')) ?? str(fp(last, 'typed_config', '@type')) ?? 'network filter';
+        const target: RouteTarget = /direct_response$/.test(fname)
+          ? { kind: 'none', reason: 'direct_response' }
+          : { kind: 'dynamic', text: fname, nameSource: this.ref(doc, f(last, 'name') ?? last) };
+        this.b.route({
+          entryId: entry.id, name: `${fname} (filter chain ${ci})`, matchText: '*', match: [], catchAll: true,
+          evaluation: { group: `${entry.id}:${ci}`, strategy: 'first-match', index: 0 },
+          target, source: this.ref(doc, last),
+        });
+      }
+    });
+    const api = fp(node, 'api_listener', 'api_listener');
+    if (api) this.hcm(entry, doc, api, `${entry.id}:api`, hosts);
+    for (const lf of items(f(node, 'listener_filters'))) {
+      const config = f(lf, 'typed_config') ?? f(lf, 'config');
+      if (/udp_proxy$/.test(str(f(lf, 'name')) ?? '') || (str(f(config, '@type')) ?? '').endsWith('.UdpProxyConfig')) {
+        this.proxy(entry, doc, lf, config, `${entry.id}:udp`, 'udp_proxy');
+      }
+    }
+    hosts.delete('*');
+    entry.hosts = [...hosts];
+  }
+
+  private hcm(entry: EntryPoint, doc: YamlDoc, config: Node | undefined, group: string, hosts: Set<string>) {
+    const inline = f(config, 'route_config');
+    if (isMap(inline)) {
+      this.routeConfig(entry, { doc, node: inline }, group, hosts);
+      return;
+    }
+    const rds = f(config, 'rds');
+    const scoped = f(config, 'scoped_routes');
+    if (rds) {
+      const nameNode = f(rds, 'route_config_name');
+      const name = str(nameNode) ?? '';
+      const found = this.routeConfigs.get(name);
+      if (found) {
+        // A route configuration shared by several listeners is analysed once, with the first of them.
+        if (!this.usedRouteConfigs.has(found.node)) this.routeConfig(entry, found, group, hosts);
+        this.usedRouteConfigs.add(found.node);
+        return;
+      }
+      this.dynamicRoute(entry, doc, rds, nameNode ?? rds, group, `RDS route configuration "${name}"`);
+    } else if (scoped) {
+      this.dynamicRoute(entry, doc, scoped, scoped, group, 'scoped RDS');
+    }
+  }
+
+  private dynamicRoute(entry: EntryPoint, doc: YamlDoc, node: Node, nameNode: Node, group: string, text: string) {
+    this.b.route({
+      entryId: entry.id, name: `${text} (discovered at run time)`, matchText: '*', match: [], catchAll: true,
+      evaluation: { group, strategy: 'first-match', index: 0 },
+      target: { kind: 'dynamic', text, nameSource: this.ref(doc, nameNode) },
+      source: this.ref(doc, node),
+    });
+  }
+
+  /** `tcp_proxy` / `udp_proxy`: every connection of the filter chain goes to `cluster` or `weighted_clusters`. */
+  private proxy(entry: EntryPoint, doc: YamlDoc, filter: Node, config: Node | undefined, group: string, kind: string) {
+    const clusterNode = f(config, 'cluster');
+    const weighted = f(config, 'weighted_clusters');
+    let target: RouteTarget;
+    let what: string;
+    if (isScalar(clusterNode)) {
+      target = this.poolTarget(doc, clusterNode);
+      what = str(clusterNode) ?? '';
+    } else if (isMap(weighted)) {
+      target = this.split(doc, weighted) ?? { kind: 'none', reason: 'no clusters' };
+      what = 'weighted_clusters';
+    } else if (f(config, 'matcher')) {
+      target = { kind: 'dynamic', text: `${kind} matcher`, nameSource: this.ref(doc, f(config, 'matcher')) };
+      what = 'matcher';
+    } else return;
+    this.b.route({
+      entryId: entry.id, name: `${kind} → ${what}`, matchText: '*', match: [], catchAll: true,
+      evaluation: { group, strategy: 'first-match', index: 0 },
+      target, source: this.ref(doc, filter),
+    });
+  }
+
+  // ---- routes ----
+
+  private routeConfig(entry: EntryPoint, { doc, node }: At, group: string, hosts?: Set<string>) {
+    for (const [vi, vh] of items(f(node, 'virtual_hosts')).entries()) {
+      const vhName = str(f(vh, 'name')) ?? `#${vi}`;
+      for (const d of items(f(vh, 'domains'))) {
+        const s = str(d);
+        if (s) hosts?.add(s);
+      }
+      const vhGroup = `${group}:vh${vi}`;
+      for (const [ri, route] of items(f(vh, 'routes')).entries()) this.route(entry, doc, route, vhName, vhGroup, ri);
+    }
+  }
+
+  private route(entry: EntryPoint, doc: YamlDoc, route: Node, vhName: string, group: string, index: number) {
+    const { match, text, catchAll } = this.match(f(route, 'match'));
+    let target: RouteTarget;
+    const action = f(route, 'route');
+    if (isMap(action)) {
+      const cluster = f(action, 'cluster');
+      const weighted = f(action, 'weighted_clusters');
+      const header = f(action, 'cluster_header');
+      const plugin = f(action, 'cluster_specifier_plugin') ?? f(action, 'inline_cluster_specifier_plugin');
+      if (isScalar(cluster)) target = this.poolTarget(doc, cluster);
+      else if (isMap(weighted)) target = this.split(doc, weighted) ?? { kind: 'dynamic', text: 'weighted_clusters', nameSource: this.ref(doc, weighted) };
+      else if (header) target = { kind: 'dynamic', text: `cluster_header ${str(header) ?? ''}`.trim(), nameSource: this.ref(doc, header) };
+      else if (plugin) target = { kind: 'dynamic', text: 'cluster specifier plugin', nameSource: this.ref(doc, plugin) };
+      else target = { kind: 'dynamic', text: 'route', nameSource: this.ref(doc, action) };
+    } else if (f(route, 'redirect')) target = { kind: 'none', reason: 'redirect' };
+    else if (f(route, 'direct_response')) {
+      target = { kind: 'none', reason: `direct_response ${str(fp(route, 'direct_response', 'status')) ?? ''}`.trim() };
+    } else if (f(route, 'filter_action')) target = { kind: 'none', reason: 'filter_action' };
+    else target = { kind: 'none', reason: 'non_forwarding_action' };
+    const routeName = str(f(route, 'name'));
+    this.b.route({
+      entryId: entry.id,
+      name: `route ${routeName ? `"${routeName}"` : text} (${vhName})`,
+      matchText: text, match, catchAll,
+      evaluation: { group, strategy: 'first-match', index },
+      target, source: this.ref(doc, route),
+    });
+  }
+
+  private poolTarget(doc: YamlDoc, nameNode: Node): RouteTarget {
+    this.targetNodes.add(nameNode);
+    const name = str(nameNode) ?? '';
+    return { kind: 'pool', name, namespace: NS, poolId: this.pools.get(name)?.id, nameSource: this.ref(doc, nameNode) };
+  }
+
+  /**
+   * `weighted_clusters`: each cluster receives weight / Σ weights (route.v3.WeightedCluster.ClusterWeight.weight).
+   * The sum must be > 0; `total_weight` (deprecated) must, when > 0, equal the sum of the weights — Envoy rejects
+   * the route otherwise.
+   */
+  private split(doc: YamlDoc, weighted: Node): RouteTarget | undefined {
+    const parts: Extract<RouteTarget, { kind: 'split' }>['parts'] = [];
+    let sum = 0;
+    for (const c of items(f(weighted, 'clusters'))) {
+      const nameNode = f(c, 'name');
+      const w = numf(c, 'weight') ?? 0;
+      sum += w;
+      if (!isScalar(nameNode)) continue; // `cluster_header` parts are resolved at run time
+      this.targetNodes.add(nameNode);
+      const name = str(nameNode) ?? '';
+      parts.push({ name, namespace: NS, weight: w, poolId: this.pools.get(name)?.id, nameSource: this.ref(doc, nameNode) });
+    }
+    const totalNode = f(weighted, 'total_weight');
+    const total = numf(weighted, 'total_weight');
+    if (total !== undefined && total > 0 && total !== sum) {
+      this.problem('LB002', `The weights of weighted_clusters add up to ${sum}, but total_weight is ${total}: Envoy rejects the route.`, doc, totalNode);
+    } else if (items(f(weighted, 'clusters')).length > 0 && sum <= 0) {
+      this.problem('LB002', 'The weights of weighted_clusters add up to 0: Envoy requires a sum greater than 0.', doc, f(weighted, 'clusters'));
+    }
+    return parts.length ? { kind: 'split', parts } : undefined;
+  }
+
+  /** route.v3.RouteMatch → conditions (all must hold). */
+  private match(m: Node | undefined): { match: MatchCondition[]; text: string; catchAll: boolean } {
+    const match: MatchCondition[] = [];
+    const text: string[] = [];
+    const caseInsensitive = str(f(m, 'case_sensitive')) === 'false';
+    const flags = caseInsensitive ? 'i' : undefined;
+    const path = (op: MatchCondition['op'], value: string, shown: string) => {
+      match.push(flags ? { field: 'path', op, value, flags } : { field: 'path', op, value });
+      text.push(shown);
+    };
+    const prefix = f(m, 'prefix');
+    const exact = f(m, 'path');
+    const regex = f(m, 'safe_regex') ?? f(m, 'regex');
+    const sep = f(m, 'path_separated_prefix');
+    let all = false;
+    if (prefix) {
+      const v = str(prefix) ?? '';
+      // Paths start with "/", so an empty prefix matches every request too.
+      if (v === '' || v === '/') all = true;
+      path('prefix', v === '' ? '/' : v, `prefix ${v || '""'}`);
+    } else if (exact) path('exact', str(exact) ?? '', `path ${str(exact) ?? ''}`);
+    else if (sep) {
+      // path_separated_prefix "/foo" matches "/foo" and "/foo/…" but not "/foobar": modelled as the prefix "/foo/"
+      // so that it never claims to cover "/foobar".
+      const v = str(sep) ?? '';
+      path('prefix', v.endsWith('/') ? v : `${v}/`, `path_separated_prefix ${v}`);
+    } else if (regex) {
+      const r = isScalar(regex) ? (str(regex) ?? '') : (str(f(regex, 'regex')) ?? '');
+      // RE2 full match: the whole path must match, so "/" alone matches only "/".
+      if (MATCH_ALL_REGEX.has(r)) {
+        all = true;
+        path('regex', '.*', `safe_regex ${r}`);
+      } else path('regex', `^(?:${r})$`, `safe_regex ${r}`);
+    } else if (f(m, 'connect_matcher')) {
+      match.push({ field: 'method', op: 'exact', value: 'CONNECT' });
+      text.push('CONNECT');
+    } else if (f(m, 'path_match_policy')) {
+      match.push({ field: 'path', op: 'opaque', value: 'path_match_policy' });
+      text.push('path_match_policy');
+    }
+    for (const h of items(f(m, 'headers'))) {
+      const name = (str(f(h, 'name')) ?? '').toLowerCase();
+      const negated = str(f(h, 'invert_match')) === 'true';
+      const sm = f(h, 'string_match');
+      const pick = (legacy: string, key: string) => str(f(h, legacy)) ?? str(f(sm, key));
+      const ex = pick('exact_match', 'exact');
+      const pre = pick('prefix_match', 'prefix');
+      const re = str(fp(h, 'safe_regex_match', 'regex')) ?? str(fp(sm, 'safe_regex', 'regex'));
+      let c: MatchCondition;
+      if (ex !== undefined) c = { field: `header:${name}`, op: 'exact', value: ex };
+      else if (pre !== undefined) c = { field: `header:${name}`, op: 'prefix', value: pre };
+      else if (re !== undefined) c = { field: `header:${name}`, op: 'regex', value: `^(?:${re})$` };
+      else {
+        const rest = entries(h).filter((e) => e.key !== 'name' && e.key !== 'invert_match' && e.key !== 'invertMatch');
+        const desc = rest.map((e) => `${e.key}=${str(e.value) ?? (isMap(e.value) ? entries(e.value).map((x) => `${x.key}:${str(x.value) ?? '…'}`).join(',') : '…')}`).join(' ');
+        c = { field: `header:${name}`, op: 'opaque', value: desc || 'present' };
+      }
+      if (negated) c.negated = true;
+      match.push(c);
+      text.push(`${negated ? '!' : ''}header ${name}${c.op === 'opaque' ? ` ${c.value}` : `${c.op === 'exact' ? '=' : c.op === 'prefix' ? '^=' : '~'}${ex ?? pre ?? re}`}`);
+    }
+    for (const q of items(f(m, 'query_parameters'))) {
+      const name = str(f(q, 'name')) ?? '';
+      const v = str(fp(q, 'string_match', 'exact')) ?? str(f(q, 'value'));
+      match.push(v !== undefined ? { field: `query:${name}`, op: 'exact', value: v } : { field: `query:${name}`, op: 'opaque', value: 'present' });
+      text.push(`query ${name}${v !== undefined ? `=${v}` : ''}`);
+    }
+    // Conditions the model cannot compare; each covers only itself. `runtime_fraction` makes the route match
+    // only a share of requests, so it never hides the routes after it.
+    for (const key of ['grpc', 'tls_context', 'runtime_fraction', 'dynamic_metadata', 'filter_state', 'cel_expression']) {
+      const v = f(m, key);
+      if (!v) continue;
+      const shown = key === 'runtime_fraction' ? `runtime_fraction ${str(f(v, 'runtime_key')) ?? ''}`.trim() : key;
+      match.push({ field: key, op: 'opaque', value: shown });
+      text.push(shown);
+    }
+    const everything = all && match.length === 1;
+    return { match: everything ? [] : match, text: text.join(' & ') || '*', catchAll: everything || match.length === 0 };
+  }
+
+  // ---- other references ----
+
+  /**
+   * Cluster names used outside route actions (xDS/ADS config sources, tracing, access-log and ext_authz gRPC
+   * services, request mirroring, aggregate clusters, redis routes, …): any string under a key that names a
+   * cluster. They are references for "find references" and keep LB110 from calling those clusters unused.
+   */
+  private mentions(doc: YamlDoc, node: Node | null | undefined, parentKey = '') {
+    if (isMap(node)) {
+      for (const { key, value } of entries(node)) {
+        // The cluster_name of a cluster's own load_assignment is its name, not a use.
+        if (parentKey === 'load_assignment' || parentKey === 'loadAssignment') {
+          if (key === 'cluster_name' || key === 'clusterName') continue;
+        }
+        if (key === 'cluster_header' || key === 'clusterHeader') this.clusterFromHeader = true;
+        if (/cluster/i.test(key) && value) {
+          const values = isScalar(value) ? [value] : isSeq(value) ? items(value).filter(isScalar) : [];
+          for (const v of values) {
+            if (this.targetNodes.has(v)) continue;
+            const name = str(v);
+            if (!name || !this.pools.has(name)) continue;
+            this.b.mention({ name, namespace: NS, source: this.ref(doc, v) });
+          }
+        }
+        if (value && !isScalar(value)) this.mentions(doc, value, key);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) this.mentions(doc, item as Node, parentKey);
+    }
+  }
+}
+
+/** Parse an Envoy bootstrap or xDS resource file (YAML or JSON) into the traffic model. Never throws. */
+export function lowerEnvoy(uri: string, text: string): TrafficModel {
+  const file = loadYaml(text);
+  const lowering = new EnvoyLowering(uri, collect(file.docs));
+  const b = lowering.b;
+  for (const e of file.errors) b.problem('LB001', e.message, b.ref(e.range));
+  for (const c of file.comments) b.comment({ text: c.text, source: b.ref(c.range) });
+  return lowering.run();
+}

@@ -1,0 +1,565 @@
+import { addressKey, classifyAddress } from '../../model/address';
+import { ModelBuilder } from '../../model/builder';
+import type { EntryPoint, MatchCondition, Pool, Range, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import { builderFor, disjoint, siblings } from '../declarative/common';
+import { anchor, get, getCI, num, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
+import type { FormatHost } from '../types';
+import { loadYaml } from '../yaml/yamlFile';
+import { parseToml } from './toml';
+
+/*
+ * Traefik dynamic configuration (file provider, YAML and TOML) and the Kubernetes CRDs IngressRoute,
+ * IngressRouteTCP/UDP and TraefikService (traefik.io/v1alpha1, traefik.containo.us/v1alpha1), after
+ * doc.traefik.io "Routers" and "Services":
+ * - routers are sorted by `priority`, highest first; "by default … the priority is directly equal to the
+ *   length of the rule" and `priority: 0` means that default; the first router whose rule matches wins;
+ * - `loadBalancer.servers` share by `weight` (default 1); a server of weight 0 gets no traffic;
+ * - `weighted` splits over other services; `mirroring` sends copies to mirrors (not a share of the traffic):
+ *   the main `service` is the target; `failover` uses `fallback` only when `service` is down;
+ * - `healthCheck` is an active check; `passiveHealthCheck` (v3.5+) a passive one;
+ * - `name@provider`: `@file` is this provider; `@internal` services answer themselves; other providers
+ *   define names this file cannot see (a run-time target, never "undefined").
+ */
+
+type Proto = 'http' | 'tcp' | 'udp';
+
+interface ServiceDef {
+  name: string;
+  proto: Proto;
+  node: TNode;
+  uri: string;
+  /** From a TraefikService CRD (services it names are Kubernetes Services by default). */
+  crd?: { namespace: string };
+}
+
+interface RouterDef {
+  name: string;
+  proto: Proto;
+  node: TNode;
+  rule?: string;
+  ruleNode?: TNode;
+  priority?: number;
+  explicitPriority: boolean;
+  entryPoints: string[];
+  target: () => RouteTarget;
+  source: Range;
+}
+
+/** Dynamic configuration roots of one file (YAML documents or the TOML root). */
+interface Sources {
+  configs: TNode[];
+  crds: TNode[];
+}
+
+function isTraefikCrd(apiVersion: string | undefined): boolean {
+  return !!apiVersion && /^traefik\.(io|containo\.us)\//.test(apiVersion);
+}
+
+export function sourcesOf(roots: TNode[]): Sources {
+  const s: Sources = { configs: [], crds: [] };
+  for (const r of roots) {
+    if (r.kind !== 'map') continue;
+    const api = str(get(r, 'apiVersion'));
+    if (api) {
+      if (isTraefikCrd(api)) s.crds.push(r);
+      else if (str(get(r, 'kind')) === 'List') for (const i of seq(get(r, 'items'))) if (isTraefikCrd(str(get(i, 'apiVersion')))) s.crds.push(i);
+      continue;
+    }
+    if (pairCI(r, 'http') || pairCI(r, 'tcp') || pairCI(r, 'udp')) s.configs.push(r);
+  }
+  return s;
+}
+
+function loadRoots(uri: string, text: string): { roots: TNode[]; file?: ReturnType<typeof loadYaml>; toml?: ReturnType<typeof parseToml> } {
+  if (/\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^\s*\[/m.test(text) && !/^\s*\w[\w.-]*\s*:/m.test(text))) {
+    const toml = parseToml(text);
+    return { roots: [toml.root], toml };
+  }
+  const file = loadYaml(text);
+  return { roots: yamlTrees(file), file };
+}
+
+// ---- rules ----
+
+interface ParsedRule {
+  match: MatchCondition[];
+  text: string;
+  catchAll: boolean;
+}
+
+/**
+ * A rule that is a plain conjunction of matchers (`Host(`a`) && PathPrefix(`/api`)`) becomes conditions;
+ * anything with `||`, `!` or parentheses around expressions stays one opaque condition (it covers only an
+ * identical rule). `HostSNI(`*`)` and `PathPrefix(`/`)` match everything.
+ */
+export function parseRule(rule: string): ParsedRule {
+  const text = rule.trim();
+  const opaque = (): ParsedRule => ({ match: [{ field: 'rule', op: 'opaque', value: text }], text, catchAll: false });
+  if (/\|\||!/.test(text.replace(/`[^`]*`|"(?:[^"\\]|\\.)*"/g, ''))) return opaque();
+  const parts = splitAnd(text);
+  if (!parts) return opaque();
+  const match: MatchCondition[] = [];
+  for (const p of parts) {
+    const m = /^([A-Za-z]+)\s*\(([\s\S]*)\)$/.exec(p.trim());
+    if (!m) return opaque();
+    const args = [...m[2].matchAll(/`([^`]*)`|"((?:[^"\\]|\\.)*)"/g)].map((a) => a[1] ?? a[2]);
+    const fn = m[1];
+    const one = args.length === 1 ? args[0] : undefined;
+    if (fn === 'HostSNI' && one === '*') continue;
+    if (fn === 'PathPrefix' && one === '/') continue;
+    if ((fn === 'Host' || fn === 'HostSNI') && one !== undefined) match.push({ field: fn === 'Host' ? 'host' : 'sni', op: 'exact', value: one.toLowerCase() });
+    else if (fn === 'Path' && one !== undefined) match.push({ field: 'path', op: 'exact', value: one });
+    else if (fn === 'PathPrefix' && one !== undefined) match.push({ field: 'path', op: 'prefix', value: one });
+    else if ((fn === 'PathRegexp' || fn === 'HostRegexp' || fn === 'HostSNIRegexp') && one !== undefined && !one.includes('{')) {
+      match.push({ field: fn === 'PathRegexp' ? 'path' : fn === 'HostRegexp' ? 'host' : 'sni', op: 'regex', value: one });
+    } else if (fn === 'Method' && one !== undefined) match.push({ field: 'method', op: 'exact', value: one.toUpperCase() });
+    else if (fn === 'Header' && args.length === 2) match.push({ field: `header:${args[0].toLowerCase()}`, op: 'exact', value: args[1] });
+    else if (fn === 'Query' && args.length === 2) match.push({ field: `query:${args[0]}`, op: 'exact', value: args[1] });
+    else match.push({ field: fn, op: 'opaque', value: p.trim() });
+  }
+  return { match, text, catchAll: match.length === 0 };
+}
+
+/** Split at top-level `&&`; undefined when parentheses group sub-expressions. */
+function splitAnd(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') cur += text[i++];
+      cur += c;
+      continue;
+    }
+    if (c === '`' || c === '"') quote = c;
+    else if (c === '(') {
+      if (depth === 0 && !/[A-Za-z]\s*$/.test(cur)) return undefined; // `(A && B)` grouping
+      depth++;
+    } else if (c === ')') depth--;
+    else if (c === '&' && text[i + 1] === '&' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+      i++;
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts.every((p) => p.trim()) ? parts : undefined;
+}
+
+// ---- lowering ----
+
+class TraefikLowering {
+  private readonly services: Record<Proto, Map<string, ServiceDef>> = { http: new Map(), tcp: new Map(), udp: new Map() };
+  private readonly pools = new Map<string, Pool>();
+  private readonly routers: RouterDef[] = [];
+  private readonly entries = new Map<string, EntryPoint>();
+  private readonly k8sPools = new Map<string, Pool>();
+
+  constructor(private readonly b: ModelBuilder) {}
+
+  private ref(range: Range, uri = this.b.model.uri): SourceRef {
+    return this.b.ref(range, uri);
+  }
+
+  /** Services of one file's configs (this file, or a sibling of the same file-provider directory). */
+  collectServices(src: Sources, uri: string, own: boolean): void {
+    for (const cfg of src.configs) {
+      for (const proto of ['http', 'tcp', 'udp'] as Proto[]) {
+        for (const p of pairs(getCI(cfg, proto, 'services'))) {
+          const map = this.services[proto];
+          if (map.has(p.key)) {
+            const first = map.get(p.key)!;
+            if (own && first.uri === uri) {
+              this.b.problem('LB002', `service "${p.key}" is defined twice; Traefik keeps one definition.`, this.ref(p.keyRange), [{ message: 'first definition', source: this.ref(anchor(first.node), first.uri) }]);
+            }
+            continue;
+          }
+          map.set(p.key, { name: p.key, proto, node: p.value, uri });
+        }
+      }
+    }
+    for (const crd of src.crds) {
+      if (str(get(crd, 'kind')) !== 'TraefikService') continue;
+      const name = str(get(crd, 'metadata', 'name'));
+      if (!name) continue;
+      const ns = str(get(crd, 'metadata', 'namespace')) ?? 'default';
+      const spec = get(crd, 'spec');
+      if (spec && !this.services.http.has(name)) this.services.http.set(name, { name, proto: 'http', node: { ...spec, keyRange: anchor(get(crd, 'metadata', 'name')!) }, uri, crd: { namespace: ns } });
+    }
+  }
+
+  run(src: Sources, openWorld: boolean): void {
+    const uri = this.b.model.uri;
+    for (const cfg of src.configs) {
+      for (const proto of ['http', 'tcp', 'udp'] as Proto[]) {
+        for (const p of pairs(getCI(cfg, proto, 'routers'))) this.router(proto, p.key, p.value, p.keyRange);
+      }
+    }
+    for (const crd of src.crds) this.crd(crd);
+    // Every service of this file becomes a pool even when no router uses it (LB110 in a closed world).
+    for (const proto of ['http', 'tcp', 'udp'] as Proto[]) {
+      for (const s of this.services[proto].values()) if (s.uri === uri && !s.crd) this.poolOf(proto, s.name);
+    }
+    this.emitRoutes();
+    if (openWorld) this.b.model.closedWorld = false;
+  }
+
+  // ---- services → pools and targets ----
+
+  /** A pool for a loadBalancer (or failover) service; undefined for weighted/mirroring and unknown services. */
+  private poolOf(proto: Proto, name: string, depth = 0): Pool | undefined {
+    const key = `${proto}\u0000${name}`;
+    if (this.pools.has(key)) return this.pools.get(key);
+    const def = this.services[proto].get(name);
+    if (!def || depth > 8) return undefined;
+    const lb = getCI(def.node, 'loadBalancer');
+    const failover = getCI(def.node, 'failover');
+    if (!lb && !failover) return undefined;
+    const own = def.uri === this.b.model.uri;
+    const nameSource = this.ref(anchor(def.node), def.uri);
+    const source = this.ref(def.node.keyRange ? { start: def.node.keyRange.start, end: def.node.range.end } : def.node.range, def.uri);
+    if (lb) {
+      const hc = getCI(lb, 'healthCheck');
+      const passive = getCI(lb, 'passiveHealthCheck');
+      const pool = this.b.pool({
+        name, namespace: proto, kind: 'loadBalancer', synthesized: false, algorithm: str(getCI(lb, 'strategy')) ?? 'wrr',
+        shareModel: 'weighted', backupPolicy: 'all', healthCheck: { active: !!hc, passive: !!passive },
+        referencedElsewhere: !own, source, nameSource,
+      });
+      this.pools.set(key, pool);
+      for (const s of seq(getCI(lb, 'servers'))) this.server(pool, proto, s, def.uri);
+      return pool;
+    }
+    // failover: `service` serves; `fallback` takes over when it is down (backups).
+    const pool = this.b.pool({
+      name, namespace: proto, kind: 'failover', synthesized: false, algorithm: 'failover', shareModel: 'weighted', backupPolicy: 'all',
+      healthCheck: { active: !!getCI(failover, 'healthCheck'), passive: false }, referencedElsewhere: !own, source, nameSource,
+    });
+    this.pools.set(key, pool);
+    const copy = (ref: TNode | undefined, state: Server['state']) => {
+      // File provider: `service: name`; TraefikService CRD: `service: {name, kind, port}`.
+      const at = ref?.kind === 'map' ? get(ref, 'name') : ref;
+      const childName = str(at);
+      if (!childName || !at) return;
+      const plain = childName.replace(/@file$/, '');
+      const k8sService = !!def.crd && (str(get(ref, 'kind')) ?? 'Service') === 'Service';
+      let children: Pool[] = [];
+      if (k8sService) children = [this.k8sPool(plain, str(get(ref, 'namespace')) ?? def.crd!.namespace, str(get(ref, 'port')), at, def.uri)];
+      else {
+        const direct = this.poolOf(proto, plain, depth + 1);
+        if (direct) children = [direct];
+        else {
+          // A weighted (or mirroring) child: the servers of the pools it reaches (their split is approximated).
+          const r = this.resolve(proto, plain, at, def.uri, depth + 1);
+          if (r.kind === 'parts') children = r.parts.map((x) => this.b.model.pools.find((q) => q.id === x.poolId)).filter((q): q is Pool => !!q);
+        }
+        this.b.mention({ name: plain, namespace: proto, source: this.ref(at.range, def.uri) });
+      }
+      for (const child of children) this.copyServers(pool, child, state);
+    };
+    copy(getCI(failover, 'service'), 'active');
+    copy(getCI(failover, 'fallback'), 'backup');
+    return pool;
+  }
+
+  private copyServers(pool: Pool, child: Pool, state: Server['state']): void {
+    {
+      for (const s of child.servers) {
+        this.b.server(pool, {
+          name: s.name, address: s.address, addressKey: s.addressKey, weight: s.weight, kind: s.kind, healthCheck: s.healthCheck,
+          state: s.state === 'active' ? state : s.state, source: s.source,
+        });
+      }
+      if (child.healthCheck.active) pool.healthCheck.active = true;
+    }
+  }
+
+  private server(pool: Pool, proto: Proto, s: TNode, uri: string): void {
+    const urlNode = getCI(s, proto === 'http' ? 'url' : 'address') ?? getCI(s, 'url') ?? getCI(s, 'address');
+    const url = str(urlNode) ?? '';
+    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
+    const hostPort = m ? m[2].replace(/^[^@]*@/, '') : url;
+    const defaultPort = m ? (m[1].toLowerCase() === 'https' ? '443' : '80') : undefined;
+    const wNode = getCI(s, 'weight');
+    let weight = wNode ? num(wNode) : 1;
+    if (wNode && (weight === undefined || weight < 0 || !Number.isInteger(weight))) {
+      this.b.problem('LB002', `server weight must be a non-negative integer, not "${str(wNode) ?? ''}".`, this.ref(wNode.range, uri));
+      weight = 1;
+    }
+    this.b.server(pool, {
+      address: url || '?', addressKey: addressKey(hostPort, defaultPort), weight: weight ?? 1, state: 'active',
+      // Go templates (`{{ .Server }}`) are filled in at run time.
+      kind: url.includes('{{') ? 'dynamic' : classifyAddress(hostPort), healthCheck: { active: pool.healthCheck.active, passive: pool.healthCheck.passive },
+      source: this.ref(s.range, uri),
+    });
+  }
+
+  /** A Kubernetes Service named by a CRD: a logical pool with one `service` server. */
+  private k8sPool(name: string, namespace: string, port: string | undefined, at: TNode, uri: string): Pool {
+    const key = `${namespace}/${name}`;
+    const existing = this.k8sPools.get(key);
+    if (existing) return existing;
+    const src = this.ref(at.range, uri);
+    const pool = this.b.pool({
+      name: namespace === 'default' ? name : key, namespace: 'k8s', kind: 'service', synthesized: true, algorithm: 'wrr',
+      shareModel: 'weighted', backupPolicy: 'all', healthCheck: { active: true, passive: false, detail: 'Endpoints are health-checked by their readiness probes.' },
+      source: src, nameSource: src,
+    });
+    const address = `${name}.${namespace}${port ? `:${port}` : ''}`;
+    this.b.server(pool, { name: pool.name, address, addressKey: address, weight: 1, state: 'active', kind: 'service', source: src });
+    this.k8sPools.set(key, pool);
+    return pool;
+  }
+
+  /**
+   * What a service name resolves to, as weighted parts of pools (a weighted service flattens; mirroring
+   * forwards to its main service). `dynamic` for other providers, `none` for `@internal`.
+   */
+  private resolve(proto: Proto, rawName: string, at: TNode, uri: string, depth = 0):
+    | { kind: 'parts'; parts: Array<{ name: string; weight: number; poolId?: string; nameSource: SourceRef }> }
+    | { kind: 'dynamic' | 'none'; text: string } {
+    const nameSource = this.ref(at.range, uri);
+    const atIdx = rawName.lastIndexOf('@');
+    const provider = atIdx >= 0 ? rawName.slice(atIdx + 1) : undefined;
+    const name = atIdx >= 0 ? rawName.slice(0, atIdx) : rawName;
+    if (provider === 'internal') return { kind: 'none', text: `${rawName} (Traefik internal service)` };
+    if (provider && provider !== 'file') return { kind: 'dynamic', text: rawName };
+    const def = this.services[proto].get(name);
+    if (!def || depth > 8) return { kind: 'parts', parts: [{ name, weight: 1, nameSource }] };
+    const pool = this.poolOf(proto, name);
+    if (pool) return { kind: 'parts', parts: [{ name, weight: 1, poolId: pool.id, nameSource }] };
+    this.b.mention({ name, namespace: proto, source: nameSource });
+    const weighted = getCI(def.node, 'weighted') ?? getCI(def.node, 'highestRandomWeight');
+    if (weighted) {
+      const parts: Array<{ name: string; weight: number; poolId?: string; nameSource: SourceRef }> = [];
+      const list = seq(getCI(weighted, 'services'));
+      const total = list.reduce((sum, s) => sum + Math.max(0, num(getCI(s, 'weight')) ?? 1), 0);
+      for (const s of list) {
+        const childNode = getCI(s, 'name') ?? s;
+        const childName = str(childNode);
+        if (!childName) continue;
+        const w = Math.max(0, num(getCI(s, 'weight')) ?? 1);
+        const sub = def.crd ? this.crdServiceRef(s, def.crd.namespace, def.uri) : this.resolve(proto, childName, childNode, def.uri, depth + 1);
+        if (sub.kind !== 'parts') return sub;
+        const subTotal = sub.parts.reduce((sum, p) => sum + p.weight, 0);
+        for (const p of sub.parts) parts.push({ ...p, weight: total > 0 && subTotal > 0 ? (w / total) * (p.weight / subTotal) * 1000 : 0 });
+      }
+      return { kind: 'parts', parts };
+    }
+    const mirroring = getCI(def.node, 'mirroring');
+    if (mirroring) {
+      for (const m of seq(getCI(mirroring, 'mirrors'))) {
+        const mn = str(getCI(m, 'name'));
+        if (mn && !def.crd) this.b.mention({ name: mn.replace(/@file$/, ''), namespace: proto, source: this.ref((getCI(m, 'name') ?? m).range, def.uri) });
+      }
+      if (def.crd) return this.crdServiceRef(mirroring, def.crd.namespace, def.uri);
+      const main = getCI(mirroring, 'service');
+      const mainName = str(main);
+      if (!main || !mainName) return { kind: 'none', text: 'mirroring without service' };
+      return this.resolve(proto, mainName, main, def.uri, depth + 1);
+    }
+    return { kind: 'none', text: `service ${name} has no loadBalancer` };
+  }
+
+  /** A service reference of a CRD (`name`, `kind: Service|TraefikService`, `namespace`, `port`, `weight`). */
+  private crdServiceRef(s: TNode, namespace: string, uri: string) {
+    const nameNode = get(s, 'name') ?? s;
+    const name = str(nameNode) ?? '?';
+    const kind = str(get(s, 'kind')) ?? 'Service';
+    if (kind === 'TraefikService') {
+      if (name.includes('@')) return this.resolve('http', name, nameNode, uri, 1);
+      const r = this.resolve('http', name, nameNode, uri, 1);
+      // TraefikServices of other files: the set is open.
+      if (r.kind === 'parts' && r.parts.length === 1 && !r.parts[0].poolId && !this.services.http.has(name)) return { kind: 'dynamic' as const, text: `TraefikService ${name}` };
+      return r;
+    }
+    const pool = this.k8sPool(name, str(get(s, 'namespace')) ?? namespace, str(get(s, 'port')), nameNode, uri);
+    return { kind: 'parts' as const, parts: [{ name: pool.name, weight: 1, poolId: pool.id, nameSource: this.ref(nameNode.range, uri) }] };
+  }
+
+  private targetFor(proto: Proto, serviceNode: TNode | undefined, uri: string): RouteTarget {
+    const name = str(serviceNode);
+    if (!serviceNode || !name) return { kind: 'none', reason: 'no service' };
+    const r = this.resolve(proto, name, serviceNode, uri);
+    return this.toTarget(proto, r, serviceNode, uri);
+  }
+
+  private toTarget(proto: Proto | 'k8s', r: ReturnType<TraefikLowering['resolve']>, at: TNode, uri: string): RouteTarget {
+    if (r.kind !== 'parts') return r.kind === 'none' ? { kind: 'none', reason: r.text } : { kind: 'dynamic', text: r.text, nameSource: this.ref(at.range, uri) };
+    const ns = (p: { poolId?: string }) => (p.poolId ? this.b.model.pools.find((x) => x.id === p.poolId)?.namespace ?? proto : proto);
+    if (r.parts.length === 1 && r.parts[0].weight > 0) {
+      const p = r.parts[0];
+      return { kind: 'pool', name: p.name, namespace: ns(p), poolId: p.poolId, nameSource: p.nameSource };
+    }
+    if (r.parts.length === 0) return { kind: 'none', reason: 'no services' };
+    return { kind: 'split', parts: r.parts.map((p) => ({ ...p, namespace: ns(p) })) };
+  }
+
+  // ---- routers ----
+
+  private router(proto: Proto, name: string, node: TNode, keyRange: Range): void {
+    const ruleNode = getCI(node, 'rule');
+    const rule = str(ruleNode);
+    const pNode = getCI(node, 'priority');
+    const p = num(pNode);
+    const explicit = p !== undefined && p !== 0;
+    this.routers.push({
+      name, proto, node, rule, ruleNode, explicitPriority: explicit,
+      // "priority: 0 … the default algorithm is used": the rule's length.
+      priority: explicit ? p : rule?.length ?? 0,
+      entryPoints: strings(getCI(node, 'entryPoints')),
+      target: () => this.targetFor(proto, getCI(node, 'service'), this.b.model.uri),
+      source: { start: keyRange.start, end: node.range.end },
+    });
+  }
+
+  private crd(crd: TNode): void {
+    const kind = str(get(crd, 'kind'));
+    const proto: Proto | undefined = kind === 'IngressRoute' ? 'http' : kind === 'IngressRouteTCP' ? 'tcp' : kind === 'IngressRouteUDP' ? 'udp' : undefined;
+    if (!proto) return;
+    const spec = get(crd, 'spec');
+    const name = str(get(crd, 'metadata', 'name')) ?? '?';
+    const namespace = str(get(crd, 'metadata', 'namespace')) ?? 'default';
+    const uri = this.b.model.uri;
+    seq(get(spec, 'routes')).forEach((route, i) => {
+      const ruleNode = get(route, 'match');
+      const rule = str(ruleNode);
+      const pNode = get(route, 'priority');
+      const p = num(pNode);
+      const explicit = p !== undefined && p !== 0;
+      const services = seq(get(route, 'services'));
+      this.routers.push({
+        name: `${name} route ${i + 1}`, proto, node: route, rule: rule ?? (proto === 'udp' ? undefined : ''), ruleNode, explicitPriority: explicit,
+        priority: explicit ? p : rule?.length ?? 0,
+        entryPoints: strings(get(spec, 'entryPoints')),
+        target: () => {
+          if (services.length === 0) return { kind: 'none', reason: 'no services' };
+          const parts: Array<{ name: string; weight: number; poolId?: string; nameSource: SourceRef }> = [];
+          const total = services.reduce((sum, s) => sum + Math.max(0, num(get(s, 'weight')) ?? 1), 0);
+          for (const s of services) {
+            const r = this.crdServiceRef(s, namespace, uri);
+            if (r.kind !== 'parts') return this.toTarget(proto, r, get(s, 'name') ?? s, uri);
+            const w = Math.max(0, num(get(s, 'weight')) ?? 1);
+            const subTotal = r.parts.reduce((sum, x) => sum + x.weight, 0);
+            for (const x of r.parts) parts.push({ ...x, weight: services.length === 1 ? x.weight : total > 0 && subTotal > 0 ? (w / total) * (x.weight / subTotal) * 1000 : 0 });
+          }
+          return this.toTarget(proto, { kind: 'parts', parts }, services[0], uri);
+        },
+        source: route.range,
+      });
+    });
+  }
+
+  private entryFor(proto: Proto, entryPoints: string[]): EntryPoint {
+    const names = [...new Set(entryPoints)].sort();
+    const key = `${proto}\u0000${names.join(',')}`;
+    const existing = this.entries.get(key);
+    if (existing) return existing;
+    const first = this.routers.find((r) => r.proto === proto && [...new Set(r.entryPoints)].sort().join(',') === names.join(','));
+    const at = first ? this.ref(first.source) : this.ref({ start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+    const entry = this.b.entry({
+      name: names.length ? `${proto} entryPoints ${names.join(', ')}` : `${proto} default entryPoints`,
+      namespace: proto, listen: names, hosts: [], source: at, selection: at,
+    });
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  /**
+   * Routers of one set of entry points form one first-match group ordered by priority, highest first.
+   * Equal priorities share an index: Traefik gives no order between them, so neither shadows the other.
+   */
+  private emitRoutes(): void {
+    const groups = new Map<EntryPoint, RouterDef[]>();
+    for (const r of this.routers) {
+      const e = this.entryFor(r.proto, r.entryPoints);
+      const list = groups.get(e);
+      if (list) list.push(r);
+      else groups.set(e, [r]);
+    }
+    for (const [entry, list] of groups) {
+      const distinct = [...new Set(list.map((r) => r.priority ?? 0))].sort((a, b) => b - a);
+      const routes: Array<{ route: Route; def: RouterDef }> = [];
+      for (const r of list) {
+        const parsed = r.proto === 'udp' || r.rule === undefined ? { match: [], text: '*', catchAll: true } : parseRule(r.rule);
+        const route = this.b.route({
+          entryId: entry.id, name: `router ${r.name}`, matchText: parsed.text, match: parsed.match, catchAll: parsed.catchAll,
+          evaluation: { group: 'routers', strategy: 'first-match', index: distinct.indexOf(r.priority ?? 0) },
+          target: r.target(), source: this.ref(r.source),
+        });
+        routes.push({ route, def: r });
+      }
+      // LB111 "two rules with one priority" only for priorities written out that are equal, on rules that
+      // could both match one request.
+      for (const a of routes) {
+        if (!a.def.explicitPriority) continue;
+        const clash = routes.some((b) => b !== a && b.def.explicitPriority && b.def.priority === a.def.priority && !disjoint(a.route, b.route));
+        if (clash) a.route.priority = a.def.priority;
+      }
+    }
+  }
+}
+
+export function lowerTraefik(uri: string, text: string, host: FormatHost): TrafficModel {
+  const loaded = loadRoots(uri, text);
+  let b: ModelBuilder;
+  if (loaded.file) b = builderFor('traefik', uri, loaded.file);
+  else {
+    b = new ModelBuilder('traefik', uri);
+    for (const c of loaded.toml!.comments) b.comment({ text: c.text, source: b.ref(c.range) });
+    for (const e of loaded.toml!.errors) b.problem('LB001', e.message, b.ref(e.range));
+  }
+  const src = sourcesOf(loaded.roots);
+  const l = new TraefikLowering(b);
+  l.collectServices(src, uri, true);
+  // File provider `directory`: every file of the folder is one configuration. CRDs live in a cluster: open.
+  let closed = src.crds.length === 0 && src.configs.length > 0;
+  if (closed) {
+    const sib = siblings(uri, host, ['yml', 'yaml', 'toml']);
+    closed = sib.listed;
+    for (const f of sib.files) {
+      const t = host.readFile(f);
+      if (t === undefined) {
+        closed = false;
+        continue;
+      }
+      if (detectTraefikDynamic(t) === 0) continue;
+      const s = sourcesOf(loadRoots(f, t).roots);
+      if (s.crds.length) continue;
+      l.collectServices(s, f, false);
+      // Routers of sibling files use this file's services: mentions keep them from looking unused.
+      for (const cfg of s.configs) {
+        for (const proto of ['http', 'tcp', 'udp'] as Proto[]) {
+          for (const p of pairs(getCI(cfg, proto, 'routers'))) {
+            const svc = getCI(p.value, 'service');
+            const n = str(svc);
+            if (n && svc) b.mention({ name: n.replace(/@file$/, ''), namespace: proto, source: b.ref(svc.range, f) });
+          }
+          for (const p of pairs(getCI(cfg, proto, 'services'))) {
+            for (const ref of [getCI(p.value, 'mirroring', 'service'), getCI(p.value, 'failover', 'service'), getCI(p.value, 'failover', 'fallback'),
+              ...seq(getCI(p.value, 'weighted', 'services')).map((x) => getCI(x, 'name')), ...seq(getCI(p.value, 'mirroring', 'mirrors')).map((x) => getCI(x, 'name'))]) {
+              const n = str(ref);
+              if (n && ref) b.mention({ name: n.replace(/@file$/, ''), namespace: proto, source: b.ref(ref.range, f) });
+            }
+          }
+        }
+      }
+      b.model.files.push(f);
+    }
+  }
+  l.run(src, !closed);
+  return b.model;
+}
+
+/** 0 when the text is not Traefik dynamic configuration (used for siblings; the format's detect is in index.ts). */
+export function detectTraefikDynamic(text: string): number {
+  if (/^\s*\[(?:http|tcp|udp)\.(?:routers|services)\b/m.test(text) || /^\s*\[\[?(?:http|tcp|udp)\.(?:routers|services)\./m.test(text)) return 0.9;
+  if (/^(?:http|tcp|udp):\s*(?:#.*)?$/m.test(text) && /^\s+(?:routers|services):\s*(?:#.*)?$/m.test(text)) return 0.9;
+  if (/apiVersion["']?\s*:\s*["']?traefik\.(?:io|containo\.us)\//.test(text)) return 0.9;
+  return 0;
+}

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeModel } from '../../../server/src/analysis/analyze';
+import { kubernetesFormat } from '../../../server/src/formats/kubernetes';
+import { NO_FILES, type FormatHost } from '../../../server/src/formats/types';
+import type { TrafficModel } from '../../../server/src/model/types';
+
+const URI = 'file:///repo/k8s/route.yaml';
+const yaml = (...lines: string[]) => lines.join('\n');
+const parse = (text: string, host: FormatHost = NO_FILES) => kubernetesFormat.parse(URI, text, host);
+const rules = (m: TrafficModel) => analyzeModel(m).diagnostics.map((d) => d.ruleId);
+
+/** A folder holding the document and the given siblings. */
+function folder(files: Record<string, string>): FormatHost {
+  const all: Record<string, string> = { ...files };
+  return {
+    readFile: (uri) => all[uri],
+    glob: (pattern) => {
+      const ext = pattern.replace('*.', '');
+      return [URI, ...Object.keys(all)].filter((u) => u.endsWith(`.${ext}`)).sort();
+    },
+  };
+}
+
+function shares(m: TrafficModel, routeIndex = 0): Record<string, number> {
+  const a = analyzeModel(m);
+  const route = m.routes.find((r) => r.evaluation.index === routeIndex && r.evaluation.group === 'rules') ?? m.routes[routeIndex];
+  const d = a.distributions.get(route.id)!;
+  return Object.fromEntries(d.shares.map((s) => [s.pool.name, Math.round(s.share * 1000) / 1000]));
+}
+
+const HTTPROUTE = (rulesYaml: string) => yaml(
+  'apiVersion: gateway.networking.k8s.io/v1',
+  'kind: HTTPRoute',
+  'metadata:',
+  '  name: web',
+  'spec:',
+  '  parentRefs:',
+  '  - name: gw',
+  '  rules:',
+  rulesYaml,
+);
+
+describe('kubernetes: detection by content', () => {
+  it('claims Ingress and Gateway API manifests, not plain Deployments/Services, Istio or Traefik CRDs', () => {
+    assert.ok(kubernetesFormat.detect('file:///a.yaml', HTTPROUTE('  - {}')) >= 0.9);
+    assert.ok(kubernetesFormat.detect('file:///a.yaml', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\n') >= 0.9);
+    assert.equal(kubernetesFormat.detect('file:///a.yaml', 'apiVersion: apps/v1\nkind: Deployment\n---\napiVersion: v1\nkind: Service\n'), 0);
+    assert.equal(kubernetesFormat.detect('file:///a.yaml', 'apiVersion: networking.istio.io/v1\nkind: Gateway\n'), 0);
+    assert.equal(kubernetesFormat.detect('file:///a.yaml', 'apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\n'), 0);
+    assert.equal(kubernetesFormat.detect('file:///package.json', '{"name": "x", "version": "1.0.0"}'), 0);
+    assert.equal(kubernetesFormat.detect('file:///docker-compose.yml', 'services:\n  web:\n    image: nginx\n'), 0);
+  });
+});
+
+describe('kubernetes: Gateway API HTTPRoute precedence (HTTPRouteRule API reference)', () => {
+  it('orders Exact path > longest PathPrefix > method > most headers > most query params, then written order', () => {
+    const m = parse(HTTPROUTE(yaml(
+      '  - matches: [{path: {type: PathPrefix, value: /}}]',
+      '    backendRefs: [{name: root, port: 80}]',
+      '  - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: x-canary, value: "1"}]}]',
+      '    backendRefs: [{name: canary, port: 80}]',
+      '  - matches: [{path: {type: PathPrefix, value: /api}}]',
+      '    backendRefs: [{name: api, port: 80}]',
+      '  - matches: [{path: {type: Exact, value: /api}}]',
+      '    backendRefs: [{name: exact, port: 80}]',
+      '  - matches: [{path: {type: PathPrefix, value: /api}, method: GET}]',
+      '    backendRefs: [{name: get, port: 80}]',
+    )));
+    const order = m.routes.slice().sort((a, b) => a.evaluation.index - b.evaluation.index)
+      .map((r) => (r.target.kind === 'pool' ? r.target.name : r.target.kind));
+    assert.deepEqual(order, ['exact', 'get', 'canary', 'api', 'root']);
+    assert.ok(m.routes.every((r) => r.evaluation.strategy === 'first-match' && r.evaluation.group === 'rules'));
+    assert.deepEqual(rules(m), []);
+  });
+
+  it('reports a match repeated in a later rule as unreachable (LB106): the first rule wins a tie', () => {
+    const m = parse(HTTPROUTE(yaml(
+      '  - matches: [{path: {type: PathPrefix, value: /a}}]',
+      '    backendRefs: [{name: one}]',
+      '  - matches: [{path: {type: PathPrefix, value: /a/}}]',
+      '    backendRefs: [{name: two}]',
+    )));
+    assert.deepEqual(rules(m), ['LB106']);
+  });
+
+  it('a rule without matches matches every request (PathPrefix /) and is the catch-all', () => {
+    const m = parse(HTTPROUTE(yaml('  - backendRefs: [{name: web, port: 80}]')));
+    assert.equal(m.routes[0].catchAll, true);
+    assert.deepEqual(m.routes[0].match, []);
+  });
+});
+
+describe('kubernetes: backendRefs weights (BackendRef.weight)', () => {
+  it('weight defaults to 1 and shares are per Service', () => {
+    const m = parse(HTTPROUTE(yaml('  - backendRefs: [{name: a}, {name: b, weight: 3}]')));
+    assert.deepEqual(shares(m), { a: 0.25, b: 0.75 });
+  });
+
+  it('a deliberate 100/0 traffic shift between Services is not LB101', () => {
+    const m = parse(HTTPROUTE(yaml('  - backendRefs: [{name: blue, weight: 100}, {name: green, weight: 0}]')));
+    assert.deepEqual(shares(m), { blue: 1, green: 0 });
+    assert.deepEqual(rules(m), []);
+  });
+
+  it('all weights 0 leaves no backend: LB104 (Gateway weights all zero)', () => {
+    const m = parse(HTTPROUTE(yaml('  - backendRefs: [{name: blue, weight: 0}, {name: green, weight: 0}]')));
+    assert.deepEqual(rules(m), ['LB104']);
+    const single = parse(HTTPROUTE(yaml('  - backendRefs: [{name: blue, weight: 0}]')));
+    assert.deepEqual(rules(single), ['LB104']);
+  });
+
+  it('a negative weight is rejected (LB002)', () => {
+    const m = parse(HTTPROUTE(yaml('  - backendRefs: [{name: blue, weight: -1}]')));
+    assert.ok(rules(m).includes('LB002'));
+  });
+
+  it('GRPCRoute, TCPRoute and TLSRoute rules become routes with weighted backends', () => {
+    const m = parse(yaml(
+      'apiVersion: gateway.networking.k8s.io/v1alpha2', 'kind: TCPRoute', 'metadata: {name: db}', 'spec:', '  rules:',
+      '  - backendRefs: [{name: pg-a, port: 5432, weight: 1}, {name: pg-b, port: 5432, weight: 1}]',
+      '---',
+      'apiVersion: gateway.networking.k8s.io/v1', 'kind: GRPCRoute', 'metadata: {name: rpc}', 'spec:', '  rules:',
+      '  - matches: [{method: {service: foo.Bar}}]', '    backendRefs: [{name: bar}]',
+      '  - matches: [{method: {service: foo.Bar, method: Get}}]', '    backendRefs: [{name: get}]',
+    ));
+    assert.equal(m.entries.length, 2);
+    assert.equal(m.routes.length, 3);
+    const grpc = m.routes.filter((r) => r.name.startsWith('GRPCRoute')).sort((a, b) => a.evaluation.index - b.evaluation.index);
+    assert.deepEqual(grpc.map((r) => (r.target.kind === 'pool' ? r.target.name : '')), ['get', 'bar']);
+  });
+});
+
+describe('kubernetes: Ingress (ingress path types)', () => {
+  const ING = yaml(
+    'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: shop}', 'spec:',
+    '  defaultBackend: {service: {name: fallback, port: {number: 80}}}',
+    '  rules:', '  - host: shop.example.com', '    http:', '      paths:',
+    '      - {path: /cart, pathType: Exact, backend: {service: {name: cart, port: {number: 80}}}}',
+    '      - {path: /api/, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}',
+    '      - {path: /api, pathType: Prefix, backend: {service: {name: api2, port: {number: 80}}}}',
+    '      - {path: /legacy, pathType: ImplementationSpecific, backend: {service: {name: legacy, port: {name: http}}}}',
+  );
+
+  it('Exact paths are exact lookups, Prefix longest-prefix (trailing slash ignored), ImplementationSpecific its own group', () => {
+    const m = parse(ING);
+    const byTarget = Object.fromEntries(m.routes.map((r) => [r.target.kind === 'pool' ? r.target.name : '?', r]));
+    assert.equal(byTarget.cart.evaluation.strategy, 'exact');
+    assert.equal(byTarget.api.evaluation.strategy, 'longest-prefix');
+    assert.deepEqual(byTarget.api.match.find((c) => c.field === 'path'), { field: 'path', op: 'prefix', value: '/api' });
+    assert.notEqual(byTarget.legacy.evaluation.group, byTarget.api.evaluation.group);
+    assert.equal(byTarget.fallback.catchAll, true);
+    // `/api/` and `/api` are the same Prefix path: two definitions of one match (LB111).
+    assert.deepEqual(rules(m), ['LB111']);
+  });
+
+  it('legacy v1beta1 serviceName/servicePort backends', () => {
+    const m = parse(yaml(
+      'apiVersion: extensions/v1beta1', 'kind: Ingress', 'metadata: {name: old}', 'spec:', '  rules:', '  - http:', '      paths:',
+      '      - path: /', '        backend: {serviceName: web, servicePort: 80}',
+    ));
+    assert.equal(m.routes[0].target.kind, 'pool');
+    assert.equal(m.pools[0].servers[0].address, 'web.default:80');
+    assert.equal(m.pools[0].servers[0].kind, 'service');
+  });
+});
+
+describe('kubernetes: Services across files (open world unless the whole set was seen)', () => {
+  const ING = yaml(
+    'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: shop}', 'spec:', '  rules:', '  - http:', '      paths:',
+    '      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}',
+    '      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}',
+  );
+  const SVC = (name: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  ports: [{port: 80}]\n`;
+
+  it('stays quiet about Services it cannot see (single file, or no Service manifests around)', () => {
+    assert.equal(parse(ING).closedWorld, false);
+    assert.deepEqual(rules(parse(ING)), []);
+    const m = parse(ING, folder({ 'file:///repo/k8s/deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\n' }));
+    assert.equal(m.closedWorld, false);
+    assert.deepEqual(rules(m), []);
+  });
+
+  it('resolves Services of sibling files and reports one missing from the whole set (LB103)', () => {
+    const m = parse(ING, folder({ 'file:///repo/k8s/svc.yaml': SVC('web') }));
+    assert.equal(m.closedWorld, true);
+    const a = analyzeModel(m);
+    assert.deepEqual(a.diagnostics.map((d) => `${d.ruleId} ${d.message}`), ['LB103 "api" is not defined.']);
+    assert.equal(m.pools.find((p) => p.name === 'web')!.source.uri, 'file:///repo/k8s/svc.yaml');
+  });
+
+  it('Service manifests in the same file count too', () => {
+    const m = parse(`${ING}\n---\n${SVC('web')}---\n${SVC('api')}`, folder({}));
+    assert.equal(m.closedWorld, true);
+    assert.deepEqual(rules(m), []);
+  });
+});
+
+describe('kubernetes: syntax, comments, multi-document files', () => {
+  it('YAML errors are LB001 and comments are kept for suppressions', () => {
+    const m = parse(HTTPROUTE(yaml('  # lb-lens-disable-next-line LB104', '  - backendRefs: [{name: a, weight: 0}]', '  - backendRefs: [{name: b')));
+    assert.ok(m.problems.some((p) => p.ruleId === 'LB001'));
+    assert.ok(m.comments.some((c) => c.text.includes('lb-lens-disable')));
+  });
+});
