@@ -15,8 +15,8 @@
     const msg = event.data;
     if (!msg || typeof msg.type !== 'string') return;
     if (msg.type === 'data') {
-      vscode.setState({ file: msg.file, failed: msg.failed });
-      render(msg.file, msg.failed || []);
+      vscode.setState({ file: msg.file, failed: msg.failed, displayPath: msg.displayPath });
+      render(msg.file, msg.failed || [], msg.displayPath);
     } else if (msg.type === 'error') {
       showMessage('error', 'The language server could not compute the distribution: ' + msg.message);
     } else if (msg.type === 'empty') {
@@ -26,7 +26,7 @@
 
   // Paint the last state right away after a reload, then ask the extension for fresh data.
   const saved = vscode.getState();
-  if (saved && saved.file) render(saved.file, saved.failed || []);
+  if (saved && saved.file) render(saved.file, saved.failed || [], saved.displayPath);
   vscode.postMessage({ type: 'ready' });
 
   /** @param {string} tag @param {string} [cls] @param {string} [text] */
@@ -48,8 +48,17 @@
     return (Number.isInteger(p) ? String(p) : p.toFixed(1)) + '%';
   }
 
-  function render(file, failed) {
-    fileEl.textContent = file.path + ' (' + file.format + ')';
+  /** @param {string} p */
+  function baseName(p) {
+    return String(p).split(/[\\/]/).pop() || String(p);
+  }
+
+  function render(file, failed, displayPath) {
+    // The workspace-relative path when the extension knows it; the full path in the tooltip.
+    fileEl.textContent = (displayPath || baseName(file.path)) + ' · ' + file.format;
+    fileEl.title = file.path;
+    const down = failed.length ? failed.length + ' simulated failure' + (failed.length === 1 ? '' : 's') : '';
+    resetEl.title = down ? 'Reset ' + down : 'No simulated failures';
     resetEl.disabled = failed.length === 0;
     if (!file.routes || file.routes.length === 0) {
       showMessage('placeholder', 'No routes found in this file.');

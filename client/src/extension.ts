@@ -11,6 +11,8 @@ export interface LbLensApi {
   readonly client: LanguageClient | undefined;
   /** The PreviewFile last rendered by the distribution preview, if any. */
   lastPreview(): PreviewFile | undefined;
+  /** Milliseconds `activate` took, language server start included (also written to the "LB Lens" output). */
+  readonly activationMs: number;
 }
 
 const DIAGNOSTIC_SOURCE = 'lb-lens';
@@ -19,6 +21,7 @@ let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<LbLensApi> {
+  const started = performance.now();
   output = vscode.window.createOutputChannel('LB Lens');
   context.subscriptions.push(output);
 
@@ -52,7 +55,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
 
   if (isEnabled()) await startClient(context);
 
+  const activationMs = performance.now() - started;
+  output.appendLine(`LB Lens activated in ${activationMs.toFixed(0)} ms (language server ${client ? 'running' : 'off'}).`);
   return {
+    activationMs,
     get client() {
       return client;
     },

@@ -123,7 +123,7 @@ export class DistributionPreview implements vscode.Disposable {
     switch (msg?.type) {
       case 'ready':
         // The webview (re)loaded: give it the current data, or fetch it.
-        if (this.last && doc) this.post({ type: 'data', file: this.last, failed: [...this.failedFor(doc)] });
+        if (this.last && doc) this.post({ type: 'data', file: this.last, failed: [...this.failedFor(doc)], displayPath: displayPath(doc) });
         else void this.request();
         return;
       case 'toggleFailed': {
@@ -196,7 +196,7 @@ export class DistributionPreview implements vscode.Disposable {
         return;
       }
       this.last = file;
-      this.post({ type: 'data', file, failed });
+      this.post({ type: 'data', file, failed, displayPath: displayPath(doc) });
     } catch (err) {
       if (seq !== this.seq) return;
       this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -206,6 +206,10 @@ export class DistributionPreview implements vscode.Disposable {
   private post(msg: ToWebview): void {
     void this.panel?.webview.postMessage(msg);
   }
+}
+
+function displayPath(doc: vscode.TextDocument): string {
+  return vscode.workspace.asRelativePath(doc.uri, false);
 }
 
 function baseName(uri: vscode.Uri): string {

@@ -13,7 +13,7 @@ export type FromWebview =
 
 /** Messages the extension posts to the webview. */
 export type ToWebview =
-  | { type: 'data'; file: PreviewFile; failed: string[] }
+  | { type: 'data'; file: PreviewFile; failed: string[]; /** The file as the user knows it (workspace-relative). */ displayPath?: string }
   | { type: 'error'; message: string }
   | { type: 'empty'; message: string };
 

@@ -1,0 +1,24 @@
+// Workspace Trust: the extension declares `untrustedWorkspaces: { supported: true }` (it runs no programs from
+// the workspace), so diagnostics must appear whether the workspace is trusted or not.
+// LB_LENS_E2E_TRUST tells what the runner set up: `disabled` (--disable-workspace-trust) or `untrusted`.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, closeAll, openExample, waitForRules } from './helpers';
+
+describe('workspace trust', () => {
+  after(closeAll);
+
+  it('matches the mode the runner started VS Code in', function () {
+    const expected = process.env.LB_LENS_E2E_TRUST;
+    if (!expected) this.skip(); // desktop runner: whatever the host decided
+    console.log(`workspace trust mode: ${expected}, vscode.workspace.isTrusted = ${vscode.workspace.isTrusted}`);
+    assert.equal(vscode.workspace.isTrusted, expected !== 'untrusted');
+  });
+
+  it('shows diagnostics in this mode', async () => {
+    const lb = await api();
+    assert.ok(lb.client, 'the language client runs');
+    const editor = await openExample('incident/nginx.conf');
+    await waitForRules(editor.document.uri, ['LB101', 'LB102'], 30_000);
+  });
+});
