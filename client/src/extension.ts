@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { DistributionPreview } from './preview';
-import { LANGUAGE_IDS, type PreviewFile } from './protocol';
+import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type PreviewFile } from './protocol';
 
 /** What `activate` returns, for in-host tests and other extensions. */
 export interface LbLensApi {
@@ -78,13 +78,18 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   if (client) return;
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
+    // A larger young generation keeps the syntax tree of a large file out of repeated scavenges
+    // (measured: a 10k-line HAProxy analysis 29 → 10 ms in isolation).
+    run: { module, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=64'] } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const documentSelector = LANGUAGE_IDS.flatMap((language) => [
-    { scheme: 'file', language },
-    { scheme: 'untitled', language },
-  ]);
+  const documentSelector = [
+    ...LANGUAGE_IDS.flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    ...DECLARATIVE_LANGUAGE_IDS.map((language) => ({ scheme: 'file', language })),
+  ];
   const clientOptions: LanguageClientOptions = {
     documentSelector,
     synchronize: { configurationSection: 'lbLens' },

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   DISTRIBUTION_REQUEST,
+  DECLARATIVE_LANGUAGE_IDS,
   LANGUAGE_IDS,
   type DistributionParams,
   type FromWebview,
@@ -15,7 +16,7 @@ const VIEW_TYPE = 'lbLens.distribution';
 const DEBOUNCE_MS = 150;
 
 function isLbDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
-  return !!doc && LANGUAGE_IDS.includes(doc.languageId);
+  return !!doc && (LANGUAGE_IDS.includes(doc.languageId) || DECLARATIVE_LANGUAGE_IDS.includes(doc.languageId));
 }
 
 export class DistributionPreview implements vscode.Disposable {

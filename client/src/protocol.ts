@@ -18,3 +18,9 @@ export type ToWebview =
   | { type: 'empty'; message: string };
 
 export const LANGUAGE_IDS: readonly string[] = ['nginx', 'haproxy'];
+
+/**
+ * Languages of the declarative formats (Envoy, Istio, Kubernetes, Traefik, CloudFormation). The server detects
+ * them by content and ignores every other YAML/JSON/TOML file, so the YAML extension keeps plain YAML.
+ */
+export const DECLARATIVE_LANGUAGE_IDS: readonly string[] = ['yaml', 'json', 'toml'];
