@@ -39,7 +39,8 @@ function routeHover(a: DocumentAnalysis, route: Route): string {
 /** What a server gets in every route that reaches it, and what happens to those routes when it fails. */
 function serverHover(a: DocumentAnalysis, server: Server): string {
   const pool = a.index.poolById.get(server.poolId);
-  const lines = [`**${serverDisplayName(server)}** \`${server.address}\` — weight ${server.weight}${stateText(server)}${pool ? ` in \`${pool.name}\`` : ''}`];
+  const address = server.name ? ` \`${server.address}\`` : '';
+  const lines = [`**${serverDisplayName(server)}**${address} — weight ${server.weight}${stateText(server)}${pool ? ` in \`${pool.name}\`` : ''}`];
   const routes = pool ? a.index.routesByPool.get(pool.id) ?? [] : [];
   if (routes.length === 0) lines.push('', '_No route sends traffic to this pool._');
   for (const r of routes.slice(0, 20)) {
