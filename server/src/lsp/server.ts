@@ -91,8 +91,6 @@ export function startServer(connection: Connection): void {
   });
 
   const settings = (): AnalysisSettings => mergeSettings(fileSettings, { rules: clientSettings.rules });
-  const pending = new Map<string, NodeJS.Timeout>();
-  const lastCost = new Map<string, number>();
   /** Files each open document's analysis read, to re-check it when one of them changes. */
   const filesOf = new Map<string, readonly string[]>();
 
@@ -106,11 +104,9 @@ export function startServer(connection: Connection): void {
   }
 
   function validate(uri: string): void {
-    pending.delete(uri);
     const doc = documents.get(uri);
     if (!doc) return;
     const version = doc.version;
-    const t0 = performance.now();
     let analysis: DocumentAnalysis | undefined;
     try {
       analysis = analyze(uri);
@@ -118,7 +114,6 @@ export function startServer(connection: Connection): void {
       connection.console.error(`lb-lens: analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
       return;
     }
-    lastCost.set(uri, performance.now() - t0);
     // Never publish for an outdated version: a newer edit arrived meanwhile, and its own validation publishes.
     if (documents.get(uri)?.version !== version) return;
     const diagnostics = analysis ? analysis.ownDiagnostics.map(toLspDiagnostic) : [];
@@ -236,9 +231,7 @@ export function startServer(connection: Connection): void {
   });
 
   documents.onDidClose((e) => {
-    const t = pending.get(e.document.uri);
-    if (t) clearTimeout(t);
-    pending.delete(e.document.uri);
+    settling.delete(e.document.uri);
     filesOf.delete(e.document.uri);
     service.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
