@@ -6,8 +6,6 @@
  */
 import type { Diagnostic } from '../analysis/analyze';
 import { RULES_BY_ID } from '../analysis/rules';
-import { haproxyFixes } from '../formats/haproxy/fixes';
-import { nginxFixes } from '../formats/nginx/fixes';
 import { FixText } from '../formats/fixText';
 import type { Fix, FixEdit, FixProvider, FormatParser } from '../formats/types';
 import type { Position, Range } from '../model/types';
@@ -41,14 +39,9 @@ export interface CodeActionRequest {
   automatic?: boolean;
 }
 
-/** nginx and HAProxy keep their fixes next to their parsers; formats may also declare them on their parser. */
-const BUILTIN_FIXES: ReadonlyMap<string, FixProvider> = new Map([
-  ['nginx', nginxFixes],
-  ['haproxy', haproxyFixes],
-]);
-
+/** A format declares its fixes on its parser; the service knows no format by name. */
 export function fixProviderFor(format: FormatParser): FixProvider | undefined {
-  return format.fixes ?? BUILTIN_FIXES.get(format.id);
+  return format.fixes;
 }
 
 const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character < b.character);

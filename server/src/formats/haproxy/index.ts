@@ -1,3 +1,4 @@
+import { haproxyFixes } from './fixes';
 /** The HAProxy format: `haproxy.cfg` and friends. */
 import type { FormatParser } from '../types';
 import { lowerHaproxy } from './lower';
@@ -39,6 +40,7 @@ export function detectHaproxy(uri: string, text: string): number {
 }
 
 export const haproxyFormat: FormatParser = {
+  fixes: haproxyFixes,
   id: 'haproxy',
   title: 'HAProxy',
   detect: detectHaproxy,

@@ -153,6 +153,8 @@ interface CondFrame {
   sawElse: boolean;
 }
 
+// Character codes are module-local on purpose: imported from a shared module they become property loads
+// in the hot loop (measured: the 200k-line nginx parse test went from passing to ~1.5 s).
 const TAB = 9;
 const LF = 10;
 const CR = 13;

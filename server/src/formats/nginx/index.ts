@@ -1,3 +1,4 @@
+import { nginxFixes } from './fixes';
 import type { FormatParser } from '../types';
 import { lowerNginx } from './lower';
 import { parseNginx } from './parser';
@@ -62,6 +63,7 @@ function isNginxPath(uri: string): 'certain' | 'likely' | undefined {
 }
 
 export const nginxFormat: FormatParser = {
+  fixes: nginxFixes,
   id: 'nginx',
   title: 'nginx',
   rootFileNames: ['nginx.conf'],

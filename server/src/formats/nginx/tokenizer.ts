@@ -18,6 +18,8 @@
  * text, balancing braces outside Lua strings and comments, like lua-nginx-module's own lexer does.
  */
 
+// Character codes are module-local on purpose: imported from a shared module they become property loads
+// in the hot loop (measured: the 200k-line nginx parse test went from passing to ~1.5 s).
 const TAB = 9;
 const LF = 10;
 const CR = 13;
