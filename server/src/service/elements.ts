@@ -37,11 +37,12 @@ function* elements(a: DocumentAnalysis): Generator<Element> {
   for (const e of model.entries) yield { kind: 'entry', entry: e, source: e.source };
 }
 
-/** The innermost element at a position of the analysed document. */
-export function elementAt(a: DocumentAnalysis, pos: Position): Element | undefined {
+/** The innermost element at a position of the analysed document (among those `accept` takes). */
+export function elementAt(a: DocumentAnalysis, pos: Position, accept?: (el: Element) => boolean): Element | undefined {
   let best: Element | undefined;
   for (const el of elements(a)) {
     if (el.source.uri !== a.uri || !containsPos(el.source.range, pos)) continue;
+    if (accept && !accept(el)) continue;
     if (!best || span(el.source.range) < span(best.source.range)) best = el;
   }
   return best;

@@ -1,6 +1,6 @@
 import { routeDistribution, type RouteDistribution } from '../analysis/distribution';
 import type { Position, Range, Route, Server } from '../model/types';
-import { elementAt } from './elements';
+import { elementAt, type Element } from './elements';
 import type { DocumentAnalysis } from './languageService';
 import { poolLabel, serverDisplayName } from './preview';
 
@@ -63,15 +63,34 @@ function poolHover(a: DocumentAnalysis, poolId: string): string {
       ? 'passive health checks'
       : 'no health checks';
   const head = `**${pool.kind} ${pool.name}** — ${pool.algorithm}, ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}, ${checks}`;
-  const used = routes.length ? `Used by ${routes.length} route${routes.length === 1 ? '' : 's'}: ${routes.slice(0, 5).map((r) => r.name).join(', ')}${routes.length > 5 ? ', …' : ''}` : '_Not used by any route._';
+  // The pool's share of each route: all of it for a plain target, its part's weight in a split.
+  const share = (r: Route) => {
+    let sum = 0;
+    for (const s of a.distributions.get(r.id)?.shares ?? []) if (s.pool.id === pool.id) sum += s.share;
+    return formatShare(sum);
+  };
+  const list = routes.slice(0, 5).map((r) => `${r.name} (**${share(r)}**)`).join(', ');
+  const used = routes.length ? `Used by ${routes.length} route${routes.length === 1 ? '' : 's'}: ${list}${routes.length > 5 ? ', …' : ''}` : '_Not used by any route._';
   const d = routes[0] ? a.distributions.get(routes[0].id) : undefined;
   const table = d && d.pools.length === 1 ? `\n\n${distributionTable(d)}` : '';
   return `${head}\n\n${used}${table}`;
 }
 
+/** The route whose target names a pool at `source`: a plain target or one part of a split. */
+function routeNaming(a: DocumentAnalysis, source: Element['source']): Route | undefined {
+  return a.model.routes.find((r) => {
+    const t = r.target;
+    if (t.kind === 'split') return t.parts.some((p) => p.nameSource === source);
+    return t.kind !== 'none' && t.nameSource === source;
+  });
+}
+
 export function getHover(a: DocumentAnalysis, pos: Position): HoverResult | undefined {
   const el = elementAt(a, pos);
-  if (!el) return undefined;
+  return el && hoverOf(a, el, pos);
+}
+
+function hoverOf(a: DocumentAnalysis, el: Element, pos: Position): HoverResult | undefined {
   switch (el.kind) {
     case 'route':
       return { contents: routeHover(a, el.route), range: el.source.range };
@@ -80,9 +99,18 @@ export function getHover(a: DocumentAnalysis, pos: Position): HoverResult | unde
     case 'pool':
       return { contents: poolHover(a, el.pool.id), range: el.source.range };
     case 'poolRef': {
-      const route = a.model.routes.find((r) => r.target.kind !== 'none' && 'nameSource' in r.target && r.target.nameSource === el.source);
-      if (route) return { contents: routeHover(a, route), range: el.source.range };
+      // A route target, or a part of a split (a weighted cluster, destination or backendRef): the route's
+      // distribution says what share that name gets.
+      const route = routeNaming(a, el.source);
+      if (route) {
+        const undefinedPart = !el.pool && route.target.kind === 'split' ? `\`${el.name}\` is not defined.\n\n` : '';
+        return { contents: undefinedPart + routeHover(a, route), range: el.source.range };
+      }
       if (el.pool) return { contents: poolHover(a, el.pool.id), range: el.source.range };
+      // A mention that names no pool inside a route is a step on the way to its target (a Traefik router's
+      // weighted service): the route answers. Elsewhere the name is really missing.
+      const outer = elementAt(a, pos, (e) => e.kind === 'route');
+      if (outer) return { ...hoverOf(a, outer, pos)!, range: el.source.range };
       return { contents: `\`${el.name}\` is not defined.`, range: el.source.range };
     }
     case 'entry': {

@@ -125,7 +125,11 @@ export function loadYaml(text: string): YamlFile {
       file.errors.push({ message: `YAML: ${(e as Error).message}`, range: lines.range(base, end) });
       continue;
     }
-    for (const err of document.errors) {
+    // One mistake often makes the parser report several errors, the later ones consequences of the first (a
+    // tab-indented line: six, some on the following lines). Only the first of each document is reported, so
+    // one mistake is one LB001 at its line; the next one shows once it is fixed.
+    const err = document.errors[0];
+    if (err) {
       const [s, e] = err.pos ?? [0, 0];
       file.errors.push({ message: err.message.split('\n')[0], range: lines.range(base + s, base + Math.max(e, s + 1)) });
     }
