@@ -3,7 +3,8 @@
  * stdio, spoken to over JSON-RPC) on generated nginx and HAProxy configs of 10k and 200k lines, next to
  * `nginx -t` and `haproxy -c` on the same files when those are installed.
  *
- * Latency = from sending a one-character `didChange` to receiving `publishDiagnostics` for that version.
+ * Latency = from sending a one-character `didChange` (a weight digit in the middle of the file) to receiving
+ * `publishDiagnostics` for that version.
  * Burst (200k-line files) = 20 keystrokes typed 30 ms apart: time from the last one to the diagnostics of the
  * last version, and how many versions got diagnostics (a server that analyses every keystroke in turn is slow).
  *
@@ -26,10 +27,26 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
+/** Memory of the server: the process and its children (the `bin` launcher starts the server in a child). */
 function rssMiB(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(k)) ?? '')?.[1] ?? 0);
-  return { rss: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
+  let rss = 0;
+  let peak = 0;
+  for (const p of [pid, ...childPids(pid)]) {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    const kb = (k: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(k)) ?? '')?.[1] ?? 0);
+    rss += kb('VmRSS:') / 1024;
+    peak += kb('VmHWM:') / 1024;
+  }
+  return { rss, peak };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    const direct = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return direct.flatMap((c) => [c, ...childPids(c)]);
+  } catch {
+    return [];
+  }
 }
 
 function oracleMs(format: string, path: string): number | undefined {
@@ -59,14 +76,17 @@ async function measure(format: 'nginx' | 'haproxy', lines: number, edits: number
   await client.open(uri, text, format);
   const first = await client.diagnostics(uri, (p) => p.version === 1, 120_000);
   const firstMs = performance.now() - t0;
-  // One-character edits in the middle of the file: a weight digit changes back and forth.
-  const lineNo = Math.floor(text.split('\n').length / 2);
-  const lineText = text.split('\n')[lineNo];
+  // One-character edits in the middle of the file that change the model: the first digit of a server's weight
+  // flips between two values (3 ↔ 4), so every edit changes a share and the whole pipeline has to run.
+  const textLines = text.split('\n');
+  let lineNo = Math.floor(textLines.length / 2);
+  while (!/weight[ =]\d/.test(textLines[lineNo])) lineNo++;
+  const col = /weight[ =]/.exec(textLines[lineNo])!.index + 7;
+  const digitEdit = (v: number) => [{ range: { start: { line: lineNo, character: col }, end: { line: lineNo, character: col + 1 } }, text: v % 2 === 0 ? '4' : '3' }];
   const latencies: number[] = [];
   for (let v = 2; v < edits + 2; v++) {
-    const ch = v % 2 === 0 ? '#' : ' ';
     const t = performance.now();
-    await client.change(uri, v, [{ range: { start: { line: lineNo, character: lineText.length }, end: { line: lineNo, character: lineText.length + (v === 2 ? 0 : 1) } }, text: ch }]);
+    await client.change(uri, v, digitEdit(v));
     await client.diagnostics(uri, (p) => p.version === v, 120_000);
     latencies.push(performance.now() - t);
   }
@@ -81,8 +101,7 @@ async function measure(format: 'nginx' | 'haproxy', lines: number, edits: number
     let last = 0;
     for (let k = 0; k < KEYS; k++) {
       const v = base + k;
-      const ch = v % 2 === 0 ? '#' : ' ';
-      await client.change(uri, v, [{ range: { start: { line: lineNo, character: lineText.length }, end: { line: lineNo, character: lineText.length + 1 } }, text: ch }]);
+      await client.change(uri, v, digitEdit(v));
       last = performance.now();
       if (k < KEYS - 1) await new Promise((r) => setTimeout(r, 30));
     }

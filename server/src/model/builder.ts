@@ -40,6 +40,12 @@ export class ModelBuilder {
     return pool;
   }
 
+  /** Add a pool built by the format itself (with its own ids, e.g. one reused from a previous model). */
+  addPool(pool: Pool): Pool {
+    this.model.pools.push(pool);
+    return pool;
+  }
+
   server(pool: Pool, s: Omit<Server, 'id' | 'poolId'>): Server {
     const server = { id: this.id('s'), poolId: pool.id, ...s };
     pool.servers.push(server);

@@ -1,12 +1,13 @@
 import { haproxyFixes } from './fixes';
 /** The HAProxy format: `haproxy.cfg` and friends. */
 import type { FormatParser } from '../types';
-import { lowerHaproxy } from './lower';
-import { parseHaproxy } from './parser';
+import { HaproxyLowerCache, lowerHaproxy } from './lower';
+import { HaproxyParseCache, parseHaproxy } from './parser';
 
 export { parseHaproxy, valueRange, SECTION_KEYWORDS } from './parser';
 export type { HaproxyCst, Line, LineComment, ParseOptions, ParseProblem, Section, Word } from './parser';
-export { lowerHaproxy } from './lower';
+export { HaproxyLowerCache, lowerHaproxy } from './lower';
+export { HaproxyParseCache } from './parser';
 
 /** How much of a document `detect` looks at. */
 const DETECT_PREFIX = 64 * 1024;
@@ -39,12 +40,30 @@ export function detectHaproxy(uri: string, text: string): number {
   return keywords >= 2 ? 0.3 : 0;
 }
 
+/**
+ * Incremental state of the documents parsed most recently, by URI: after an edit, only the sections whose text
+ * or first line changed are parsed and read again (see `parseHaproxy` and `HaproxyLowerCache`). Bounded: a
+ * language server edits a few documents at a time; the CLI parses each file once.
+ */
+const MAX_DOCUMENTS = 8;
+const states = new Map<string, { parse: HaproxyParseCache; lower: HaproxyLowerCache }>();
+
+function stateOf(uri: string): { parse: HaproxyParseCache; lower: HaproxyLowerCache } {
+  let state = states.get(uri);
+  if (state) states.delete(uri);
+  else state = { parse: new HaproxyParseCache(), lower: new HaproxyLowerCache() };
+  states.set(uri, state);
+  if (states.size > MAX_DOCUMENTS) states.delete(states.keys().next().value as string);
+  return state;
+}
+
 export const haproxyFormat: FormatParser = {
   fixes: haproxyFixes,
   id: 'haproxy',
   title: 'HAProxy',
   detect: detectHaproxy,
   parse(uri, text) {
-    return lowerHaproxy(uri, parseHaproxy(text));
+    const state = stateOf(uri);
+    return lowerHaproxy(uri, parseHaproxy(text, {}, state.parse), state.lower);
   },
 };

@@ -59,7 +59,6 @@ interface Proxy {
   holdsStickTable: boolean;
   /** Answers requests itself (stats page, `use-service`, `return`, `redirect`). */
   answersItself: boolean;
-  pool?: Pool;
 }
 
 /** Check methods of `option …` (manual 4.2) that make `check` an application-level probe. */
@@ -88,8 +87,43 @@ const LOG_FORMAT = /%[[{A-Za-z]/;
 /** Generated servers per `server-template`, at most: enough for any distribution, bounded for memory. */
 const MAX_TEMPLATE_SERVERS = 10_000;
 
-export function lowerHaproxy(uri: string, cst: HaproxyCst): TrafficModel {
-  return new Lowering(uri, cst).run();
+/** A problem found while reading a section, kept with the section's lowering so that it can be replayed. */
+interface SectionProblem {
+  ruleId: 'LB001' | 'LB002';
+  message: string;
+  range: Range;
+  related?: Array<{ message: string; source: SourceRef }>;
+  /** LB002s are reported once per range (an inherited `default_backend` is checked by each frontend using it). */
+  once: boolean;
+}
+
+/**
+ * What reading one `defaults`/proxy section yields: a pure function of the section and the settings it
+ * inherits. Problems and mentions are recorded rather than reported, so that the result can be reused.
+ */
+interface SectionResult {
+  base: Readonly<Settings>;
+  settings: Settings;
+  proxy?: Proxy;
+  problems: SectionProblem[];
+  mentions: Array<NameMention & { from: string }>;
+}
+
+/**
+ * What one document's previous lowering leaves for the next (used with `HaproxyParseCache`, which keeps
+ * unchanged sections as the same objects): each section's reading, while it inherits the same settings
+ * object, and each proxy's pool. Model elements are never changed after they are built, so a reused pool is
+ * shared by the previous and the next model. Keyed weakly: entries go with the syntax trees they belong to.
+ */
+export class HaproxyLowerCache {
+  readonly sections = new WeakMap<Section, SectionResult>();
+  readonly pools = new WeakMap<Proxy, { referencedElsewhere: boolean; pool: Pool }>();
+  /** Sections whose reading was reused by the latest lowering (for tests and measurements). */
+  reused = 0;
+}
+
+export function lowerHaproxy(uri: string, cst: HaproxyCst, cache?: HaproxyLowerCache): TrafficModel {
+  return new Lowering(uri, cst, cache).run();
 }
 
 class Lowering {
@@ -97,9 +131,14 @@ class Lowering {
   private readonly proxies: Proxy[] = [];
   private readonly mentions: Array<NameMention & { from: string }> = [];
   private readonly reported = new Set<string>();
+  /** The section being read: its problems and mentions are recorded there. */
+  private reading: SectionResult | undefined;
+  /** The pool of each proxy with backend capability that has one. */
+  private readonly poolOf = new Map<Proxy, Pool>();
 
-  constructor(uri: string, private readonly cst: HaproxyCst) {
+  constructor(uri: string, private readonly cst: HaproxyCst, private readonly cache?: HaproxyLowerCache) {
     this.b = new ModelBuilder('haproxy', uri);
+    if (cache) cache.reused = 0;
   }
 
   run(): TrafficModel {
@@ -110,7 +149,7 @@ class Lowering {
     const byName = this.backendsByName();
     this.createPools(byName);
     for (const proxy of this.proxies) if (proxy.kind !== 'backend') this.lowerEntry(proxy, byName);
-    this.lowerMentions();
+    for (const m of this.mentions) if (m.name !== m.from) b.mention({ name: m.name, namespace: NS, source: this.ref(m.range) });
     b.model.closedWorld = this.proxies.some((p) => p.kind !== 'backend');
     return b.model;
   }
@@ -121,10 +160,32 @@ class Lowering {
 
   /** Report an LB002 once per range (an inherited `default_backend` is checked by each frontend using it). */
   private invalid(range: Range, message: string): void {
-    const key = `${range.start.line}:${range.start.character}:${range.end.line}:${range.end.character}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.b.problem('LB002', message, this.ref(range));
+    this.emit({ ruleId: 'LB002', message, range, once: true });
+  }
+
+  private problem(ruleId: 'LB001' | 'LB002', message: string, range: Range, related?: SectionProblem['related']): void {
+    this.emit(related ? { ruleId, message, range, related, once: false } : { ruleId, message, range, once: false });
+  }
+
+  /** While a section is read, problems are recorded with it; they are reported when it is replayed. */
+  private emit(p: SectionProblem): void {
+    if (this.reading) this.reading.problems.push(p);
+    else this.deliver(p);
+  }
+
+  private deliver(p: SectionProblem): void {
+    if (p.once) {
+      const r = p.range;
+      const key = `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+      if (this.reported.has(key)) return;
+      this.reported.add(key);
+    }
+    this.b.problem(p.ruleId, p.message, this.ref(p.range), p.related);
+  }
+
+  private mention(m: NameMention & { from: string }): void {
+    if (this.reading) this.reading.mentions.push(m);
+    else this.mentions.push(m);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -136,35 +197,54 @@ class Lowering {
     for (const section of this.cst.sections) {
       const kind = section.keyword;
       if (kind !== 'defaults' && kind !== 'frontend' && kind !== 'backend' && kind !== 'listen') continue;
-      this.checkHeader(section);
       let base = kind === 'defaults' ? BUILTIN : latest;
       if (section.from) {
         const found = named.get(section.from.value);
         if (found) base = found;
         else this.invalid(section.from.range, `defaults section '${section.from.value}' not found: it must be defined before it is used.`);
       }
-      const settings: Settings = { ...base, defaultServer: [...base.defaultServer] };
-      if (kind === 'defaults') {
-        this.readLines(section, settings, undefined);
-        if (section.name) named.set(section.name.value, settings);
-        latest = settings;
-        continue;
+      let result = this.cache?.sections.get(section);
+      if (result && result.base === base) this.cache!.reused++;
+      else {
+        result = this.readSection(section, base);
+        this.cache?.sections.set(section, result);
       }
-      if (!section.name) continue; // reported by checkHeader
-      const proxy: Proxy = {
-        kind, section, name: section.name.value, nameWord: section.name, settings, servers: [], templates: false,
-        useBackends: [], binds: [], holdsStickTable: false, answersItself: false,
-      };
-      this.readLines(section, settings, proxy);
-      this.proxies.push(proxy);
+      for (const p of result.problems) this.deliver(p);
+      for (const m of result.mentions) this.mentions.push(m);
+      if (kind === 'defaults') {
+        if (section.name) named.set(section.name.value, result.settings);
+        latest = result.settings;
+      } else if (result.proxy) this.proxies.push(result.proxy);
     }
+  }
+
+  /** Read one section on top of the settings it inherits, recording its problems and mentions. */
+  private readSection(section: Section, base: Readonly<Settings>): SectionResult {
+    const settings: Settings = { ...base, defaultServer: [...base.defaultServer] };
+    const result: SectionResult = { base, settings, problems: [], mentions: [] };
+    this.reading = result;
+    try {
+      this.checkHeader(section);
+      const kind = section.keyword;
+      if (kind === 'defaults') this.readLines(section, settings, undefined);
+      else if (section.name) { // a missing name is reported by checkHeader
+        result.proxy = {
+          kind: kind as Proxy['kind'], section, name: section.name.value, nameWord: section.name, settings, servers: [],
+          templates: false, useBackends: [], binds: [], holdsStickTable: false, answersItself: false,
+        };
+        this.readLines(section, settings, result.proxy);
+      }
+    } finally {
+      this.reading = undefined;
+    }
+    return result;
   }
 
   /** `frontend <name> [from <defaults>]`: a name is required, only `from <defaults>` may follow. */
   private checkHeader(section: Section): void {
     const [kw, name, fromKw, from, extra] = section.header.words;
     if (!section.name) {
-      if (section.keyword !== 'defaults') this.b.problem('LB001', `'${section.keyword}' expects a name.`, this.ref(kw.range));
+      if (section.keyword !== 'defaults') this.problem('LB001', `'${section.keyword}' expects a name.`, kw.range);
       return;
     }
     if (section.keyword === 'defaults' && name.value === 'from') return; // `defaults from <name>`
@@ -178,7 +258,7 @@ class Lowering {
         ? "Unexpected arguments after the name: use the 'bind' keyword for listening addresses."
         : "Unexpected arguments after the name: only 'from <defaults>' may follow.");
     } else if (!from) {
-      this.b.problem('LB001', "'from' expects the name of a defaults section.", this.ref(fromKw.range));
+      this.problem('LB001', "'from' expects the name of a defaults section.", fromKw.range);
     } else if (extra) {
       this.invalid(spanRange(extra, section.header.words[section.header.words.length - 1]), 'Unexpected arguments after the defaults name.');
     }
@@ -292,7 +372,7 @@ class Lowering {
     applyServerSettings(settings, line.words.slice(template ? 4 : 3), this.reportSetting);
     const track = settings.track?.value;
     if (track?.includes('/')) {
-      this.mentions.push({ name: track.slice(0, track.indexOf('/')), range: settings.track!.range, from: proxy.name });
+      this.mention({ name: track.slice(0, track.indexOf('/')), range: settings.track!.range, from: proxy.name });
     }
     if (!nameWord.hasVariable && !VALID_NAME.test(nameWord.value)) {
       this.invalid(nameWord.range, `Invalid server name '${nameWord.value}': only letters, digits, '-', '_', '.' and ':' are permitted.`);
@@ -300,8 +380,8 @@ class Lowering {
     if (!template) {
       const first = names.get(nameWord.value);
       if (first) {
-        this.b.problem('LB002', `Another server named '${nameWord.value}' is already defined in ${proxy.kind} '${proxy.name}': use distinct names.`,
-          this.ref(nameWord.range), [{ message: 'first defined here', source: this.ref(first.range) }]);
+        this.problem('LB002', `Another server named '${nameWord.value}' is already defined in ${proxy.kind} '${proxy.name}': use distinct names.`,
+          nameWord.range, [{ message: 'first defined here', source: this.ref(first.range) }]);
       } else names.set(nameWord.value, nameWord);
       proxy.servers.push({ line, name: nameWord.value, nameWord, address, settings, generated: false });
       return;
@@ -319,7 +399,7 @@ class Lowering {
   }
 
   private collectMentions(line: Line, from: string): void {
-    for (const m of findBackendMentions(line)) this.mentions.push({ ...m, from });
+    for (const m of findBackendMentions(line)) this.mention({ ...m, from });
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -338,18 +418,36 @@ class Lowering {
       for (const line of p.useBackends) targeted.add(line.words[1].value);
       if (p.kind !== 'backend' && p.settings.defaultBackend) targeted.add(p.settings.defaultBackend.words[1].value);
     }
+    // Backends mentioned by other proxies (a stick table, a `track`, an ACL fetch) are never "unused"; a proxy
+    // naming itself (its own table) does not count.
+    const mentioned = new Set<string>();
+    for (const m of this.mentions) if (m.name !== m.from) mentioned.add(m.name);
     for (const proxy of this.proxies) {
       if (proxy.kind === 'frontend') continue;
       if (proxy.kind === 'listen' && proxy.servers.length === 0 && !(targeted.has(proxy.name) && byName.get(proxy.name) === proxy)) continue;
-      proxy.pool = this.createPool(proxy);
+      const referencedElsewhere = mentioned.has(proxy.name);
+      let hit = this.cache?.pools.get(proxy);
+      if (!hit || hit.referencedElsewhere !== referencedElsewhere) {
+        hit = { referencedElsewhere, pool: this.createPool(proxy, referencedElsewhere) };
+        this.cache?.pools.set(proxy, hit);
+      }
+      this.poolOf.set(proxy, hit.pool);
+      this.b.addPool(hit.pool);
     }
   }
 
-  private createPool(proxy: Proxy): Pool {
+  /**
+   * The pool of a proxy. Its id comes from the line of the section header, not from a counter, so that an
+   * unchanged section keeps its pool (and the pool its id) across edits of other sections.
+   */
+  private createPool(proxy: Proxy, referencedElsewhere: boolean): Pool {
     const s = proxy.settings;
     const algo = s.balance?.words[1]?.value ?? 'roundrobin';
     const base = algorithmName(algo);
-    const pool = this.b.pool({
+    const id = `b${proxy.section.header.words[0].range.start.line + 1}`;
+    const pool: Pool = {
+      id,
+      servers: [],
       name: proxy.name,
       namespace: NS,
       kind: proxy.kind,
@@ -363,8 +461,8 @@ class Lowering {
       healthCheck: { active: false, passive: false },
       source: this.ref(proxy.section.range),
       nameSource: this.ref(proxy.nameWord.range),
-    });
-    for (const srv of proxy.servers) this.b.server(pool, this.serverModel(srv));
+    };
+    for (let i = 0; i < proxy.servers.length; i++) pool.servers.push({ id: `${id}s${i + 1}`, poolId: id, ...this.serverModel(proxy.servers[i]) });
     pool.healthCheck = {
       active: pool.servers.some((x) => x.healthCheck?.active),
       passive: pool.servers.some((x) => x.healthCheck?.passive),
@@ -372,6 +470,7 @@ class Lowering {
     if (s.checkMethod) pool.healthCheck.detail = s.checkMethod;
     if (proxy.templates) pool.dynamicServers = true;
     if (proxy.servers.length === 0 && (proxy.holdsStickTable || proxy.answersItself)) pool.notATrafficPool = true;
+    if (referencedElsewhere) pool.referencedElsewhere = true;
     return pool;
   }
 
@@ -438,7 +537,7 @@ class Lowering {
         target: this.target(proxy, def.words[1], byName),
         source: this.ref(def.range),
       });
-    } else if (proxy.kind === 'listen' && proxy.pool && proxy.servers.length > 0) {
+    } else if (proxy.kind === 'listen' && this.poolOf.has(proxy) && proxy.servers.length > 0) {
       this.b.route({
         entryId: entry.id,
         name: `listen ${proxy.name}`,
@@ -446,7 +545,7 @@ class Lowering {
         match: [],
         catchAll: true,
         evaluation: { group, strategy: 'first-match', index },
-        target: { kind: 'pool', name: proxy.name, namespace: NS, poolId: proxy.pool.id, nameSource: this.ref(proxy.nameWord.range) },
+        target: { kind: 'pool', name: proxy.name, namespace: NS, poolId: this.poolOf.get(proxy)!.id, nameSource: this.ref(proxy.nameWord.range) },
         source: this.ref(proxy.section.header.range),
       });
     }
@@ -460,12 +559,12 @@ class Lowering {
     const [, , policy, ...cond] = line.words;
     if (!policy) return { conditions: [], text: '*' };
     if (policy.value !== 'if' && policy.value !== 'unless') {
-      this.b.problem('LB001', `Unexpected '${policy.value}' after the backend name: only 'if' and 'unless' are allowed.`, this.ref(policy.range));
+      this.problem('LB001', `Unexpected '${policy.value}' after the backend name: only 'if' and 'unless' are allowed.`, policy.range);
       return undefined;
     }
     const text = normaliseCondition(cond);
     if (text === undefined) {
-      this.b.problem('LB001', "Missing closing '}' in the anonymous ACL.", this.ref(spanRange(policy, line.words[line.words.length - 1])));
+      this.problem('LB001', "Missing closing '}' in the anonymous ACL.", spanRange(policy, line.words[line.words.length - 1]));
       return undefined;
     }
     const negated = policy.value === 'unless';
@@ -484,19 +583,9 @@ class Lowering {
       this.invalid(name.range, `http ${from.kind} '${from.name}' cannot use tcp ${target.kind} '${target.name}' (see 'mode').`);
     }
     const t: RouteTarget = { kind: 'pool', name: name.value, namespace: NS, nameSource };
-    if (target?.pool) t.poolId = target.pool.id;
+    const pool = target && this.poolOf.get(target);
+    if (pool) t.poolId = pool.id;
     return t;
-  }
-
-  /** Mentions of backends by other proxies; a proxy naming itself (its own table) does not count. */
-  private lowerMentions(): void {
-    const pools = new Map<string, Pool[]>();
-    for (const p of this.b.model.pools) pools.set(p.name, [...(pools.get(p.name) ?? []), p]);
-    for (const m of this.mentions) {
-      if (m.name === m.from) continue;
-      this.b.mention({ name: m.name, namespace: NS, source: this.ref(m.range) });
-      for (const p of pools.get(m.name) ?? []) p.referencedElsewhere = true;
-    }
   }
 }
 

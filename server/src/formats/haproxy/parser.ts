@@ -92,9 +92,101 @@ export const SECTION_KEYWORDS: ReadonlySet<string> = new Set([
 /** Directives allowed anywhere, including before the first section (manual 2.4). */
 const MESSAGE_DIRECTIVES = new Set(['.diag', '.notice', '.warning', '.alert']);
 
-/** Parse HAProxy configuration text. Never throws. */
-export function parseHaproxy(text: string, options: ParseOptions = {}): HaproxyCst {
-  return new Parser(text, options.version ?? ASSUMED_HAPROXY_VERSION).run();
+/**
+ * What one document's previous parse leaves for the next: the parse of each section ("chunk": a section header
+ * and the lines up to the next header), by its first line. See {@link parseHaproxy}.
+ */
+export class HaproxyParseCache {
+  chunks = new Map<number, { text: string; cst: HaproxyCst }>();
+  /** Chunks reused by the latest parse (for tests and measurements). */
+  reused = 0;
+}
+
+/**
+ * Parse HAProxy configuration text. Never throws.
+ *
+ * With a `cache` (one per document), the text is cut at section headers and a section whose text and first
+ * line are unchanged since the previous parse is not parsed again: its lines, words and ranges are the same
+ * objects (ranges are line/column based, so they stay valid when only other lines changed). A section is
+ * parsed on its own exactly as in one pass over the file, because nothing but `.if` blocks carries parser
+ * state across a section header; a file with conditional blocks, or with a quoted or escaped first word on
+ * some line (which could be a section keyword once unquoted), is parsed in one pass.
+ */
+export function parseHaproxy(text: string, options: ParseOptions = {}, cache?: HaproxyParseCache): HaproxyCst {
+  const version = options.version ?? ASSUMED_HAPROXY_VERSION;
+  const starts = cache ? sectionStarts(text) : undefined;
+  if (cache) cache.reused = 0;
+  if (!cache || !starts) {
+    if (cache) cache.chunks = new Map();
+    return new Parser(text, version).run();
+  }
+  const cst: HaproxyCst = { sections: [], comments: [], skipped: [], directives: [], problems: [], lineCount: 0 };
+  const next = new Map<number, { text: string; cst: HaproxyCst }>();
+  for (let i = 0; i < starts.length; i += 2) {
+    const from = starts[i];
+    const line = starts[i + 1];
+    const to = i + 2 < starts.length ? starts[i + 2] : text.length;
+    let chunk = cache.chunks.get(line);
+    if (chunk && chunk.text.length === to - from && text.startsWith(chunk.text, from)) cache.reused++;
+    else chunk = { text: text.slice(from, to), cst: new Parser(text, version, from, to, line).run() };
+    next.set(line, chunk);
+    const part = chunk.cst;
+    for (const x of part.sections) cst.sections.push(x);
+    for (const x of part.comments) cst.comments.push(x);
+    for (const x of part.skipped) cst.skipped.push(x);
+    for (const x of part.directives) cst.directives.push(x);
+    for (const x of part.problems) cst.problems.push(x);
+    cst.lineCount = part.lineCount;
+  }
+  cache.chunks = next;
+  return cst;
+}
+
+/** First letters of the section keywords: most lines are rejected on their first character. */
+const SECTION_INITIALS = new Set([...SECTION_KEYWORDS].map((k) => k.charCodeAt(0)));
+
+/**
+ * Where the chunks of the text start: pairs of (offset, line number) — offset 0, then every line whose first
+ * word is a section keyword. Undefined when the text must be parsed in one pass (see {@link parseHaproxy}).
+ */
+function sectionStarts(text: string): number[] | undefined {
+  const starts = [0, 0];
+  const len = text.length;
+  // Without carriage returns, line ends are found by the engine's own search.
+  const noCR = text.indexOf('\r') < 0;
+  let pos = 0;
+  let lineNo = 0;
+  while (pos <= len) {
+    const lineStart = pos;
+    let c = text.charCodeAt(pos);
+    while (c === SPACE || c === TAB) c = text.charCodeAt(++pos);
+    const wordStart = pos;
+    while (pos < len && c !== SPACE && c !== TAB && c !== HASH && c !== LF && c !== CR) {
+      if (c === DQUOTE || c === SQUOTE || c === BACKSLASH) return undefined;
+      c = text.charCodeAt(++pos);
+    }
+    if (pos > wordStart) {
+      const first = text.charCodeAt(wordStart);
+      if (first === DOT) {
+        const kw = text.slice(wordStart, pos);
+        if (kw === '.if' || kw === '.elif' || kw === '.else' || kw === '.endif') return undefined;
+      } else if (SECTION_INITIALS.has(first) && lineStart > 0 && SECTION_KEYWORDS.has(text.slice(wordStart, pos))) {
+        starts.push(lineStart, lineNo);
+      }
+    }
+    // To the end of the line, then over its break (\n, \r\n or a lone \r, like the parser).
+    if (noCR) {
+      pos = text.indexOf('\n', pos);
+      if (pos < 0) break;
+      pos++;
+    } else {
+      while (pos < len && c !== LF && c !== CR) c = text.charCodeAt(++pos);
+      if (pos >= len) break;
+      pos += c === CR && text.charCodeAt(pos + 1) === LF ? 2 : 1;
+    }
+    lineNo++;
+  }
+  return starts;
 }
 
 /** The range of `value[from, to)` inside a word, mapped through quotes and escapes to the raw text. */
@@ -164,6 +256,7 @@ const HASH = 35;
 const DOLLAR = 36;
 const SQUOTE = 39;
 const BACKSLASH = 92;
+const DOT = 46;
 
 /** Characters an escape outside single quotes maps to a single character (manual 2.2). */
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -232,7 +325,12 @@ class Parser {
   private readonly conds: CondFrame[] = [];
   private readonly builder = new WordBuilder();
 
-  constructor(private readonly text: string, private readonly version: string) {}
+  /** Parses `text` from offset `from` (the start of line `lineNo`) up to offset `to` (a line start, or the end). */
+  constructor(private readonly text: string, private readonly version: string, from = 0, private readonly to = text.length, lineNo = 0) {
+    this.pos = from;
+    this.lineStart = from;
+    this.lineNo = lineNo;
+  }
 
   run(): HaproxyCst {
     const len = this.text.length;
@@ -245,6 +343,7 @@ class Parser {
       this.pos += c === CR && this.text.charCodeAt(this.pos + 1) === LF ? 2 : 1;
       this.lineNo++;
       this.lineStart = this.pos;
+      if (this.pos >= this.to) break;
     }
     this.closeSection();
     this.cst.lineCount = this.lineNo + 1;
