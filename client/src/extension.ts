@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { DistributionPreview } from './preview';
-import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type PreviewFile } from './protocol';
+import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type CompareState, type PreviewFile } from './protocol';
 
 /** What `activate` returns, for in-host tests and other extensions. */
 export interface LbLensApi {
@@ -11,6 +11,8 @@ export interface LbLensApi {
   readonly client: LanguageClient | undefined;
   /** The PreviewFile last rendered by the distribution preview, if any. */
   lastPreview(): PreviewFile | undefined;
+  /** What "Compare Traffic Distribution with HEAD" last showed: the server's comparison, or why there is none. */
+  lastComparison(): CompareState | undefined;
   /** Milliseconds `activate` took, language server start included (also written to the "LB Lens" output). */
   readonly activationMs: number;
 }
@@ -30,6 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
 
   context.subscriptions.push(
     vscode.commands.registerCommand('lbLens.showDistribution', () => preview.show()),
+    vscode.commands.registerCommand('lbLens.compareWithHead', () => preview.compareWithHead()),
     vscode.commands.registerCommand('lbLens.restartServer', async () => {
       if (!isEnabled()) {
         void vscode.window.showInformationMessage('LB Lens is disabled (setting "lbLens.enable").');
@@ -63,6 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
       return client;
     },
     lastPreview: () => preview.lastPreview,
+    lastComparison: () => preview.lastComparison,
   };
 }
 

@@ -1,12 +1,18 @@
 // The traffic-distribution preview: one webview panel beside the editor that renders the
-// PreviewFile the language server returns for `lbLens/distribution`. No analysis here.
+// PreviewFile the language server returns for `lbLens/distribution` — or, in compare mode, the
+// DocumentComparison of `lbLens/compare` against the document's HEAD text. No analysis here.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { readHead, type HeadText } from './compare';
 import {
+  COMPARE_REQUEST,
   DISTRIBUTION_REQUEST,
   DECLARATIVE_LANGUAGE_IDS,
   LANGUAGE_IDS,
+  type CompareParams,
+  type CompareState,
   type DistributionParams,
+  type DocumentComparison,
   type FromWebview,
   type PreviewFile,
   type ToWebview,
@@ -31,6 +37,11 @@ export class DistributionPreview implements vscode.Disposable {
   /** Sequence number of the latest request; older answers are dropped. */
   private seq = 0;
   private last: PreviewFile | undefined;
+  /** `distribution` (the live preview) or `compare` (the live document against its HEAD text). */
+  private mode: 'distribution' | 'compare' = 'distribution';
+  /** The HEAD text of the followed document in compare mode, read once per document and command run. */
+  private head: { uri: string; text: Promise<HeadText> } | undefined;
+  private lastCompareState: CompareState | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -50,6 +61,11 @@ export class DistributionPreview implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('lbLens')) this.schedule();
       }),
+      // A comparison that waited for trust can read HEAD now.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.head = undefined;
+        if (this.panel && this.mode === 'compare') void this.request();
+      }),
     );
   }
 
@@ -58,14 +74,30 @@ export class DistributionPreview implements vscode.Disposable {
     return this.last;
   }
 
+  /** What the compare view last showed (its comparison, or why there is none). */
+  get lastComparison(): CompareState | undefined {
+    return this.lastCompareState;
+  }
+
   /** `lbLens.showDistribution`: open (or reveal) the panel for the active nginx/haproxy document. */
-  async show(): Promise<void> {
+  show(): Promise<void> {
+    return this.open('distribution', 'LB Lens: open an nginx or HAProxy configuration to see its traffic distribution.');
+  }
+
+  /** `lbLens.compareWithHead`: the same panel, showing the document's distribution against its HEAD version. */
+  compareWithHead(): Promise<void> {
+    return this.open('compare', 'LB Lens: open an nginx or HAProxy configuration to compare its traffic distribution with HEAD.');
+  }
+
+  private async open(mode: 'distribution' | 'compare', hint: string): Promise<void> {
     const active = vscode.window.activeTextEditor?.document;
     const doc = isLbDocument(active) ? active : this.document;
     if (!isLbDocument(doc)) {
-      void vscode.window.showInformationMessage('LB Lens: open an nginx or HAProxy configuration to see its traffic distribution.');
+      void vscode.window.showInformationMessage(hint);
       return;
     }
+    this.mode = mode;
+    if (mode === 'compare') this.head = undefined; // HEAD may have moved since the last comparison: read it again
     this.follow(doc);
     if (this.panel) {
       this.panel.reveal(vscode.ViewColumn.Beside, true);
@@ -88,7 +120,12 @@ export class DistributionPreview implements vscode.Disposable {
 
   private follow(doc: vscode.TextDocument): void {
     this.document = doc;
-    if (this.panel) this.panel.title = `LB Lens: ${baseName(doc.uri)}`;
+    if (this.panel) this.panel.title = this.title(doc);
+  }
+
+  private title(doc: vscode.TextDocument | undefined): string {
+    if (!doc) return 'LB Lens: Traffic Distribution';
+    return this.mode === 'compare' ? `LB Lens: ${baseName(doc.uri)} vs HEAD` : `LB Lens: ${baseName(doc.uri)}`;
   }
 
   private failedFor(doc: vscode.TextDocument): Set<string> {
@@ -102,7 +139,7 @@ export class DistributionPreview implements vscode.Disposable {
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
-      `LB Lens: ${this.document ? baseName(this.document.uri) : 'Traffic Distribution'}`,
+      this.title(this.document),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       { enableScripts: true, localResourceRoots: [media], enableCommandUris: false },
     );
@@ -124,7 +161,11 @@ export class DistributionPreview implements vscode.Disposable {
     switch (msg?.type) {
       case 'ready':
         // The webview (re)loaded: give it the current data, or fetch it.
-        if (this.last && doc) this.post({ type: 'data', file: this.last, failed: [...this.failedFor(doc)], displayPath: displayPath(doc) });
+        if (this.mode === 'compare') {
+          const state = this.lastCompareState;
+          if (state && doc && state.uri === doc.uri.toString()) this.postCompare(doc, state);
+          else void this.request();
+        } else if (this.last && doc) this.post({ type: 'data', file: this.last, failed: [...this.failedFor(doc)], displayPath: displayPath(doc) });
         else void this.request();
         return;
       case 'toggleFailed': {
@@ -142,6 +183,17 @@ export class DistributionPreview implements vscode.Disposable {
       case 'reveal':
         void this.reveal(msg);
         return;
+      case 'revealCompared': {
+        // Removed routes exist only in HEAD: there is no line of the editor to go to.
+        const route = typeof msg.index === 'number' ? this.lastCompareState?.comparison?.routes[msg.index] : undefined;
+        if (route && route.status !== 'removed') void this.openAt(route.file, route.line);
+        return;
+      }
+      case 'showDistribution':
+        this.mode = 'distribution';
+        if (doc) this.follow(doc);
+        void this.request();
+        return;
     }
   }
 
@@ -155,10 +207,15 @@ export class DistributionPreview implements vscode.Disposable {
       if (target) break;
     }
     if (!target) return;
-    const uri = target.uri ? vscode.Uri.parse(target.uri) : this.document?.uri;
+    await this.openAt(target.uri, target.line);
+  }
+
+  /** Show a 1-based line of a file (a URI from the server; the followed document when absent). */
+  private async openAt(uriText: string | undefined, line1: number): Promise<void> {
+    const uri = uriText ? vscode.Uri.parse(uriText) : this.document?.uri;
     if (!uri) return;
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = Math.max(0, Math.min(target.line - 1, doc.lineCount - 1));
+    const line = Math.max(0, Math.min(line1 - 1, doc.lineCount - 1));
     const range = doc.lineAt(line).range;
     const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     const column = visible?.viewColumn ?? this.editorColumn();
@@ -178,6 +235,7 @@ export class DistributionPreview implements vscode.Disposable {
   }
 
   private async request(): Promise<void> {
+    if (this.mode === 'compare') return this.requestComparison();
     clearTimeout(this.timer);
     const doc = this.document;
     if (!this.panel || !doc) return;
@@ -202,6 +260,55 @@ export class DistributionPreview implements vscode.Disposable {
       if (seq !== this.seq) return;
       this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  private async requestComparison(): Promise<void> {
+    clearTimeout(this.timer);
+    const doc = this.document;
+    if (!this.panel || !doc) return;
+    const uri = doc.uri.toString();
+    const seq = ++this.seq;
+    const show = (state: Omit<CompareState, 'uri'>) => {
+      if (seq !== this.seq) return; // a newer request is on its way
+      this.lastCompareState = { uri, ...state };
+      this.postCompare(doc, this.lastCompareState);
+    };
+    const client = this.getClient();
+    if (!client) return show({ comparison: null, message: 'LB Lens is disabled (setting "lbLens.enable").' });
+    if (this.head?.uri !== uri) this.head = { uri, text: readHead(doc.uri) };
+    let head: HeadText;
+    try {
+      head = await this.head.text;
+    } catch (err) {
+      return show({ comparison: null, message: `Could not read the HEAD version: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    if (seq !== this.seq) return;
+    if (head.kind === 'unavailable') return show({ comparison: null, message: head.message });
+    const params: CompareParams = { textDocument: { uri }, baseText: head.kind === 'text' ? head.text : null };
+    try {
+      const comparison = await client.sendRequest<DocumentComparison | null>(COMPARE_REQUEST, params);
+      if (!comparison) return show({ comparison: null, message: 'No traffic distribution for this document.' });
+      show({ comparison, via: head.via, notice: head.kind === 'new' ? head.reason : undefined });
+    } catch (err) {
+      show({ comparison: null, message: `The language server could not compare with HEAD: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  /** The compare view's message; files are named relative to the workspace, as the user knows them. */
+  private postCompare(doc: vscode.TextDocument, state: CompareState): void {
+    const c = state.comparison;
+    if (!c) {
+      this.post({ type: 'compareMessage', message: state.message ?? 'Nothing to compare.', displayPath: displayPath(doc) });
+      return;
+    }
+    const rel = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri), false);
+    const comparison: DocumentComparison = {
+      ...c,
+      routes: c.routes.map((r) => ({ ...r, file: rel(r.file) })),
+      introduced: c.introduced.map((d) => ({ ...d, path: rel(d.path) })),
+      resolved: c.resolved.map((d) => ({ ...d, path: rel(d.path) })),
+    };
+    this.post({ type: 'compare', comparison, displayPath: displayPath(doc), notice: state.notice });
   }
 
   private post(msg: ToWebview): void {
@@ -247,6 +354,7 @@ function renderHtml(webview: vscode.Webview, media: vscode.Uri): string {
   <header class="toolbar">
     <div class="file" id="file" aria-live="polite"></div>
     <button type="button" id="reset" class="reset" aria-label="Reset simulated failures" title="Reset simulated failures">Reset</button>
+    <button type="button" id="live" class="reset" title="Show the live traffic distribution" hidden>Live distribution</button>
   </header>
   <main id="routes" aria-live="polite"><p class="placeholder">Loading…</p></main>
   <script nonce="${n}" src="${script}"></script>

@@ -1,21 +1,52 @@
 // The custom request's shapes come from the server (type-only: nothing of the server is bundled into the client).
-import type { PreviewFile } from '../../server/src/lsp/protocol';
+import type { DocumentComparison, PreviewFile } from '../../server/src/lsp/protocol';
 
-export { DISTRIBUTION_REQUEST } from '../../server/src/lsp/protocol';
-export type { DistributionParams, PreviewFile, PreviewRoute, PreviewServer } from '../../server/src/lsp/protocol';
+export { COMPARE_REQUEST, DISTRIBUTION_REQUEST } from '../../server/src/lsp/protocol';
+export type {
+  CompareParams,
+  ComparedRoute,
+  DistributionParams,
+  DocumentComparison,
+  PreviewFile,
+  PreviewRoute,
+  PreviewServer,
+  ServerRow,
+} from '../../server/src/lsp/protocol';
+
+/** What the compare view last showed: the server's comparison, or why there is none. */
+export interface CompareState {
+  /** The compared document. */
+  uri: string;
+  /** The comparison as the server returned it (files named by URI); null when there is none. */
+  comparison: DocumentComparison | null;
+  /** Why there is no comparison (not in a git repository, untrusted workspace, git missing…). */
+  message?: string;
+  /** A note shown above a comparison (the file is not in HEAD: every route is new). */
+  notice?: string;
+  /** How the HEAD text was read: `git extension` or `git`. */
+  via?: string;
+}
 
 /** Messages the webview posts to the extension. */
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'toggleFailed'; serverId: string }
   | { type: 'reset' }
-  | { type: 'reveal'; routeId?: string; serverId?: string };
+  | { type: 'reveal'; routeId?: string; serverId?: string }
+  /** Compare view: reveal the route at this index of the last comparison. */
+  | { type: 'revealCompared'; index: number }
+  /** Compare view: back to the live distribution. */
+  | { type: 'showDistribution' };
 
 /** Messages the extension posts to the webview. */
 export type ToWebview =
   | { type: 'data'; file: PreviewFile; failed: string[]; /** The file as the user knows it (workspace-relative). */ displayPath?: string }
   | { type: 'error'; message: string }
-  | { type: 'empty'; message: string };
+  | { type: 'empty'; message: string }
+  /** The comparison with HEAD; its files are named relative to the workspace for display. */
+  | { type: 'compare'; comparison: DocumentComparison; displayPath?: string; notice?: string }
+  /** Compare view without a comparison: the reason. */
+  | { type: 'compareMessage'; message: string; displayPath?: string };
 
 export const LANGUAGE_IDS: readonly string[] = ['nginx', 'haproxy'];
 

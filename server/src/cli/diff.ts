@@ -1,17 +1,16 @@
 /**
  * `lb-lens diff`: the effect of a change on the traffic distribution, between two git revisions. Both sides are
  * analysed by the language service, each through a file system of its own revision (includes resolve within
- * it). Routes are matched by identity — file, entry point, match and pool — never by line, so moving a block
- * does not count as a change.
+ * it). The pairing of routes and findings is the service's (`service/compare.ts`, shared with the editor's
+ * compare-with-HEAD); git, rendering and exit codes are here.
  */
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { Diagnostic } from '../analysis/analyze';
 import { pct } from '../analysis/rules/util';
 import { mergeSettings, type AnalysisSettings } from '../analysis/settings';
 import { findProjectConfig, readProjectConfig, type ProjectConfig } from '../node/projectConfig';
-import { LanguageService, looksBinary } from '../service/languageService';
-import { poolLabel, previewedRoutes, serverDisplayName } from '../service/preview';
+import { collectSide, compare, round1, serverRows, type ComparisonSide, type DiffDiagnostic, type DiffReport, type RouteDiff } from '../service/compare';
+import { LanguageService, looksBinary, type DocumentAnalysis } from '../service/languageService';
 import { pathToUri, uriToPath } from '../service/uri';
 import { UsageError, type ParsedArgs } from './args';
 import { commitRevision, fileUri, gitTopLevel, repoPath, workTreeRevision, type Revision } from './git';
@@ -23,182 +22,24 @@ export interface DiffIo {
   cwd: string;
 }
 
-export interface ServerShare {
-  name: string;
-  address: string;
-  /** Fraction of the route's requests in [0,1]. */
-  share: number;
-}
+export type { DiffDiagnostic, DiffReport, RouteDiff, ServerShare } from '../service/compare';
 
-export interface RouteDiff {
-  name: string;
-  /** Path of the file the route is written in, relative to the working directory. */
-  file: string;
-  /** 1-based line of the route (in the head revision, or the base one for a removed route). */
-  line: number;
-  entry: string;
-  match: string;
-  pool: string | null;
-  status: 'changed' | 'unchanged' | 'added' | 'removed';
-  before: ServerShare[];
-  after: ServerShare[];
-  /** The largest change of one server's share, in percentage points; null for added and removed routes. */
-  maxShift: number | null;
-}
-
-export interface DiffDiagnostic {
-  path: string;
-  ruleId: string;
-  severity: string;
-  message: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
-
-export interface DiffReport {
-  base: string;
-  head: string;
-  routes: RouteDiff[];
-  introduced: DiffDiagnostic[];
-  resolved: DiffDiagnostic[];
-}
-
-interface RouteRecord {
-  key: string;
-  name: string;
-  file: string;
-  line: number;
-  entry: string;
-  match: string;
-  pool: string | null;
-  servers: Array<ServerShare & { key: string }>;
-}
-
-interface SideAnalysis {
-  routes: Map<string, RouteRecord>;
-  diagnostics: Array<DiffDiagnostic & { key: string }>;
-}
-
-/** Line numbers in messages (`(line 23)`) do not make a finding different. */
-const messageKey = (m: string) => m.replace(/\(line \d+\)|line \d+/g, 'line …');
-
-/** Give repeated keys an occurrence number, so equal items pair up one to one. */
-function numbered<T>(items: T[], key: (t: T) => string): Array<T & { key: string }> {
-  const seen = new Map<string, number>();
-  return items.map((t) => {
-    const k = key(t);
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    return { ...t, key: n === 1 ? k : `${k}\u0000#${n}` };
-  });
-}
-
-function analyzeSide(rev: Revision, top: string, cwd: string, include: (path: string) => boolean, settings: AnalysisSettings): SideAnalysis {
+function analyzeSide(rev: Revision, top: string, cwd: string, include: (path: string) => boolean, settings: AnalysisSettings): ComparisonSide {
   const service = new LanguageService({ fileSystem: rev.fileSystem, roots: () => [pathToUri(top)] });
-  const routes = new Map<string, RouteRecord>();
-  const diagnostics: DiffDiagnostic[] = [];
-  const seenDiagnostics = new Set<string>();
   const displayPath = (uri: string) => relative(cwd, uriToPath(uri)).split('\\').join('/') || uriToPath(uri);
-  for (const file of rev.files) {
-    if (!include(file)) continue;
-    const uri = fileUri(top, file);
-    const text = rev.fileSystem.readFile(uri);
-    if (text === undefined || looksBinary(text)) continue;
-    const a = service.analyze({ uri, text }, settings);
-    if (!a) continue;
-    // Routes of this analysis; a route already seen through another file's analysis (a fragment and the
-    // nginx.conf that includes it) is the same route.
-    const records: Array<Omit<RouteRecord, 'key'>> = [];
-    for (const route of previewedRoutes(a.model.routes)) {
-      const rel = repoPath(top, resolve(uriToPath(route.source.uri)));
-      if (rel === undefined) continue;
-      const d = a.distributions.get(route.id)!;
-      const servers = numbered(
-        d.shares.map((s) => ({ name: serverDisplayName(s.server), address: s.server.address, share: s.share })),
-        (s) => `${s.name}\u0000${s.address}`,
-      );
-      records.push({
-        name: route.name,
-        file: displayPath(route.source.uri),
-        line: route.source.range.start.line + 1,
-        entry: a.index.entryById.get(route.entryId)?.name ?? '',
-        match: route.matchText,
-        pool: poolLabel(d, route),
-        servers,
-      });
-    }
-    for (const r of numbered(records, (r) => `${r.file}\u0000${r.entry}\u0000${r.match}\u0000${r.pool ?? ''}`)) {
-      if (!routes.has(r.key)) routes.set(r.key, r);
-    }
-    for (const d of a.diagnostics) {
-      const k = `${d.uri}|${d.ruleId}|${d.range.start.line}|${d.range.start.character}|${d.message}`;
-      if (seenDiagnostics.has(k)) continue;
-      if (repoPath(top, resolve(uriToPath(d.uri))) === undefined) continue;
-      seenDiagnostics.add(k);
-      diagnostics.push(toDiffDiagnostic(displayPath(d.uri), d));
+  // Only what lies inside the repository is compared (a file outside it has no other revision).
+  const fileName = (uri: string) => (repoPath(top, resolve(uriToPath(uri))) === undefined ? undefined : displayPath(uri));
+  function* analyses(): Generator<DocumentAnalysis> {
+    for (const file of rev.files) {
+      if (!include(file)) continue;
+      const uri = fileUri(top, file);
+      const text = rev.fileSystem.readFile(uri);
+      if (text === undefined || looksBinary(text)) continue;
+      const a = service.analyze({ uri, text }, settings);
+      if (a) yield a;
     }
   }
-  diagnostics.sort((x, y) => x.path.localeCompare(y.path) || x.line - y.line || x.column - y.column);
-  return { routes, diagnostics: numbered(diagnostics, (d) => `${d.path}\u0000${d.ruleId}\u0000${messageKey(d.message)}`) };
-}
-
-function toDiffDiagnostic(path: string, d: Diagnostic): DiffDiagnostic {
-  return {
-    path,
-    ruleId: d.ruleId,
-    severity: d.severity,
-    message: d.message,
-    line: d.range.start.line + 1,
-    column: d.range.start.character + 1,
-    endLine: d.range.end.line + 1,
-    endColumn: d.range.end.character + 1,
-  };
-}
-
-const strip = ({ key: _key, ...s }: ServerShare & { key: string }): ServerShare => s;
-const stripDiagnostic = ({ key: _key, ...d }: DiffDiagnostic & { key: string }): DiffDiagnostic => d;
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
-export function compare(base: SideAnalysis, head: SideAnalysis, labels: { base: string; head: string }): DiffReport {
-  const routes: RouteDiff[] = [];
-  const describe = (r: RouteRecord) => ({ name: r.name, file: r.file, line: r.line, entry: r.entry, match: r.match, pool: r.pool });
-  for (const [key, after] of head.routes) {
-    const before = base.routes.get(key);
-    if (!before) {
-      routes.push({ ...describe(after), status: 'added', before: [], after: after.servers.map(strip), maxShift: null });
-      continue;
-    }
-    const beforeShare = new Map(before.servers.map((s) => [s.key, s.share]));
-    const afterShare = new Map(after.servers.map((s) => [s.key, s.share]));
-    let shift = 0;
-    for (const k of new Set([...beforeShare.keys(), ...afterShare.keys()])) {
-      shift = Math.max(shift, Math.abs((afterShare.get(k) ?? 0) - (beforeShare.get(k) ?? 0)));
-    }
-    const sameServers = before.servers.length === after.servers.length && before.servers.every((s) => afterShare.has(s.key));
-    const changed = !sameServers || shift > 1e-9;
-    routes.push({
-      ...describe(after),
-      status: changed ? 'changed' : 'unchanged',
-      before: before.servers.map(strip),
-      after: after.servers.map(strip),
-      maxShift: round1(shift * 100),
-    });
-  }
-  for (const [key, before] of base.routes) {
-    if (!head.routes.has(key)) routes.push({ ...describe(before), status: 'removed', before: before.servers.map(strip), after: [], maxShift: null });
-  }
-  routes.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
-  const baseKeys = new Set(base.diagnostics.map((d) => d.key));
-  const headKeys = new Set(head.diagnostics.map((d) => d.key));
-  return {
-    base: labels.base,
-    head: labels.head,
-    routes,
-    introduced: head.diagnostics.filter((d) => !baseKeys.has(d.key)).map(stripDiagnostic),
-    resolved: base.diagnostics.filter((d) => !headKeys.has(d.key)).map(stripDiagnostic),
-  };
+  return collectSide(analyses(), { fileName });
 }
 
 /** Rules whose appearance fails the diff whatever their severity: a route on one server, or on none. */
@@ -216,18 +57,13 @@ export function diffExitCode(report: DiffReport, failOnShift: number | undefined
 const percent = (share: number) => pct(share);
 const delta = (points: number) => (Math.abs(points) < 0.05 ? '±0' : `${points > 0 ? '+' : '−'}${round1(Math.abs(points))}`);
 
-/** Before/after rows of a route: every server of either side, in head order then base-only servers. */
+/** Before/after rows of a route, labelled for a table. */
 function rows(r: RouteDiff): Array<{ label: string; before?: number; after?: number }> {
-  const label = (s: ServerShare) => (s.name === s.address ? s.address : `${s.name} (${s.address})`);
-  const out: Array<{ label: string; before?: number; after?: number; used?: boolean }> = [];
-  const pending = [...r.before];
-  for (const s of r.after) {
-    const i = pending.findIndex((b) => b.name === s.name && b.address === s.address);
-    const b = i >= 0 ? pending.splice(i, 1)[0] : undefined;
-    out.push({ label: label(s), before: b?.share, after: s.share });
-  }
-  for (const b of pending) out.push({ label: label(b), before: b.share });
-  return out;
+  return serverRows(r).map((x) => ({
+    label: x.name === x.address ? x.address : `${x.name} (${x.address})`,
+    before: x.before ?? undefined,
+    after: x.after ?? undefined,
+  }));
 }
 
 const where = (r: RouteDiff) => `${r.file}:${r.line}`;

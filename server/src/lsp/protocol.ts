@@ -9,3 +9,22 @@ export interface DistributionParams {
   /** Servers to simulate as failed: server ids, names, `pool/name` or addresses. */
   failed?: string[];
 }
+
+export type { ComparedRoute, DiffDiagnostic, DocumentComparison, ServerRow, ServerShare } from '../service/compare';
+
+/**
+ * Custom request: the open document against another text of it (the client reads its HEAD version from git):
+ * per route the servers' shares before and after, the largest shift, added and removed routes, and the findings
+ * the change introduces or resolves. Files are named by URI. Null when the document is not one of ours.
+ */
+export const COMPARE_REQUEST = 'lbLens/compare';
+
+export interface CompareParams {
+  textDocument: { uri: string };
+  /** The base text (HEAD); null when the file is new (not in HEAD): every route and finding is then "added". */
+  baseText: string | null;
+  /** How the base is labelled in the result (default `HEAD`). */
+  baseLabel?: string;
+  /** Servers to simulate as failed on both sides: names, `pool/name` or addresses. */
+  failed?: string[];
+}

@@ -18,6 +18,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../analysis/analyze';
 import type { Severity } from '../analysis/rule';
 import { FIX_ALL_KIND, getCodeActions } from '../service/codeActions';
+import { compareDocument } from '../service/compare';
 import { mergeSettings, type AnalysisSettings } from '../analysis/settings';
 import { nodeFileSystem } from '../node/nodeFileSystem';
 import { CONFIG_FILE, readProjectConfig } from '../node/projectConfig';
@@ -29,7 +30,7 @@ import { buildPreview } from '../service/preview';
 import { ruleDocUrl } from '../service/ruleDocs';
 import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
 import { dirnameUri, uriToPath } from '../service/uri';
-import { DISTRIBUTION_REQUEST, type DistributionParams } from './protocol';
+import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, type CompareParams, type DistributionParams } from './protocol';
 
 interface ClientSettings extends AnalysisSettings {
   enable?: boolean;
@@ -290,6 +291,21 @@ export function startServer(connection: Connection): void {
     const a = uri ? analyze(uri) : undefined;
     if (!a) return null;
     return buildPreview(a, uriToPath(uri), Array.isArray(p.failed) ? p.failed.map(String) : []);
+  });
+
+  // The document against its HEAD text: the base is analysed beside the live document, not instead of it.
+  connection.onRequest(COMPARE_REQUEST, (p: CompareParams) => {
+    const uri = p?.textDocument?.uri;
+    const a = uri ? analyze(uri) : undefined;
+    if (!a) return null;
+    const baseText = typeof p.baseText === 'string' ? p.baseText : null;
+    const languageId = documents.get(uri)?.languageId;
+    const base = baseText === null ? undefined : service.analyzeAlternative({ uri, text: baseText, languageId }, settings());
+    return compareDocument(a, base, {
+      labels: { base: typeof p.baseLabel === 'string' && p.baseLabel ? p.baseLabel : 'HEAD', head: 'editor' },
+      failed: Array.isArray(p.failed) ? p.failed.map(String) : [],
+      newFile: baseText === null,
+    });
   });
 
   documents.listen(connection);

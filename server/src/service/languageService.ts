@@ -1,6 +1,6 @@
 import { analyzeModel, type Diagnostic, type ModelAnalysis } from '../analysis/analyze';
 import type { AnalysisSettings } from '../analysis/settings';
-import type { FormatParser } from '../formats/types';
+import type { FormatHost, FormatParser } from '../formats/types';
 import type { TrafficModel } from '../model/types';
 import type { FileSystem } from './fileSystem';
 import { detectFormat } from './formats';
@@ -56,8 +56,10 @@ interface CacheEntry {
  */
 export class LanguageService {
   private readonly cache = new Map<string, CacheEntry>();
+  /** `analyzeAlternative`'s last result per document, apart from the live analyses. */
+  private readonly alternatives = new Map<string, CacheEntry>();
   private generation = 0;
-  private readonly host;
+  private readonly host: FormatHost;
 
   constructor(private readonly options: LanguageServiceOptions) {
     this.host = createFormatHost(options.fileSystem, (uri) => options.openText?.(uri), options.roots);
@@ -67,6 +69,7 @@ export class LanguageService {
   invalidate(): void {
     this.generation++;
     this.cache.clear();
+    this.alternatives.clear();
   }
 
   /** The format of a document, or undefined when it is not one of ours (binary, plain YAML…). */
@@ -77,17 +80,42 @@ export class LanguageService {
 
   /** Parse, lower and analyse a document (cached by text and settings). Undefined when it is not one of ours. */
   analyze(doc: TextDocumentInput, settings?: AnalysisSettings): DocumentAnalysis | undefined {
+    return this.analyzeCached(this.cache, doc, settings, this.host);
+  }
+
+  /**
+   * Analyse another text of a document — its HEAD version, for a comparison — as if it were the document: same
+   * URI (so relative includes and the enclosing nginx.conf are found), and where the configuration reads the
+   * document itself (a fragment analysed inside its root) it reads this text. The live document's cache entry is
+   * left alone; the last alternative of each document is cached on its own, so a comparison that is recomputed
+   * on every keystroke parses its unchanging base once.
+   */
+  analyzeAlternative(doc: TextDocumentInput, settings?: AnalysisSettings): DocumentAnalysis | undefined {
+    const host = createFormatHost(
+      this.options.fileSystem,
+      (uri) => (uri === doc.uri ? doc.text : this.options.openText?.(uri)),
+      this.options.roots,
+    );
+    return this.analyzeCached(this.alternatives, doc, settings, host);
+  }
+
+  private analyzeCached(
+    cache: Map<string, CacheEntry>,
+    doc: TextDocumentInput,
+    settings: AnalysisSettings | undefined,
+    host: FormatHost,
+  ): DocumentAnalysis | undefined {
     const format = this.formatOf(doc);
     if (!format) return undefined;
     const key = `${this.generation}\u0000${format.id}\u0000${JSON.stringify(settings ?? {})}`;
-    const cached = this.cache.get(doc.uri);
+    const cached = cache.get(doc.uri);
     if (cached && cached.key === key && cached.analysis.text === doc.text) return { ...cached.analysis, durationMs: 0 };
     // The previous analysis is outdated: let it go before building the next one, so that a large document's
     // two models are never alive together (that doubles the garbage collector's work and the peak memory).
-    if (cached) this.cache.delete(doc.uri);
+    if (cached) cache.delete(doc.uri);
     const t0 = performance.now();
-    let model = format.parse(doc.uri, doc.text, this.host);
-    if (!model.closedWorld && format.rootFileNames?.length) model = this.modelInRoot(doc, format, model);
+    let model = format.parse(doc.uri, doc.text, host);
+    if (!model.closedWorld && format.rootFileNames?.length) model = this.modelInRoot(doc, format, model, host);
     const result = analyzeModel(model, settings);
     const analysis: DocumentAnalysis = {
       ...result,
@@ -97,29 +125,30 @@ export class LanguageService {
       ownDiagnostics: result.diagnostics.filter((d) => d.uri === doc.uri),
       durationMs: performance.now() - t0,
     };
-    this.cache.set(doc.uri, { key, analysis });
+    cache.set(doc.uri, { key, analysis });
     return analysis;
   }
 
-  /** Drop a closed document's cache entry. */
+  /** Drop a closed document's cache entries. */
   forget(uri: string): void {
     this.cache.delete(uri);
+    this.alternatives.delete(uri);
   }
 
   /**
    * A fragment (`conf.d/app.conf`) is analysed as part of the complete configuration that includes it, when
    * one is found in its folder or a parent folder inside the roots: its upstreams and servers then resolve.
    */
-  private modelInRoot(doc: TextDocumentInput, format: FormatParser, fragment: TrafficModel): TrafficModel {
+  private modelInRoot(doc: TextDocumentInput, format: FormatParser, fragment: TrafficModel, host: FormatHost): TrafficModel {
     const roots = this.options.roots();
     let dir = dirnameUri(doc.uri);
     for (let depth = 0; depth < 8 && roots.some((r) => isInside(dir, r)); depth++) {
       for (const name of format.rootFileNames ?? []) {
         const rootUri = `${dir}/${name}`;
         if (rootUri === doc.uri) continue;
-        const text = this.host.readFile(rootUri);
+        const text = host.readFile(rootUri);
         if (text === undefined) continue;
-        const model = format.parse(rootUri, text, this.host);
+        const model = format.parse(rootUri, text, host);
         if (model.files.includes(doc.uri)) return model;
       }
       const parent = dirnameUri(dir);

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 export interface LbLensApi {
   readonly client: import('vscode-languageclient/node').LanguageClient | undefined;
   lastPreview(): PreviewFile | undefined;
+  lastComparison?(): CompareState | undefined;
   readonly activationMs?: number;
 }
 export interface PreviewServer { name: string; address: string; share: number; line: number; id: string; state: string; failed: boolean }
@@ -19,6 +20,27 @@ export interface PreviewRoute {
   findings: Array<{ ruleId: string; severity: string; message: string }>;
 }
 export interface PreviewFile { path: string; format: string; routes: PreviewRoute[] }
+/** `lbLens/compare`'s answer as the client keeps it (client/src/protocol.ts `CompareState`). */
+export interface ServerRow { name: string; address: string; before: number | null; after: number | null }
+export interface ComparedRoute {
+  name: string;
+  file: string;
+  line: number;
+  pool: string | null;
+  status: 'changed' | 'unchanged' | 'added' | 'removed';
+  before: Array<{ name: string; address: string; share: number }>;
+  after: Array<{ name: string; address: string; share: number }>;
+  maxShift: number | null;
+  rows: ServerRow[];
+}
+export interface DiffDiagnostic { path: string; ruleId: string; severity: string; message: string; line: number }
+export interface CompareState {
+  uri: string;
+  comparison: { base: string; uri: string; format: string; newFile: boolean; routes: ComparedRoute[]; introduced: DiffDiagnostic[]; resolved: DiffDiagnostic[] } | null;
+  message?: string;
+  notice?: string;
+  via?: string;
+}
 
 export const EXTENSION_ID = 'lb-lens.lb-lens';
 export const SOURCE = 'lb-lens';

@@ -1,9 +1,10 @@
-// Workspace Trust: the extension declares `untrustedWorkspaces: { supported: true }` (it runs no programs from
-// the workspace), so diagnostics must appear whether the workspace is trusted or not.
+// Workspace Trust: the extension declares `untrustedWorkspaces: { supported: "limited" }` (it runs no programs
+// from the workspace), so diagnostics must appear whether the workspace is trusted or not; only the comparison
+// with HEAD, which runs git, waits for trust.
 // LB_LENS_E2E_TRUST tells what the runner set up: `disabled` (--disable-workspace-trust) or `untrusted`.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, closeAll, openExample, waitForRules } from './helpers';
+import { api, closeAll, openExample, waitFor, waitForRules } from './helpers';
 
 describe('workspace trust', () => {
   after(closeAll);
@@ -20,5 +21,19 @@ describe('workspace trust', () => {
     assert.ok(lb.client, 'the language client runs');
     const editor = await openExample('incident/nginx.conf');
     await waitForRules(editor.document.uri, ['LB101', 'LB102'], 30_000);
+  });
+
+  it('Compare with HEAD runs git only in a trusted workspace', async () => {
+    const lb = await api();
+    const editor = await openExample('incident/nginx.conf');
+    await vscode.commands.executeCommand('lbLens.compareWithHead');
+    const uri = editor.document.uri.toString();
+    const state = await waitFor('the compare view', () => lb.lastComparison?.(), (s) => !!s && s.uri === uri, 30_000);
+    if (vscode.workspace.isTrusted) {
+      assert.doesNotMatch(state?.message ?? '', /trusted workspace/);
+    } else {
+      assert.equal(state?.comparison, null);
+      assert.match(state?.message ?? '', /only in a trusted workspace/);
+    }
   });
 });
