@@ -5,7 +5,7 @@ const key = (namespace: string, name: string) => `${namespace}\u0000${name}`;
 /** Lookup tables over one model, built once per analysis. */
 export class ModelIndex {
   readonly poolById = new Map<string, Pool>();
-  readonly serverById = new Map<string, Server>();
+  #serverById?: Map<string, Server>;
   readonly entryById = new Map<string, EntryPoint>();
   /** Pools by namespace and name, in definition order (several when a name is defined twice). */
   readonly poolsByName = new Map<string, Pool[]>();
@@ -16,7 +16,6 @@ export class ModelIndex {
     for (const e of model.entries) this.entryById.set(e.id, e);
     for (const p of model.pools) {
       this.poolById.set(p.id, p);
-      for (const s of p.servers) this.serverById.set(s.id, s);
       if (!p.synthesized) {
         const k = key(p.namespace, p.name);
         const list = this.poolsByName.get(k);
@@ -31,6 +30,15 @@ export class ModelIndex {
       else if (t.kind === 'address') this.addRoute(this.poolById.get(t.poolId), r);
       else if (t.kind === 'split') for (const part of t.parts) this.addRoute(this.resolve(part.name, part.namespace, part.poolId), r);
     }
+  }
+
+  /** Servers by id; built on first use (no rule needs it, and a large model has many servers). */
+  get serverById(): Map<string, Server> {
+    if (!this.#serverById) {
+      this.#serverById = new Map();
+      for (const p of this.model.pools) for (const s of p.servers) this.#serverById.set(s.id, s);
+    }
+    return this.#serverById;
   }
 
   private addRoute(pool: Pool | undefined, route: Route): void {

@@ -5,6 +5,7 @@ import { traefikFormat, parseRule, parseToml } from '../../../server/src/formats
 import { toJs } from '../../../server/src/formats/declarative/tree';
 import { NO_FILES, type FormatHost } from '../../../server/src/formats/types';
 import type { Route, TrafficModel } from '../../../server/src/model/types';
+import { detectFormat } from '../../../server/src/service/formats';
 
 const URI = 'file:///etc/traefik/dynamic/app.yml';
 const yaml = (...lines: string[]) => lines.join('\n');
@@ -12,10 +13,17 @@ const parse = (text: string, host: FormatHost = NO_FILES, uri = URI) => traefikF
 const rules = (m: TrafficModel) => analyzeModel(m).diagnostics.map((d) => d.ruleId).sort();
 const ordered = (m: TrafficModel): Route[] => m.routes.slice().sort((a, b) => a.evaluation.index - b.evaluation.index);
 
+/** A folder tree in memory: `files` by URI (plus `self`, the document); `glob` expands `*` within one segment and `..`. */
 function folder(files: Record<string, string>, self = URI): FormatHost {
+  const all = [self, ...Object.keys(files)];
   return {
     readFile: (uri) => files[uri],
-    glob: (pattern) => [self, ...Object.keys(files)].filter((u) => u.endsWith(pattern.slice(1))).sort(),
+    glob: (pattern, base) => {
+      let target = base.slice(0, base.lastIndexOf('/') + 1) + pattern;
+      while (/[^/]+\/\.\.\//.test(target)) target = target.replace(/[^/]+\/\.\.\//, '');
+      const re = new RegExp(`^${target.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+      return all.filter((u) => re.test(u)).sort();
+    },
   };
 }
 
@@ -33,6 +41,32 @@ describe('traefik: detection', () => {
     assert.equal(traefikFormat.detect(URI, 'services:\n  web:\n    image: traefik\n'), 0);
     assert.equal(traefikFormat.detect(URI, 'entryPoints:\n  web:\n    address: ":80"\nproviders:\n  docker: {}\n'), 0);
     assert.equal(traefikFormat.detect('file:///package.json', '{"name": "x"}'), 0);
+  });
+});
+
+describe('traefik: file formats ("the file provider lets you define the dynamic configuration in a YAML or TOML file")', () => {
+  const JSON_CFG = JSON.stringify({
+    http: { routers: { r: { rule: 'Host(`a`)', service: 's' } }, services: { s: { loadBalancer: { servers: [{ url: 'http://10.0.0.1' }] } } } },
+  }, null, 2);
+
+  it('a .json file is not Traefik configuration (the provider skips other extensions), and no other format claims it', () => {
+    assert.equal(traefikFormat.detect('file:///etc/traefik/dynamic/app.json', JSON_CFG), 0);
+    assert.equal(detectFormat('file:///etc/traefik/dynamic/app.json', JSON_CFG), undefined);
+  });
+
+  it('YAML in flow style (JSON syntax) in a .yml file is Traefik, with exact ranges', () => {
+    assert.equal(detectFormat(URI, JSON_CFG)?.id, 'traefik');
+    const m = parse(JSON_CFG);
+    assert.deepEqual(m.problems, []);
+    const lines = JSON_CFG.split('\n');
+    const route = m.routes[0];
+    // The router runs from its key `"r"` to its closing brace.
+    assert.equal(lines[route.source.range.start.line].slice(route.source.range.start.character), '"r": {');
+    assert.equal(lines[route.source.range.end.line].slice(0, route.source.range.end.character).trim(), '}');
+    assert.equal(route.target.kind, 'pool');
+    const server = m.pools[0].servers[0];
+    assert.equal(server.address, 'http://10.0.0.1');
+    assert.equal(lines[server.source.range.start.line + 1].trim(), '"url": "http://10.0.0.1"');
   });
 });
 
@@ -81,6 +115,46 @@ describe('traefik: router priority (default: the length of the rule, higher firs
     assert.equal(parseRule('Host(`a`) || Host(`b`)').match[0].op, 'opaque');
   });
 
+  it('"the priority is directly equal to the length of the rule" in bytes (Go len): non-ASCII characters count as UTF-8', () => {
+    const m = parse(yaml(
+      'http:', '  routers:',
+      '    accents: {rule: "Path(`/éé`)", service: web}', // 11 characters, 13 bytes
+      '    plain: {rule: "Path(`/abcd`)", service: web}', // 13 characters, 13 bytes
+      '  services:', '    web: {loadBalancer: {servers: [{url: "http://a"}]}}',
+    ));
+    const [a, b] = m.routes;
+    assert.equal(a.evaluation.index, b.evaluation.index);
+  });
+
+  it('a TCP HostSNI(`*`) router without priority is the fallback, evaluated last (the TCP muxer gives it -1)', () => {
+    const m = parse(yaml(
+      'tcp:', '  routers:',
+      '    all: {rule: "HostSNI(`*`)", service: db}', // 12 bytes
+      '    h2: {rule: "ALPN(`h2`)", service: db}', // 10 bytes: still before the fallback
+      '    pinned: {rule: "HostSNI(`*`)", priority: 3, service: db}',
+      '  services:', '    db: {loadBalancer: {servers: [{address: "10.0.0.1:5432"}]}}',
+    ));
+    assert.deepEqual(ordered(m).map((r) => r.name), ['router h2', 'router pinned', 'router all']);
+    // `pinned` (explicit 3) takes all of `all`'s connections, and nothing shadows ALPN(`h2`).
+    const shadowed = analyzeModel(m).diagnostics.filter((d) => d.ruleId === 'LB106');
+    assert.deepEqual(shadowed.map((d) => d.message.split(' can')[0]), ['router all']);
+  });
+
+  it('Host(`*.example.com`) matches exactly one subdomain label (v3 wildcard); in ruleSyntax v2 it is a plain name', () => {
+    assert.deepEqual(parseRule('Host(`*.Example.com`)').match, [{ field: 'host', op: 'regex', value: '^[^.]+\\.example\\.com$' }]);
+    assert.deepEqual(parseRule('Host(`*.example.com`)', 'v2').match, [{ field: 'host', op: 'exact', value: '*.example.com' }]);
+    assert.equal(parseRule('Host(`a.*.com`)').match[0].op, 'opaque');
+    // Explicitly equal priorities on the wildcard and a name it matches: one request can match both (LB111).
+    const cfg = (syntax: string) => yaml(
+      'http:', '  routers:',
+      `    wild: {rule: "Host(\`*.example.com\`)", priority: 5, service: web, ruleSyntax: ${syntax}}`,
+      '    api: {rule: "Host(`api.example.com`)", priority: 5, service: web}',
+      '  services:', '    web: {loadBalancer: {servers: [{url: "http://a"}]}}',
+    );
+    assert.deepEqual(rules(parse(cfg('v3'))).filter((r) => r === 'LB111'), ['LB111']);
+    assert.deepEqual(rules(parse(cfg('v2'))).filter((r) => r === 'LB111'), []);
+  });
+
   it('LB111 for explicitly equal priorities on rules that can overlap; never for default priorities', () => {
     const m = parse(yaml(
       'http:', '  routers:',
@@ -124,6 +198,29 @@ describe('traefik: services', () => {
     const m = parse(SVC);
     assert.deepEqual(shares(m, 'z'), { 'zero:http://10.0.0.5': 1, 'zero:http://10.0.0.6': 0 });
     assert.deepEqual(rules(m), ['LB101', 'LB107']);
+  });
+
+  it('"a handler with a non-positive weight is ignored": a negative weight gets no traffic and is no error; a non-integer is LB002', () => {
+    const m = parse(yaml(
+      'http:', '  routers:', '    r: {rule: "Host(`r`)", service: s}', '  services:',
+      '    s:', '      loadBalancer:', '        healthCheck: {path: /}',
+      '        servers: [{url: "http://10.0.0.1"}, {url: "http://10.0.0.2", weight: -1}, {url: "http://10.0.0.3", weight: 1.5}]',
+    ));
+    assert.deepEqual(shares(m, 'r'), { 's:http://10.0.0.1': 0.5, 's:http://10.0.0.2': 0, 's:http://10.0.0.3': 0.5 });
+    assert.deepEqual(m.problems.map((p) => `${p.ruleId} ${p.message}`), ['LB002 server weight must be an integer, not "1.5".']);
+  });
+
+  it('failover with `errors` ("status code-based failover") checks the main service passively: no LB107', () => {
+    const cfg = (errors: string) => yaml(
+      'http:', '  routers:', '    r: {rule: "Host(`r`)", service: app}', '  services:',
+      `    app: {failover: {service: main, fallback: spare${errors}}}`,
+      '    main: {loadBalancer: {servers: [{url: "http://10.0.0.1"}]}}',
+      '    spare: {loadBalancer: {servers: [{url: "http://10.0.0.2"}]}}',
+    );
+    assert.deepEqual(rules(parse(cfg(''))).filter((r) => r === 'LB107'), ['LB107']);
+    const m = parse(cfg(', errors: {status: ["500-504"]}'));
+    assert.deepEqual(rules(m).filter((r) => r === 'LB107'), []);
+    assert.deepEqual(shares(m, 'r'), { 'app:http://10.0.0.1': 1, 'app:http://10.0.0.2': 0 });
   });
 
   it('name@provider: @file is this provider, @internal answers itself, other providers are run-time targets', () => {
@@ -177,6 +274,33 @@ describe('traefik: file provider directory (cross-file) and open world', () => {
     const a = analyzeModel(m);
     assert.deepEqual(a.diagnostics.filter((d) => d.ruleId === 'LB103').map((d) => `${d.uri} ${d.message}`), [`${URI} "gone" is not defined.`]);
     assert.equal(m.pools[0].source.uri, 'file:///etc/traefik/dynamic/services.toml');
+  });
+
+  it('a `directory` is read with its subdirectories: services one folder down resolve (no LB103)', () => {
+    const m = parse(ROUTERS, folder({
+      'file:///etc/traefik/dynamic/services/web.yml': yaml('http:', '  services:', '    web: {loadBalancer: {servers: [{url: "http://10.0.0.1"}]}}'),
+      'file:///etc/traefik/dynamic/legacy/gone.toml': '[[http.services.gone.loadBalancer.servers]]\nurl = "http://10.0.0.2"\n',
+    }));
+    assert.equal(m.closedWorld, true);
+    assert.deepEqual(rules(m).filter((r) => r === 'LB103'), []);
+  });
+
+  it('only .yml/.yaml/.toml files count (the provider skips other extensions): a .json sibling defines nothing', () => {
+    const m = parse(ROUTERS, folder({
+      'file:///etc/traefik/dynamic/services.json': JSON.stringify({ http: { services: { web: { loadBalancer: { servers: [{ url: 'http://a' }] } }, gone: {} } } }),
+    }));
+    assert.equal(m.closedWorld, true);
+    assert.deepEqual(rules(m).filter((r) => r === 'LB103'), ['LB103', 'LB103']);
+  });
+
+  it('a folder above with dynamic configuration may be the provider directory: open world (no LB103); static configuration does not count', () => {
+    const sub = 'file:///etc/traefik/dynamic/extra/app.yml';
+    const services = yaml('http:', '  services:', '    web: {loadBalancer: {servers: [{url: "http://10.0.0.1"}]}}');
+    const open = parse(ROUTERS, folder({ 'file:///etc/traefik/dynamic/common.yml': services }, sub), sub);
+    assert.equal(open.closedWorld, false);
+    assert.deepEqual(rules(open), []);
+    const stat = parse(ROUTERS, folder({ 'file:///etc/traefik/dynamic/traefik.yml': 'entryPoints:\n  web:\n    address: ":80"\n' }, sub), sub);
+    assert.equal(stat.closedWorld, true);
   });
 
   it('a service used only by a sibling file is not unused (LB110)', () => {

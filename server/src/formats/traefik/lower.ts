@@ -12,13 +12,19 @@ import { parseToml } from './toml';
  * IngressRouteTCP/UDP and TraefikService (traefik.io/v1alpha1, traefik.containo.us/v1alpha1), after
  * doc.traefik.io "Routers" and "Services":
  * - routers are sorted by `priority`, highest first; "by default … the priority is directly equal to the
- *   length of the rule" and `priority: 0` means that default; the first router whose rule matches wins;
- * - `loadBalancer.servers` share by `weight` (default 1); a server of weight 0 gets no traffic;
+ *   length of the rule" (Go's `len`: UTF-8 bytes) and `priority: 0` means that default; the first router whose
+ *   rule matches wins. A TCP `HostSNI(`*`)` router without a priority is the fallback, evaluated last (the TCP
+ *   muxer gives it -1);
+ * - `loadBalancer.servers` share by `weight` (default 1); "a handler with a non-positive weight is ignored"
+ *   (the weighted round robin): a server of weight 0 or less gets no traffic;
  * - `weighted` splits over other services; `mirroring` sends copies to mirrors (not a share of the traffic):
  *   the main `service` is the target; `failover` uses `fallback` only when `service` is down;
  * - `healthCheck` is an active check; `passiveHealthCheck` (v3.5+) a passive one;
  * - `name@provider`: `@file` is this provider; `@internal` services answer themselves; other providers
- *   define names this file cannot see (a run-time target, never "undefined").
+ *   define names this file cannot see (a run-time target, never "undefined");
+ * - the file provider reads YAML or TOML only ("The file provider lets you define the dynamic configuration in
+ *   a YAML or TOML file"; a `directory` skips every other extension), so `.json` files are never Traefik's. A
+ *   `directory` is read with its subdirectories, so the configuration is the file's folder and everything below.
  */
 
 type Proto = 'http' | 'tcp' | 'udp';
@@ -40,6 +46,8 @@ interface RouterDef {
   ruleNode?: TNode;
   priority?: number;
   explicitPriority: boolean;
+  /** `ruleSyntax` (file provider) / `syntax` (IngressRoute route): `v2` or v3 (default). */
+  syntax?: string;
   entryPoints: string[];
   target: () => RouteTarget;
   source: Range;
@@ -90,9 +98,10 @@ interface ParsedRule {
 /**
  * A rule that is a plain conjunction of matchers (`Host(`a`) && PathPrefix(`/api`)`) becomes conditions;
  * anything with `||`, `!` or parentheses around expressions stays one opaque condition (it covers only an
- * identical rule). `HostSNI(`*`)` and `PathPrefix(`/`)` match everything.
+ * identical rule). `HostSNI(`*`)` and `PathPrefix(`/`)` match everything. `syntax` is the router's
+ * `ruleSyntax` (v3 unless it says `v2`).
  */
-export function parseRule(rule: string): ParsedRule {
+export function parseRule(rule: string, syntax?: string): ParsedRule {
   const text = rule.trim();
   const opaque = (): ParsedRule => ({ match: [{ field: 'rule', op: 'opaque', value: text }], text, catchAll: false });
   if (/\|\||!/.test(text.replace(/`[^`]*`|"(?:[^"\\]|\\.)*"/g, ''))) return opaque();
@@ -107,7 +116,12 @@ export function parseRule(rule: string): ParsedRule {
     const one = args.length === 1 ? args[0] : undefined;
     if (fn === 'HostSNI' && one === '*') continue;
     if (fn === 'PathPrefix' && one === '/') continue;
-    if ((fn === 'Host' || fn === 'HostSNI') && one !== undefined) match.push({ field: fn === 'Host' ? 'host' : 'sni', op: 'exact', value: one.toLowerCase() });
+    if (fn === 'Host' && one !== undefined && one.includes('*') && syntax !== 'v2') {
+      // v3 "supports a single-level wildcard prefix (`*.example.com`) … A wildcard matches exactly one subdomain
+      // label"; in v2 syntax the value is a plain name. Any other `*` stays opaque.
+      const wildcard = /^\*\.[^*]+$/.test(one);
+      match.push(wildcard ? { field: 'host', op: 'regex', value: `^[^.]+${escapeRegex(one.slice(1).toLowerCase())}$` } : { field: fn, op: 'opaque', value: p.trim() });
+    } else if ((fn === 'Host' || fn === 'HostSNI') && one !== undefined) match.push({ field: fn === 'Host' ? 'host' : 'sni', op: 'exact', value: one.toLowerCase() });
     else if (fn === 'Path' && one !== undefined) match.push({ field: 'path', op: 'exact', value: one });
     else if (fn === 'PathPrefix' && one !== undefined) match.push({ field: 'path', op: 'prefix', value: one });
     else if ((fn === 'PathRegexp' || fn === 'HostRegexp' || fn === 'HostSNIRegexp') && one !== undefined && !one.includes('{')) {
@@ -118,6 +132,21 @@ export function parseRule(rule: string): ParsedRule {
     else match.push({ field: fn, op: 'opaque', value: p.trim() });
   }
   return { match, text, catchAll: match.length === 0 };
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const utf8 = new TextEncoder();
+
+/**
+ * The default priority of a router: "the priority is directly equal to the length of the rule" — Go's `len`,
+ * bytes of UTF-8. The TCP fallback `HostSNI(`*`)` is -1 ("the lowest computable priority minus one … in order to
+ * make the fallback the last to be evaluated", Traefik's TCP muxer).
+ */
+export function defaultPriority(proto: Proto, rule: string | undefined): number {
+  if (rule === undefined) return 0;
+  if (proto === 'tcp' && /^\s*HostSNI\s*\(\s*([`"])\*\1\s*\)\s*$/i.test(rule)) return -1;
+  return utf8.encode(rule).length;
 }
 
 /** Split at top-level `&&`; undefined when parentheses group sub-expressions. */
@@ -238,7 +267,9 @@ class TraefikLowering {
     // failover: `service` serves; `fallback` takes over when it is down (backups).
     const pool = this.b.pool({
       name, namespace: proto, kind: 'failover', synthesized: false, algorithm: 'failover', shareModel: 'weighted', backupPolicy: 'all',
-      healthCheck: { active: !!getCI(failover, 'healthCheck'), passive: false }, referencedElsewhere: !own, source, nameSource,
+      // `errors` ("status code-based failover") retries on the fallback when the main service answers one of
+      // the listed statuses: a passive check of the main service.
+      healthCheck: { active: !!getCI(failover, 'healthCheck'), passive: !!getCI(failover, 'errors') }, referencedElsewhere: !own, source, nameSource,
     });
     this.pools.set(key, pool);
     const copy = (ref: TNode | undefined, state: Server['state']) => {
@@ -276,6 +307,7 @@ class TraefikLowering {
         });
       }
       if (child.healthCheck.active) pool.healthCheck.active = true;
+      if (child.healthCheck.passive) pool.healthCheck.passive = true;
     }
   }
 
@@ -287,12 +319,15 @@ class TraefikLowering {
     const defaultPort = m ? (m[1].toLowerCase() === 'https' ? '443' : '80') : undefined;
     const wNode = getCI(s, 'weight');
     let weight = wNode ? num(wNode) : 1;
-    if (wNode && (weight === undefined || weight < 0 || !Number.isInteger(weight))) {
-      this.b.problem('LB002', `server weight must be a non-negative integer, not "${str(wNode) ?? ''}".`, this.ref(wNode.range, uri));
+    if (wNode && (weight === undefined || !Number.isInteger(weight))) {
+      // `weight` is an integer field: anything else fails to decode.
+      this.b.problem('LB002', `server weight must be an integer, not "${str(wNode) ?? ''}".`, this.ref(wNode.range, uri));
       weight = 1;
     }
+    // "A handler with a non-positive weight is ignored" (Traefik's weighted round robin): no traffic.
+    weight = Math.max(0, weight ?? 1);
     this.b.server(pool, {
-      address: url || '?', addressKey: addressKey(hostPort, defaultPort), weight: weight ?? 1, state: 'active',
+      address: url || '?', addressKey: addressKey(hostPort, defaultPort), weight, state: 'active',
       // Go templates (`{{ .Server }}`) are filled in at run time.
       kind: url.includes('{{') ? 'dynamic' : classifyAddress(hostPort), healthCheck: { active: pool.healthCheck.active, passive: pool.healthCheck.passive },
       source: this.ref(s.range, uri),
@@ -409,9 +444,9 @@ class TraefikLowering {
     const p = num(pNode);
     const explicit = p !== undefined && p !== 0;
     this.routers.push({
-      name, proto, node, rule, ruleNode, explicitPriority: explicit,
-      // "priority: 0 … the default algorithm is used": the rule's length.
-      priority: explicit ? p : rule?.length ?? 0,
+      name, proto, node, rule, ruleNode, explicitPriority: explicit, syntax: str(getCI(node, 'ruleSyntax')),
+      // "A value of 0 for the priority is ignored: priority: 0 means that the default rules length sorting is used".
+      priority: explicit ? p : defaultPriority(proto, rule),
       entryPoints: strings(getCI(node, 'entryPoints')),
       target: () => this.targetFor(proto, getCI(node, 'service'), this.b.model.uri),
       source: { start: keyRange.start, end: node.range.end },
@@ -435,7 +470,8 @@ class TraefikLowering {
       const services = seq(get(route, 'services'));
       this.routers.push({
         name: `${name} route ${i + 1}`, proto, node: route, rule: rule ?? (proto === 'udp' ? undefined : ''), ruleNode, explicitPriority: explicit,
-        priority: explicit ? p : rule?.length ?? 0,
+        syntax: str(get(route, 'syntax')),
+        priority: explicit ? p : defaultPriority(proto, rule),
         entryPoints: strings(get(spec, 'entryPoints')),
         target: () => {
           if (services.length === 0) return { kind: 'none', reason: 'no services' };
@@ -486,7 +522,7 @@ class TraefikLowering {
       const distinct = [...new Set(list.map((r) => r.priority ?? 0))].sort((a, b) => b - a);
       const routes: Array<{ route: Route; def: RouterDef }> = [];
       for (const r of list) {
-        const parsed = r.proto === 'udp' || r.rule === undefined ? { match: [], text: '*', catchAll: true } : parseRule(r.rule);
+        const parsed = r.proto === 'udp' || r.rule === undefined ? { match: [], text: '*', catchAll: true } : parseRule(r.rule, r.syntax);
         const route = this.b.route({
           entryId: entry.id, name: `router ${r.name}`, matchText: parsed.text, match: parsed.match, catchAll: parsed.catchAll,
           evaluation: { group: 'routers', strategy: 'first-match', index: distinct.indexOf(r.priority ?? 0) },
@@ -520,15 +556,15 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
   // File provider `directory`: every file of the folder is one configuration. CRDs live in a cluster: open.
   let closed = src.crds.length === 0 && src.configs.length > 0;
   if (closed) {
-    const sib = siblings(uri, host, ['yml', 'yaml', 'toml']);
-    closed = sib.listed;
+    const sib = providerFiles(uri, host);
+    closed = sib.closed;
     for (const f of sib.files) {
       const t = host.readFile(f);
       if (t === undefined) {
         closed = false;
         continue;
       }
-      if (detectTraefikDynamic(t) === 0) continue;
+      if (detectTraefikDynamic(t, f) === 0) continue;
       const s = sourcesOf(loadRoots(f, t).roots);
       if (s.crds.length) continue;
       l.collectServices(s, f, false);
@@ -556,10 +592,34 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
   return b.model;
 }
 
-/** 0 when the text is not Traefik dynamic configuration (used for siblings; the format's detect is in index.ts). */
-export function detectTraefikDynamic(text: string): number {
+/** The file provider reads these extensions ("case .toml, .yaml, .yml", compared in lower case), nothing else. */
+const PROVIDER_FILE = /\.(?:ya?ml|toml)$/i;
+
+/**
+ * The other files of the file provider's `directory` this file may belong to: its folder and the folders right
+ * below (Traefik reads a `directory` with its subdirectories; deeper levels are not walked, to keep an edit cheap).
+ * `closed` when the folder could be listed and no folder above holds dynamic configuration too (the provider's
+ * directory may then be that one, whose files this set would miss).
+ */
+function providerFiles(uri: string, host: FormatHost): { files: string[]; closed: boolean } {
+  const own = siblings(uri, host, ['*']);
+  const below = host.glob('*/*.*', uri);
+  const above = host.glob('../*.*', uri).filter((f) => PROVIDER_FILE.test(f)).some((f) => {
+    const t = host.readFile(f);
+    return t !== undefined && detectTraefikDynamic(t, f) > 0;
+  });
+  return { files: [...own.files, ...below].filter((f) => PROVIDER_FILE.test(f)), closed: own.listed && !above };
+}
+
+/**
+ * 0 when the text is not Traefik dynamic configuration (used for siblings; the format's detect is in index.ts).
+ * YAML in flow style (`{"http": {"routers": …}}`, JSON syntax) counts only in a `.yml`/`.yaml` file: Traefik
+ * reads no `.json` file.
+ */
+export function detectTraefikDynamic(text: string, uri = ''): number {
   if (/^\s*\[(?:http|tcp|udp)\.(?:routers|services)\b/m.test(text) || /^\s*\[\[?(?:http|tcp|udp)\.(?:routers|services)\./m.test(text)) return 0.9;
   if (/^(?:http|tcp|udp):\s*(?:#.*)?$/m.test(text) && /^\s+(?:routers|services):\s*(?:#.*)?$/m.test(text)) return 0.9;
   if (/apiVersion["']?\s*:\s*["']?traefik\.(?:io|containo\.us)\//.test(text)) return 0.9;
+  if (/\.ya?ml$/i.test(uri) && /^\s*\{/.test(text) && /["']?(?:http|tcp|udp)["']?\s*:\s*\{/.test(text) && /["']?(?:routers|services)["']?\s*:\s*\{/.test(text)) return 0.9;
   return 0;
 }
