@@ -91,6 +91,137 @@ describe('kubernetes: Gateway API HTTPRoute precedence (HTTPRouteRule API refere
   });
 });
 
+/** An HTTPRoute with the given metadata/spec lines (`parentRefs`, `hostnames`, `rules` written by the test). */
+const route = (name: string, ...spec: string[]) => yaml(
+  'apiVersion: gateway.networking.k8s.io/v1', 'kind: HTTPRoute', `metadata: {name: ${name}}`, 'spec:', ...spec.map((l) => `  ${l}`),
+);
+const GATEWAY = yaml(
+  'apiVersion: gateway.networking.k8s.io/v1', 'kind: Gateway', 'metadata: {name: gw}', 'spec:', '  gatewayClassName: example', '  listeners:',
+  '  - {name: http, protocol: HTTP, port: 80}',
+  '  - {name: https, protocol: HTTPS, port: 443}',
+  '  - {name: tcp, protocol: TCP, port: 5432}',
+);
+const docs = (...d: string[]) => d.join('\n---\n');
+const lb106 = (m: TrafficModel) => analyzeModel(m).diagnostics.filter((d) => d.ruleId === 'LB106').map((d) => d.message.split(' (line')[0]);
+
+describe('kubernetes: Gateway API precedence across the routes of one listener (HTTPRouteRule.matches)', () => {
+  it('"Across all rules specified on applicable Routes": a longer PathPrefix or more header matches in another route wins, whatever the order', () => {
+    const m = parse(docs(
+      route('a-root', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: root}]'),
+      route('b-api', 'parentRefs: [{name: gw}]', 'rules:',
+        '- matches: [{path: {type: PathPrefix, value: /}, headers: [{name: x-canary, value: "1"}]}]', '  backendRefs: [{name: canary}]',
+        '- matches: [{path: {type: Exact, value: /healthz}}]', '  backendRefs: [{name: health}]',
+        '- matches: [{path: {type: PathPrefix, value: /api}}]', '  backendRefs: [{name: api}]'),
+    ));
+    assert.equal(m.entries.length, 1);
+    const order = m.routes.slice().sort((a, b) => a.evaluation.index - b.evaluation.index)
+      .map((r) => (r.target.kind === 'pool' ? r.target.name : r.target.kind));
+    assert.deepEqual(order, ['health', 'api', 'canary', 'root']);
+    assert.deepEqual(rules(m), []);
+  });
+
+  it('identical matches in two routes: "the oldest Route based on creation timestamp" wins, the other is unreachable (LB106, not LB111)', () => {
+    const m = parse(docs(
+      route('a-new', 'parentRefs: [{name: gw}]', 'rules:', '- matches: [{path: {value: /api}}]', '  backendRefs: [{name: new}]')
+        .replace('metadata: {name: a-new}', 'metadata: {name: a-new, creationTimestamp: "2024-05-02T10:00:00Z"}'),
+      route('b-old', 'parentRefs: [{name: gw}]', 'rules:', '- matches: [{path: {value: /api}}]', '  backendRefs: [{name: old}]')
+        .replace('metadata: {name: b-old}', 'metadata: {name: b-old, creationTimestamp: "2024-05-01T10:00:00Z"}'),
+    ));
+    assert.deepEqual(rules(m), ['LB106']);
+    assert.deepEqual(lb106(m), ['HTTPRoute a-new rule 1 (path /api) can never match: HTTPRoute b-old rule 1 (path /api)']);
+  });
+
+  it('without creationTimestamp (routes applied together) "alphabetical order by {namespace}/{name}" decides', () => {
+    const m = parse(docs(
+      route('zeta', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: z}]'),
+      route('alpha', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: a}]'),
+    ));
+    assert.deepEqual(lb106(m), ['HTTPRoute zeta rule 1 (path /) can never match: HTTPRoute alpha rule 1 (path /)']);
+    const related = analyzeModel(m).diagnostics[0].related![0].range.start.line;
+    assert.equal(related, m.routes.find((r) => r.name.startsWith('HTTPRoute alpha'))!.source.range.start.line);
+  });
+
+  it('routes on other listeners (sectionName, port) or other Gateways are separate entry points', () => {
+    const m = parse(docs(
+      GATEWAY,
+      route('web', 'parentRefs: [{name: gw, sectionName: http}]', 'rules:', '- backendRefs: [{name: web}]'),
+      route('secure', 'parentRefs: [{name: gw, port: 443}]', 'rules:', '- backendRefs: [{name: secure}]'),
+      route('other', 'parentRefs: [{name: other-gw}]', 'rules:', '- backendRefs: [{name: other}]'),
+    ));
+    assert.deepEqual(m.entries.map((e) => e.name), ['Gateway gw/http', 'Gateway gw/https', 'Gateway other-gw']);
+    assert.deepEqual(m.entries.map((e) => e.listen), [['gw/http :80'], ['gw/https :443'], ['other-gw']]);
+    assert.deepEqual(rules(m), []);
+  });
+
+  it('a route attached to the whole Gateway joins every HTTP listener; listeners with the same routes share one table', () => {
+    const m = parse(docs(
+      GATEWAY,
+      route('all', 'parentRefs: [{name: gw}]', 'rules:', '- matches: [{path: {value: /api}}]', '  backendRefs: [{name: all}]'),
+      route('https-only', 'parentRefs: [{name: gw, sectionName: https}]', 'rules:', '- matches: [{path: {value: /api}}]', '  backendRefs: [{name: one}]'),
+    ));
+    // http: only "all"; https: "all" and "https-only" ("all" < "https-only" alphabetically); never the TCP listener.
+    assert.deepEqual(m.entries.map((e) => e.name), ['Gateway gw/http', 'Gateway gw/https']);
+    assert.deepEqual(lb106(m), ['HTTPRoute https-only rule 1 (path /api) can never match: HTTPRoute all rule 1 (path /api)']);
+    const alone = parse(docs(GATEWAY, route('all', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: all}]')));
+    assert.deepEqual(alone.entries.map((e) => [e.name, e.listen]), [['Gateway gw (http, https)', ['gw/http :80', 'gw/https :443']]]);
+    assert.equal(alone.routes.length, 1);
+  });
+
+  it('HTTPRouteSpec.hostnames: routes with other hostnames never shadow each other; a listener hostname must intersect', () => {
+    const m = parse(docs(
+      route('any', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: any}]'),
+      route('foo', 'parentRefs: [{name: gw}]', 'hostnames: [foo.example.com]', 'rules:', '- backendRefs: [{name: foo}]'),
+      route('wild', 'parentRefs: [{name: gw}]', 'hostnames: ["*.example.com"]', 'rules:', '- backendRefs: [{name: wild}]'),
+    ));
+    assert.equal(m.entries.length, 3);
+    assert.deepEqual(rules(m), []);
+    const gw = GATEWAY.replace('{name: http, protocol: HTTP, port: 80}', '{name: http, protocol: HTTP, port: 80, hostname: "*.example.com"}');
+    const n = parse(docs(gw, route('net', 'parentRefs: [{name: gw, sectionName: http}]', 'hostnames: [foo.example.net]', 'rules:', '- backendRefs: [{name: net}]')));
+    assert.deepEqual(n.entries.map((e) => [e.name, e.listen]), [['HTTPRoute net foo.example.net', ['no listener accepts it']]]);
+  });
+
+  it('allowedRoutes: a route of another namespace attaches only where the listener allows it (default "Same")', () => {
+    const other = (name: string) => route(name, 'parentRefs: [{name: gw, namespace: default}]', 'rules:', '- backendRefs: [{name: x}]')
+      .replace(`metadata: {name: ${name}}`, `metadata: {name: ${name}, namespace: team}`);
+    const m = parse(docs(GATEWAY, route('local', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: y}]'), other('remote')));
+    assert.deepEqual(m.entries.map((e) => e.name), ['Gateway gw (http, https)', 'HTTPRoute remote']);
+    assert.deepEqual(rules(m), []);
+    const all = parse(docs(GATEWAY.replace(/port: (80|443)\}/g, 'port: $1, allowedRoutes: {namespaces: {from: All}}}'), route('local', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: y}]'), other('remote')));
+    assert.deepEqual(lb106(all), ['HTTPRoute remote rule 1 (path /) can never match: HTTPRoute local rule 1 (path /)']);
+  });
+
+  it('RegularExpression paths ("implementation-specific" precedence) are neither shadowed by nor shadow PathPrefix rules', () => {
+    const m = parse(HTTPROUTE(yaml(
+      '  - backendRefs: [{name: root}]',
+      '  - matches: [{path: {type: RegularExpression, value: "/v[0-9]+/.*"}}]', '    backendRefs: [{name: versioned}]',
+      '  - matches: [{path: {type: RegularExpression, value: "/v[0-9]+/.*"}}]', '    backendRefs: [{name: again}]',
+    )));
+    assert.deepEqual(lb106(m), ['HTTPRoute web rule 3 (path ~ /v[0-9]+/.*) can never match: HTTPRoute web rule 2 (path ~ /v[0-9]+/.*)']);
+  });
+
+  it('GRPCRoutes and HTTPRoutes on one listener are separate tables ("Merging MUST not be done")', () => {
+    const grpc = yaml('apiVersion: gateway.networking.k8s.io/v1', 'kind: GRPCRoute', 'metadata: {name: rpc}', 'spec:', '  parentRefs: [{name: gw}]', '  rules:', '  - backendRefs: [{name: rpc}]');
+    const m = parse(docs(route('web', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: web}]'), grpc));
+    assert.deepEqual(m.entries.map((e) => e.name), ['Gateway gw', 'Gateway gw (gRPC)']);
+    assert.deepEqual(rules(m), []);
+  });
+
+  it('routes of sibling files join the table of a Gateway defined among the manifests, and only then', () => {
+    const mine = route('shop', 'parentRefs: [{name: gw}]', 'rules:', '- matches: [{path: {value: /cart}}]', '  backendRefs: [{name: cart}]');
+    const theirs = route('cart', 'parentRefs: [{name: gw}]', 'rules:', '- matches: [{path: {value: /cart/}}]', '  backendRefs: [{name: cart-v2}]');
+    const m = parse(mine, folder({ 'file:///repo/k8s/gateway.yaml': GATEWAY, 'file:///repo/k8s/cart.yaml': theirs }));
+    // "cart" sorts before "shop": the sibling's rule takes every /cart request.
+    assert.deepEqual(lb106(m), ['HTTPRoute shop rule 1 (path /cart) can never match: HTTPRoute cart rule 1 (path /cart/)']);
+    assert.ok(m.files.includes('file:///repo/k8s/cart.yaml'));
+    assert.equal(m.routes.find((r) => r.name.startsWith('HTTPRoute cart'))!.source.uri, 'file:///repo/k8s/cart.yaml');
+    // The finding belongs to this file; the sibling's own analysis shows nothing of this file's routes' problems.
+    const a = analyzeModel(m);
+    assert.deepEqual(a.diagnostics.map((d) => d.uri), [URI]);
+    // Without the Gateway manifest the set attached to it is unknown: each file's routes stay apart.
+    assert.deepEqual(rules(parse(mine, folder({ 'file:///repo/k8s/cart.yaml': theirs }))), []);
+  });
+});
+
 describe('kubernetes: backendRefs weights (BackendRef.weight)', () => {
   it('weight defaults to 1 and shares are per Service', () => {
     const m = parse(HTTPROUTE(yaml('  - backendRefs: [{name: a}, {name: b, weight: 3}]')));
@@ -189,6 +320,15 @@ describe('kubernetes: Services across files (open world unless the whole set was
     assert.equal(m.pools.find((p) => p.name === 'web')!.source.uri, 'file:///repo/k8s/svc.yaml');
   });
 
+  it('a route whose Services are all defined elsewhere stays open, even next to Service manifests (another application)', () => {
+    const dashboard = yaml(
+      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: dash}', 'spec:', '  rules:', '  - http:', '      paths:',
+      '      - {path: /, pathType: Prefix, backend: {service: {name: kubernetes-dashboard, port: {number: 443}}}}',
+    );
+    const m = parse(`${dashboard}\n---\n${SVC('oauth2-proxy')}`, folder({}));
+    assert.deepEqual(rules(m), []);
+  });
+
   it('Service manifests in the same file count too', () => {
     const m = parse(`${ING}\n---\n${SVC('web')}---\n${SVC('api')}`, folder({}));
     assert.equal(m.closedWorld, true);
@@ -197,6 +337,15 @@ describe('kubernetes: Services across files (open world unless the whole set was
 });
 
 describe('kubernetes: syntax, comments, multi-document files', () => {
+  it('odd Gateway API input never throws', () => {
+    for (const text of [
+      docs(GATEWAY.replace('listeners:', 'listeners: 3\n  x:'), route('a', 'parentRefs: [3, {name: gw, port: "x"}, {}]', 'rules: [1, {matches: 2}]')),
+      docs('apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {listeners: [{}, 1]}', route('b', 'parentRefs: {name: gw}', 'hostnames: 7', 'rules:', '- backendRefs: {}')),
+      route('c', 'parentRefs: [{name: gw, kind: Service}]', 'rules:', '- matches: [{path: {type: RegularExpression}}]'),
+    ]) assert.doesNotThrow(() => rules(parse(text, folder({ 'file:///repo/k8s/gw.yaml': '{{ .Values }}' }))), text);
+  });
+
+
   it('YAML errors are LB001 and comments are kept for suppressions', () => {
     const m = parse(HTTPROUTE(yaml('  # lb-lens-disable-next-line LB104', '  - backendRefs: [{name: a, weight: 0}]', '  - backendRefs: [{name: b')));
     assert.ok(m.problems.some((p) => p.ruleId === 'LB001'));

@@ -1,32 +1,45 @@
+import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
-import type { MatchCondition, Pool, RouteTarget, SourceRef, TrafficModel } from '../../model/types';
+import type { MatchCondition, Pool, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import { siblings } from '../declarative/common';
 import type { FormatHost } from '../types';
 import { entries, get, isMap, isScalar, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
 
 /*
  * Lowering of Istio networking resources into the traffic model, following istio.io/latest/docs/reference/
- * config/networking/virtual-service and …/destination-rule:
+ * config/networking/virtual-service, …/destination-rule, …/gateway and …/service-entry:
  * - a VirtualService is an entry point; its `http`, `tcp` and `tls` routes are evaluated in order and the first
  *   match wins; a route without `match` matches everything; one route with several `match` entries matches when
- *   any of them does (each entry becomes one model route, in order);
- * - a destination (`host` + optional `subset`) is a pool whose single server is that service (subset): Istio
- *   balances over the service's endpoints, which the configuration does not list (Server.kind 'service');
+ *   any of them does (each entry becomes one model route, in order). Its `gateways` (default `mesh`, "all the
+ *   sidecars in the mesh") are resolved to the servers (port, protocol) of the Gateways they name, and each
+ *   Gateway server of the document is an entry point of its own (port, hosts);
+ * - a destination (`host` + optional `subset`) is a pool. A host declared by a ServiceEntry resolves to its
+ *   `endpoints` (address, ports, `weight`), filtered by the subset's labels; any other host is a service whose
+ *   endpoints the configuration does not list (Server.kind 'service');
  * - several destinations split the traffic by relative `weight`: a destination receives weight / Σ weights;
  *   a single destination receives everything, whatever its weight;
  * - DestinationRules give the subsets (`subsets[].name`), the load balancer and outlier detection (passive
  *   health checking).
+ * DestinationRules, ServiceEntries, Gateways and Kubernetes Services of the folder's other manifests are read too.
  */
 
 const NS = 'istio';
 /** DestinationRule LoadBalancerSettings.SimpleLB. */
 const SIMPLE_LB = new Set(['UNSPECIFIED', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST', 'LEAST_CONN']);
+/** ServiceEntry.Resolution. */
+const RESOLUTIONS = new Set(['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS']);
 const MATCH_ALL_REGEX = new Set(['.*', '^.*$', '^.*', '.*$', '(.*)', '^(.*)$', '/.*', '^/.*', '^/.*$']);
+/** Sibling files read at most, and their largest size. */
+const MAX_SIBLINGS = 500;
+const MAX_SIBLING_SIZE = 4_000_000;
+const SERVICE_KIND = /kind["']?\s*:\s*["']?Service\b/;
 
 interface Subset {
   doc: YamlDoc;
   uri: string;
   node: Node;
   nameNode: Node;
+  labels: Map<string, string>;
   algorithm?: string;
   passive: boolean;
 }
@@ -39,6 +52,38 @@ interface Rule {
   subsets: Map<string, Subset>;
   algorithm?: string;
   passive: boolean;
+  own: boolean;
+}
+
+interface Endpoint {
+  address: string;
+  /** WorkloadEntry.ports: service port name → endpoint port. */
+  ports: Map<string, number>;
+  labels: Map<string, string>;
+  weight: number;
+  node: Node;
+}
+
+/** A ServiceEntry: hosts added to Istio's service registry, with their endpoints. */
+interface ServiceEntry {
+  doc: YamlDoc;
+  uri: string;
+  node: Node;
+  hosts: Array<{ host: string; node: Node }>;
+  ports: Array<{ number?: number; name: string; targetPort?: number }>;
+  resolution: string;
+  location: string;
+  endpoints: Endpoint[];
+  /** `workloadSelector.labels` as text: the endpoints are pods and WorkloadEntries picked at run time. */
+  selector?: string;
+  namespace: string;
+  exportTo: string[];
+}
+
+interface GatewayServer {
+  port?: string;
+  protocol: string;
+  hosts: string[];
 }
 
 const kindOf = (root: Node | null) => (isMap(root) ? str(get(root, 'kind')) : undefined);
@@ -52,6 +97,24 @@ export function fqdn(host: string, namespace: string): string {
   return `${h}.${namespace}.svc.cluster.local`;
 }
 
+/**
+ * The names a destination host may be registered under: its FQDN (short names are "interpreted based on the
+ * namespace of the rule"), the host as written (ServiceEntry hosts are taken literally), and `name.namespace`
+ * completed with the cluster domain.
+ */
+function hostCandidates(host: string, namespace: string): string[] {
+  const h = host.trim().toLowerCase();
+  const out = [fqdn(h, namespace), h];
+  if (/^[^.*]+\.[^.]+$/.test(h)) out.push(`${h}.svc.cluster.local`);
+  return [...new Set(out)];
+}
+
+/** Istio host matching: equal, `*` matches anything, `*.example.com` any name ending in `.example.com` (both ways). */
+function hostsIntersect(a: string, b: string): boolean {
+  if (a === b || a === '*' || b === '*') return true;
+  return (a.startsWith('*.') && b.endsWith(a.slice(1))) || (b.startsWith('*.') && a.endsWith(b.slice(1)));
+}
+
 function algorithmOf(policy: Node | undefined): string | undefined {
   const lb = get(policy, 'loadBalancer');
   if (!lb) return undefined;
@@ -61,11 +124,24 @@ function algorithmOf(policy: Node | undefined): string | undefined {
   return undefined;
 }
 
+/** The host of a ServiceEntry that declares `host` (for go to definition). */
+const seHostNode = (se: ServiceEntry, host: string): Node => (se.hosts.find((h) => h.host === host) ?? se.hosts.find((h) => hostsIntersect(h.host, host)))?.node ?? se.node;
+
+const labelsOf = (node: Node | undefined) => new Map(entries(node).map((e) => [e.key, str(e.value) ?? '']));
+
 class IstioLowering {
   readonly b: ModelBuilder;
   private readonly pools = new Map<string, Pool>();
   /** DestinationRules by host: this file's and those of sibling files. */
   private readonly rules: Rule[] = [];
+  private readonly serviceEntries: Array<ServiceEntry & { own: boolean }> = [];
+  private readonly gateways = new Map<string, GatewayServer[]>();
+  /** FQDNs of the Kubernetes Services among the manifests. */
+  private readonly services = new Set<string>();
+  /** The folder was listed, so the manifests seen are its whole set. */
+  private listed = false;
+  /** The VirtualService being lowered routes to at least one host defined among the manifests (see virtualService). */
+  private hostsClosed = false;
 
   constructor(readonly uri: string, private readonly docs: YamlDoc[], private readonly host: FormatHost) {
     this.b = new ModelBuilder('istio', uri);
@@ -76,23 +152,56 @@ class IstioLowering {
   }
 
   run(): TrafficModel {
-    for (const doc of this.docs) if (kindOf(doc.root) === 'DestinationRule' && isIstio(doc.root)) this.rule(doc, this.uri, true);
-    if (this.docs.some((d) => kindOf(d.root) === 'VirtualService')) this.siblingRules();
+    for (const doc of this.docs) this.collect(doc, this.uri, true);
+    if (this.docs.some((d) => kindOf(d.root) === 'VirtualService')) this.siblingResources();
+    // This file's ServiceEntries and DestinationRule subsets are pools of their own (outline, definition);
+    // VirtualServices elsewhere may use them.
+    for (const se of this.serviceEntries) if (se.own) for (const h of se.hosts) this.serviceEntryPool(se, h.host, h.node);
+    for (const rule of this.rules) if (rule.own) for (const [name, s] of rule.subsets) this.subsetPool(rule, name, s, true);
+    for (const doc of this.docs) if (kindOf(doc.root) === 'Gateway' && isIstio(doc.root)) this.gatewayEntries(doc);
     for (const doc of this.docs) if (kindOf(doc.root) === 'VirtualService' && isIstio(doc.root)) this.virtualService(doc);
-    // Pools exist only for destinations and subsets written down, so nothing is "unused"; an unresolved
-    // reference is a subset missing from DestinationRules that do define the host (see resolve()).
+    // Pools exist only for destinations, subsets and service entries written down, so nothing is "unused"; an
+    // unresolved reference is a subset missing from DestinationRules that do define the host, or a host missing
+    // from a set of manifests seen whole (see resolve()).
     this.b.model.closedWorld = true;
     return this.b.model;
   }
 
-  /** DestinationRules of the other `*.yaml` / `*.yml` files of the folder (a manifests directory). */
-  private siblingRules() {
-    const others = [...this.host.glob('*.yaml', this.uri), ...this.host.glob('*.yml', this.uri)].filter((u) => u !== this.uri);
-    for (const uri of others.slice(0, 500)) {
+  /** A resource the destinations may refer to: DestinationRule, ServiceEntry, Gateway, Kubernetes Service. */
+  private collect(doc: YamlDoc, uri: string, own: boolean) {
+    const root = doc.root;
+    const kind = kindOf(root);
+    if (kind === 'Service' && str(get(root, 'apiVersion')) === 'v1') {
+      const name = str(get(root, 'metadata', 'name'));
+      if (name) this.services.add(`${name.toLowerCase()}.${namespaceOf(root)}.svc.cluster.local`);
+      return;
+    }
+    if (!isIstio(root)) return;
+    if (kind === 'DestinationRule') this.rule(doc, uri, own);
+    else if (kind === 'ServiceEntry') this.serviceEntry(doc, uri, own);
+    else if (kind === 'Gateway') {
+      const key = `${namespaceOf(root)}/${str(get(root, 'metadata', 'name')) ?? ''}`;
+      if (!this.gateways.has(key)) {
+        this.gateways.set(key, items(get(root, 'spec', 'servers')).map((s) => ({
+          port: str(get(s, 'port', 'number')),
+          protocol: (str(get(s, 'port', 'protocol')) ?? '').toUpperCase(),
+          hosts: items(get(s, 'hosts')).map(str).filter((h): h is string => !!h),
+        })));
+      }
+    }
+  }
+
+  /** The other `*.yaml` / `*.yml` files of the folder (a manifests directory). */
+  private siblingResources() {
+    const sib = siblings(this.uri, this.host, ['yaml', 'yml']);
+    this.listed = sib.listed && sib.files.length <= MAX_SIBLINGS;
+    for (const uri of sib.files.slice(0, MAX_SIBLINGS)) {
       const text = this.host.readFile(uri);
-      if (!text || text.length > 4_000_000 || !text.includes('DestinationRule') || !text.includes('networking.istio.io')) continue;
-      const file = loadYaml(text);
-      for (const doc of file.docs) if (kindOf(doc.root) === 'DestinationRule' && isIstio(doc.root)) this.rule(doc, uri, false);
+      if (text === undefined) this.listed = false;
+      if (!text || text.length > MAX_SIBLING_SIZE) continue;
+      const istio = text.includes('networking.istio.io') && /DestinationRule|ServiceEntry|Gateway/.test(text);
+      if (!istio && !SERVICE_KIND.test(text)) continue;
+      for (const doc of loadYaml(text).docs) this.collect(doc, uri, false);
       if (!this.b.model.files.includes(uri)) this.b.model.files.push(uri);
     }
   }
@@ -107,7 +216,7 @@ class IstioLowering {
     const policy = get(spec, 'trafficPolicy');
     const rule: Rule = {
       doc, uri, host: fqdn(host, ns), hostNode, subsets: new Map(),
-      algorithm: algorithmOf(policy), passive: isMap(get(policy, 'outlierDetection')),
+      algorithm: algorithmOf(policy), passive: isMap(get(policy, 'outlierDetection')), own,
     };
     const simpleNode = get(policy, 'loadBalancer', 'simple');
     if (own && simpleNode && !SIMPLE_LB.has((str(simpleNode) ?? '').toUpperCase())) {
@@ -119,14 +228,53 @@ class IstioLowering {
       if (!name || !nameNode) continue;
       const sp = get(s, 'trafficPolicy');
       const subset: Subset = {
-        doc, uri, node: s, nameNode, algorithm: algorithmOf(sp) ?? rule.algorithm,
+        doc, uri, node: s, nameNode, labels: labelsOf(get(s, 'labels')), algorithm: algorithmOf(sp) ?? rule.algorithm,
         passive: isMap(get(sp, 'outlierDetection')) || rule.passive,
       };
       if (!rule.subsets.has(name)) rule.subsets.set(name, subset);
-      // The rule's own subsets are pools of this file (outline, definition); VirtualServices elsewhere may use them.
-      if (own) this.subsetPool(rule, name, subset, true);
     }
     this.rules.push(rule);
+  }
+
+  private serviceEntry(doc: YamlDoc, uri: string, own: boolean) {
+    const root = doc.root;
+    const spec = get(root, 'spec');
+    const resolutionNode = get(spec, 'resolution');
+    // ServiceEntry.Resolution and Location: NONE and MESH_EXTERNAL are the defaults (the enums' zero values).
+    const resolution = (str(resolutionNode) ?? 'NONE').toUpperCase();
+    const endpointNodes = items(get(spec, 'endpoints'));
+    if (own && resolutionNode && !RESOLUTIONS.has(resolution)) {
+      this.b.problem('LB002', `Unknown resolution "${str(resolutionNode)}" (expected ${[...RESOLUTIONS].join(', ')}).`, this.ref(doc, resolutionNode));
+    }
+    if (own && resolution === 'NONE' && endpointNodes.length) {
+      this.b.problem('LB002', 'Resolution NONE cannot have endpoints ("NONE mode cannot set endpoints"): the proxy forwards to the address the client connected to.', this.ref(doc, get(spec, 'endpoints')));
+    }
+    const endpoints: Endpoint[] = [];
+    for (const e of endpointNodes) {
+      const address = str(get(e, 'address'));
+      if (!address) continue;
+      const weightNode = get(e, 'weight');
+      const weight = num(weightNode);
+      if (own && isScalar(weightNode) && (weight === undefined || weight < 0 || !Number.isInteger(weight))) {
+        this.b.problem('LB002', `An endpoint weight must be a non-negative integer (got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
+      }
+      const ports = new Map<string, number>();
+      for (const p of entries(get(e, 'ports'))) {
+        const n = num(p.value);
+        if (n !== undefined) ports.set(p.key, n);
+      }
+      // WorkloadEntry.weight is a uint32 where 0 means unset: Istio normalises it to 1 ("always be > 0").
+      endpoints.push({ address, ports, labels: labelsOf(get(e, 'labels')), weight: weight !== undefined && weight > 0 ? Math.floor(weight) : 1, node: e });
+    }
+    const selector = get(spec, 'workloadSelector', 'labels');
+    this.serviceEntries.push({
+      doc, uri, node: root!, own, resolution, endpoints, namespace: namespaceOf(root),
+      exportTo: items(get(spec, 'exportTo')).map(str).filter((e): e is string => !!e),
+      hosts: items(get(spec, 'hosts')).map((n) => ({ host: (str(n) ?? '').trim().toLowerCase(), node: n })).filter((h) => h.host),
+      ports: items(get(spec, 'ports')).map((p) => ({ number: num(get(p, 'number')), name: str(get(p, 'name')) ?? '', targetPort: num(get(p, 'targetPort')) })),
+      location: (str(get(spec, 'location')) ?? 'MESH_EXTERNAL').toUpperCase(),
+      selector: selector ? entries(selector).map((e) => `${e.key}=${str(e.value) ?? ''}`).join(',') : undefined,
+    });
   }
 
   private rulesFor(host: string): Rule[] {
@@ -135,14 +283,40 @@ class IstioLowering {
     return this.rules.filter((r) => r.host === '*' || (r.host.startsWith('*.') && host.endsWith(r.host.slice(1))));
   }
 
+  /**
+   * The ServiceEntry declaring a host, among those exported to the namespace `from` (ServiceEntry.exportTo: "."
+   * its own namespace, "*" or absent all): an exact host first; else, unless a Kubernetes Service has the name,
+   * the most specific wildcard host (`*.example.com`) covering it.
+   */
+  private serviceEntryFor(candidates: string[], from?: string): (ServiceEntry & { own: boolean }) | undefined {
+    const visible = this.serviceEntries.filter((se) => from === undefined || se.exportTo.length === 0
+      || se.exportTo.some((e) => e === '*' || e === from || (e === '.' && se.namespace === from)));
+    for (const c of candidates) for (const se of visible) if (se.hosts.some((h) => h.host === c)) return se;
+    if (candidates.some((c) => this.services.has(c))) return undefined;
+    let best: { se: ServiceEntry & { own: boolean }; length: number } | undefined;
+    for (const c of candidates) {
+      for (const se of visible) {
+        for (const h of se.hosts) {
+          if (h.host.startsWith('*.') && c.endsWith(h.host.slice(1)) && (!best || h.host.length > best.length)) best = { se, length: h.host.length };
+        }
+      }
+    }
+    return best?.se;
+  }
+
+  /** The DestinationRules of the first of a destination's names that has any. */
+  private rulesForAny(candidates: string[]): Rule[] {
+    for (const c of candidates) {
+      const rules = this.rulesFor(c);
+      if (rules.length) return rules;
+    }
+    return [];
+  }
+
   private newPool(name: string, kind: string, address: string, algorithm: string | undefined, passive: boolean, source: SourceRef, nameSource: SourceRef, elsewhere: boolean) {
     const pool = this.b.pool({
       name, namespace: NS, kind, synthesized: false, algorithm: algorithm ?? 'default', shareModel: 'weighted', backupPolicy: 'all',
-      healthCheck: {
-        active: false, passive,
-        detail: passive ? 'Passive: outlierDetection ejects failing endpoints.' : 'Istio has no outlier detection unless the DestinationRule sets outlierDetection.',
-      },
-      referencedElsewhere: elsewhere || undefined, source, nameSource,
+      healthCheck: healthOf(passive), referencedElsewhere: elsewhere || undefined, source, nameSource,
     });
     this.b.server(pool, {
       name: name.replace(/\.svc\.cluster\.local(?=\||$)/, ''), address, addressKey: address.toLowerCase(), weight: 1, state: 'active', kind: 'service',
@@ -152,14 +326,70 @@ class IstioLowering {
     return pool;
   }
 
+  /**
+   * The pool of a host declared by a ServiceEntry (named `host`, or `host|subset`), with the servers the entry
+   * resolves to (ServiceEntry.Resolution): STATIC and DNS `endpoints` with their weights (only those carrying the
+   * subset's labels); DNS without endpoints: the host itself, a DNS name that may resolve to several addresses;
+   * NONE and DYNAMIC_DNS: the address the client asked for, known only at run time; `workloadSelector`: pods and
+   * WorkloadEntries picked by labels at run time. A port is added when the destination names one or the entry has
+   * a single port: WorkloadEntry.ports[port name], else the port's `targetPort`, else its number.
+   */
+  private serviceEntryPool(se: ServiceEntry, host: string, nameNode: Node, subset?: { name: string; s: Subset }, port?: number): Pool {
+    const name = subset ? `${host}|${subset.name}` : host;
+    const existing = this.pools.get(name);
+    if (existing) return existing;
+    const rule = this.rulesFor(host)[0];
+    const passive = subset?.s.passive ?? rule?.passive ?? false;
+    const source = this.ref(se.doc, se.node, se.uri);
+    const pool = this.b.pool({
+      name, namespace: NS, kind: `ServiceEntry ${se.location}`, synthesized: false, algorithm: subset?.s.algorithm ?? rule?.algorithm ?? 'default',
+      shareModel: 'weighted', backupPolicy: 'all', healthCheck: healthOf(passive),
+      // A service entry also serves the mesh's direct traffic to its hosts: never "unused".
+      referencedElsewhere: true, source, nameSource: this.ref(se.doc, nameNode, se.uri),
+    });
+    this.pools.set(name, pool);
+    const sp = port !== undefined ? se.ports.find((p) => p.number === port) : se.ports.length === 1 ? se.ports[0] : undefined;
+    const portOf = (e?: Endpoint) => (sp ? (e?.ports.get(sp.name) ?? sp.targetPort ?? sp.number) : port);
+    const withPort = (address: string, p: number | undefined) =>
+      p === undefined || /^unix:/i.test(address) ? address : `${address.includes(':') ? `[${address}]` : address}:${p}`;
+    const add = (s: Omit<Server, 'id' | 'poolId' | 'addressKey' | 'state' | 'healthCheck'>) =>
+      this.b.server(pool, { ...s, addressKey: addressKey(s.address), state: 'active', healthCheck: { active: false, passive } });
+    if (se.selector !== undefined) {
+      pool.dynamicServers = true;
+      add({ name: `workloads ${se.selector}`, address: withPort(host, portOf()), weight: 1, kind: 'service', source });
+    } else if (se.resolution === 'NONE' || se.resolution === 'DYNAMIC_DNS' || (se.endpoints.length === 0 && host.includes('*'))) {
+      pool.dynamicServers = true;
+      add({ name: `${host} (${se.resolution === 'NONE' ? 'original destination' : 'resolved per request'})`, address: withPort(host, portOf()), weight: 1, kind: 'dynamic', source });
+    } else if (se.endpoints.length === 0) {
+      if (se.resolution !== 'STATIC') add({ address: withPort(host, portOf()), weight: 1, kind: 'hostname', mayBeMultiple: se.resolution === 'DNS', source });
+    } else {
+      const wanted = subset ? [...subset.s.labels] : [];
+      for (const e of se.endpoints) {
+        if (!wanted.every(([k, v]) => e.labels.get(k) === v)) continue;
+        const kind = classifyAddress(e.address);
+        // DNS resolves every address of the name (Envoy STRICT_DNS); DNS_ROUND_ROBIN uses one at a time.
+        add({ address: withPort(e.address, portOf(e)), weight: e.weight, kind, mayBeMultiple: se.resolution === 'DNS' && kind === 'hostname', source: this.ref(se.doc, e.node, se.uri) });
+      }
+    }
+    return pool;
+  }
+
   private subsetPool(rule: Rule, subset: string, s: Subset, elsewhere: boolean): Pool {
     const name = `${rule.host}|${subset}`;
     const existing = this.pools.get(name);
     if (existing) return existing;
+    const se = this.serviceEntryFor([rule.host]);
+    if (se) return this.serviceEntryPool(se, rule.host, seHostNode(se, rule.host), { name: subset, s });
     return this.newPool(name, 'subset', rule.host, s.algorithm, s.passive, this.ref(s.doc, s.node, s.uri), this.ref(s.doc, s.nameNode, s.uri), elsewhere);
   }
 
-  /** The pool of a destination; `poolId` undefined when a DestinationRule of the host exists but lacks the subset. */
+  /** A host is known when a Kubernetes Service or a ServiceEntry among the manifests declares it. */
+  private knownHost(host: string, ns: string): boolean {
+    const candidates = hostCandidates(host, ns);
+    return candidates.some((c) => this.services.has(c)) || this.serviceEntryFor(candidates, ns) !== undefined;
+  }
+
+  /** The pool of a destination; `poolId` undefined when the host or subset is known to be missing. */
   private resolve(doc: YamlDoc, dest: Node, ns: string): { name: string; poolId?: string; nameSource: SourceRef } | undefined {
     const hostNode = get(dest, 'host');
     const host = str(hostNode);
@@ -167,29 +397,87 @@ class IstioLowering {
     const fq = fqdn(host, ns);
     const subsetNode = get(dest, 'subset');
     const subset = str(subsetNode);
-    const port = str(get(dest, 'port', 'number'));
-    const name = subset ? `${fq}|${subset}` : fq;
+    const port = num(get(dest, 'port', 'number'));
+    const candidates = hostCandidates(host, ns);
+    const se = this.serviceEntryFor(candidates, ns);
+    // A ServiceEntry's hosts are taken as written: its pool is named after the destination host as written.
+    const base = se ? host.trim().toLowerCase() : fq;
+    const name = subset ? `${base}|${subset}` : base;
     const nameSource = this.ref(doc, subsetNode ?? hostNode);
     const known = this.pools.get(name);
     if (known) return { name, poolId: known.id, nameSource };
-    const rules = this.rulesFor(fq);
+    const rules = this.rulesForAny(candidates);
     if (subset) {
       for (const r of rules) {
         const s = r.subsets.get(subset);
-        if (s) return { name, poolId: this.subsetPool(r, subset, s, false).id, nameSource };
+        if (s) return { name, poolId: (se ? this.serviceEntryPool(se, base, seHostNode(se, base), { name: subset, s }, port) : this.subsetPool(r, subset, s, false)).id, nameSource };
       }
       // Some DestinationRule defines the host but none has this subset: the whole set was seen, so this is a
       // real undefined reference (Istio answers 503 "no healthy upstream"). Without any rule for the host the
       // set is not known to be complete: say nothing.
       if (rules.length) return { name, nameSource };
     }
+    if (se) return { name, poolId: this.serviceEntryPool(se, base, seHostNode(se, base), undefined, port).id, nameSource };
+    // Destination.host: "Traffic forwarded to destinations that are not found in either of the two [the platform's
+    // service registry and ServiceEntry hosts] will be dropped" — reported once the manifests were seen whole.
+    if (this.hostsClosed && !this.knownHost(host, ns)) return { name, nameSource };
     const rule = rules[0];
-    const address = port ? `${fq}:${port}` : fq;
+    const address = port !== undefined ? `${fq}:${port}` : fq;
     const pool = this.newPool(
       name, subset ? 'subset' : 'service', address, rule?.algorithm, rule?.passive ?? false, nameSource,
       rule && !subset && rule.uri === this.uri ? this.ref(rule.doc, rule.hostNode, rule.uri) : nameSource, false,
     );
     return { name, poolId: pool.id, nameSource };
+  }
+
+  /** Each server of a Gateway (port, protocol, hosts) is an entry point; the VirtualServices bound to it list it. */
+  private gatewayEntries(doc: YamlDoc) {
+    const root = doc.root;
+    const nameNode = get(root, 'metadata', 'name');
+    for (const server of items(get(root, 'spec', 'servers'))) {
+      const portNode = get(server, 'port');
+      const number = str(get(portNode, 'number'));
+      const protocol = (str(get(portNode, 'protocol')) ?? '').toUpperCase();
+      this.b.entry({
+        name: `Gateway ${str(nameNode) ?? ''} ${number ?? '?'}/${protocol || '?'}`, namespace: NS,
+        listen: [`${number ?? '?'}/${protocol}`], hosts: items(get(server, 'hosts')).map(str).filter((h): h is string => !!h),
+        source: this.ref(doc, server), selection: this.ref(doc, portNode ?? nameNode ?? server),
+      });
+    }
+  }
+
+  /**
+   * Where a VirtualService applies (`gateways`): `mesh` (the default: "all the sidecars in the mesh"), or Gateways
+   * named `<namespace>/<name>` (no namespace: the VirtualService's). A Gateway among the manifests is resolved to
+   * its servers that expose one of the VirtualService's hosts (Gateway Server.hosts: `dnsName` with an optional
+   * `namespace/` — `*` any, `.` the Gateway's own — matched exactly or by a wildcard's suffix).
+   */
+  private bindings(gateways: string[], vsHosts: string[], ns: string): string[] {
+    const out: string[] = [];
+    for (const g of gateways) {
+      if (g === 'mesh') {
+        out.push('mesh');
+        continue;
+      }
+      const slash = g.indexOf('/');
+      // The legacy `<name>.<namespace>.svc.cluster.local` form names the namespace as its second label.
+      const [gwNs, name] = slash >= 0 ? [g.slice(0, slash), g.slice(slash + 1)] : g.includes('.') ? [g.split('.')[1], g.split('.')[0]] : [ns, g];
+      const servers = this.gateways.get(`${gwNs}/${name}`);
+      if (!servers) {
+        out.push(g);
+        continue;
+      }
+      const exposing = servers.filter((s) => s.hosts.some((h) => {
+        const i = h.indexOf('/');
+        const hostNs = i >= 0 ? h.slice(0, i) : '*';
+        if (hostNs !== '*' && (hostNs === '.' ? gwNs : hostNs) !== ns) return false;
+        const dns = (i >= 0 ? h.slice(i + 1) : h).toLowerCase();
+        return vsHosts.some((v) => hostsIntersect(dns, v.toLowerCase()));
+      }));
+      if (exposing.length === 0) out.push(`${g} (no server exposes its hosts)`);
+      for (const s of exposing) out.push(`${g} :${s.port ?? '?'}/${s.protocol}`);
+    }
+    return out;
   }
 
   private virtualService(doc: YamlDoc) {
@@ -198,12 +486,17 @@ class IstioLowering {
     const ns = namespaceOf(root);
     const nameNode = get(root, 'metadata', 'name');
     const gateways = items(get(spec, 'gateways')).map(str).filter((s): s is string => !!s);
+    const hosts = items(get(spec, 'hosts')).map(str).filter((s): s is string => !!s);
     const entry = this.b.entry({
       name: `VirtualService ${str(nameNode) ?? ''}`.trim(), namespace: NS,
-      listen: gateways.length ? gateways : ['mesh'],
-      hosts: items(get(spec, 'hosts')).map(str).filter((s): s is string => !!s),
+      listen: this.bindings(gateways.length ? gateways : ['mesh'], hosts, ns), hosts,
       source: this.ref(doc, root), selection: this.ref(doc, nameNode ?? root),
     });
+    // A destination host no Service or ServiceEntry declares is "undefined" only when the folder's manifests were
+    // seen whole and this VirtualService routes to at least one host declared among them: a VirtualService whose
+    // services all live elsewhere (or a folder of unrelated samples) stays an open world.
+    const destHosts = ['http', 'tcp', 'tls'].flatMap((p) => items(get(spec, p))).flatMap((r) => items(get(r, 'route'))).map((d) => str(get(d, 'destination', 'host')));
+    this.hostsClosed = this.listed && destHosts.some((h) => h !== undefined && this.knownHost(h, ns));
     for (const proto of ['http', 'tcp', 'tls'] as const) {
       let index = 0;
       for (const [i, route] of items(get(spec, proto)).entries()) {
@@ -324,7 +617,12 @@ class IstioLowering {
   }
 }
 
-/** Parse Istio VirtualServices and DestinationRules (multi-document YAML or JSON). Never throws. */
+const healthOf = (passive: boolean): Pool['healthCheck'] => ({
+  active: false, passive,
+  detail: passive ? 'Passive: outlierDetection ejects failing endpoints.' : 'Istio has no outlier detection unless the DestinationRule sets outlierDetection.',
+});
+
+/** Parse Istio VirtualServices, DestinationRules, Gateways and ServiceEntries (multi-document YAML or JSON). Never throws. */
 export function lowerIstio(uri: string, text: string, host: FormatHost): TrafficModel {
   const file = loadYaml(text);
   const lowering = new IstioLowering(uri, file.docs, host);
