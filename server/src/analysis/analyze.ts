@@ -61,5 +61,28 @@ export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): 
   diagnostics.sort(
     (a, b) => (a.uri === b.uri ? 0 : a.uri.localeCompare(b.uri)) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
   );
-  return { model, index, distributions, diagnostics };
+  return { model, index, distributions, diagnostics: withoutRepeats(diagnostics) };
+}
+
+/**
+ * One definition can stand for several model elements (a Gateway API route attached to two listeners is a route
+ * of each): the same finding at the same place is reported once. Expects `diagnostics` sorted by position.
+ */
+function withoutRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let seen = new Set<string>();
+  let line = -1;
+  for (const d of diagnostics) {
+    // Equal findings share a start line, so the set only holds the findings of the current line.
+    if (d.range.start.line !== line) {
+      line = d.range.start.line;
+      seen = new Set();
+    }
+    const r = d.range;
+    const key = `${d.uri}\u0000${d.ruleId}\u0000${r.start.character}:${r.end.line}:${r.end.character}\u0000${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
 }

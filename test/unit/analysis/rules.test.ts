@@ -250,3 +250,17 @@ test('suppression: disable-next-line, disable inside a block, disable/enable ran
   t4.route('r2', 'one', { catchAll: true, group: 'other' });
   assert.deepEqual(run(t4).map((d) => d.message.split(' ')[0]), ['r']);
 });
+
+test('one definition standing for two routes (a Gateway API route on two listeners) gives each finding once', () => {
+  const t = new TestModel();
+  t.pool('backend', ['10.0.0.1:80', '10.0.0.2:80']);
+  const first = t.route('r', 'bakend');
+  const second = t.route('r', 'bakend');
+  // The second route is the same definition seen from another listener: same source, same target name.
+  second.source = first.source;
+  second.target = first.target;
+  assert.equal(only(t, 'LB103').length, 1);
+  second.source = { uri: first.source.uri, range: { start: { line: 99, character: 0 }, end: { line: 99, character: 5 } } };
+  second.target = { ...first.target, nameSource: second.source } as typeof first.target;
+  assert.equal(only(t, 'LB103').length, 2, 'findings at two places stay two');
+});
