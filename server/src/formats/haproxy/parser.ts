@@ -128,7 +128,12 @@ export function parseHaproxy(text: string, options: ParseOptions = {}, cache?: H
     const to = i + 2 < starts.length ? starts[i + 2] : text.length;
     let chunk = cache.chunks.get(line);
     if (chunk && chunk.text.length === to - from && text.startsWith(chunk.text, from)) cache.reused++;
-    else chunk = { text: text.slice(from, to), cst: new Parser(text, version, from, to, line).run() };
+    else {
+      // The chunk is parsed from its own copy of its text: the words it keeps refer to that copy (V8 slices share
+      // their parent string), so a reused chunk does not keep an old version of the whole file alive.
+      const own = ownCopy(text.slice(from, to));
+      chunk = { text: own, cst: new Parser(own, version, 0, own.length, line).run() };
+    }
     next.set(line, chunk);
     const part = chunk.cst;
     for (const x of part.sections) cst.sections.push(x);
@@ -140,6 +145,12 @@ export function parseHaproxy(text: string, options: ParseOptions = {}, cache?: H
   }
   cache.chunks = next;
   return cst;
+}
+
+/** A string with its own storage (not a slice sharing a larger parent string). */
+export function ownCopy(s: string): string {
+  // Prepending creates a new string; flattening it copies the characters; the slice then refers to the copy.
+  return (' ' + s).slice(1);
 }
 
 /** First letters of the section keywords: most lines are rejected on their first character. */
