@@ -1,11 +1,11 @@
 import { nginxFixes } from './fixes';
 import type { FormatParser } from '../types';
-import { lowerNginx } from './lower';
+import { lowerNginx, NginxLowerCache } from './lower';
 import { parseNginx } from './parser';
 
 export { parseNginx } from './parser';
 export type { Arg, CstComment, Directive, NginxCst, SyntaxError } from './parser';
-export { lowerNginx } from './lower';
+export { lowerNginx, NginxLowerCache } from './lower';
 
 /** Only the start of a large file is inspected. */
 const SAMPLE = 64 * 1024;
@@ -62,6 +62,22 @@ function isNginxPath(uri: string): 'certain' | 'likely' | undefined {
   return undefined;
 }
 
+/**
+ * Lowering state of the documents analysed most recently, by URI: after an edit, unchanged `upstream` blocks keep
+ * their pools (see `NginxLowerCache`). Bounded: a language server edits a few documents at a time.
+ */
+const MAX_DOCUMENTS = 8;
+const caches = new Map<string, NginxLowerCache>();
+
+function cacheOf(uri: string): NginxLowerCache {
+  let cache = caches.get(uri);
+  if (cache) caches.delete(uri);
+  else cache = new NginxLowerCache();
+  caches.set(uri, cache);
+  if (caches.size > MAX_DOCUMENTS) caches.delete(caches.keys().next().value as string);
+  return cache;
+}
+
 export const nginxFormat: FormatParser = {
   fixes: nginxFixes,
   id: 'nginx',
@@ -75,6 +91,6 @@ export const nginxFormat: FormatParser = {
     return score;
   },
   parse(uri, text, host) {
-    return lowerNginx(uri, text, host);
+    return lowerNginx(uri, text, host, cacheOf(uri));
   },
 };

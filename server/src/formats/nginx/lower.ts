@@ -152,21 +152,52 @@ interface Outline {
   isMain: boolean;
 }
 
+/** What lowering an `upstream` block yields: a pure function of its text, position, file and namespace. */
+interface UpstreamResult {
+  pool: Pool;
+  problems: Array<{ message: string; source: SourceRef }>;
+  /** The block configures nginx_upstream_check_module's active checks. */
+  thirdPartyCheck: boolean;
+}
+
+/**
+ * What one document's previous lowering leaves for the next: each `upstream` block's pool and problems, by the
+ * block's text, position, file and namespace. An upstream is most of a large configuration's model, and an
+ * edit elsewhere leaves it as it was: its pool object is reused (pools are never changed once built — active
+ * checks found later are applied to a copy). Only the blocks of the latest lowering are kept.
+ */
+export class NginxLowerCache {
+  upstreams = new Map<string, UpstreamResult>();
+  /** Upstreams reused by the latest lowering (for tests and measurements). */
+  reused = 0;
+}
+
 class Lowering {
   private readonly upstreams: Record<Namespace, Map<string, Pool>> = { http: new Map(), stream: new Map() };
   private readonly synthesized = new Map<string, Pool>();
   private readonly activeChecks = new Map<Pool, string>();
   /** Problems that only hold when the whole configuration is known (a name that is not an upstream anywhere). */
   private readonly closedWorldProblems: Array<{ message: string; source: SourceRef }> = [];
+  /** While an upstream is lowered, its problems are recorded here (to be kept with it for reuse). */
+  private capture: UpstreamResult['problems'] | undefined;
+  private readonly nextUpstreams = new Map<string, UpstreamResult>();
 
-  constructor(private readonly b: ModelBuilder) {}
+  constructor(
+    private readonly b: ModelBuilder,
+    /** Index of each file in the expansion, for ids that are unique across files. */
+    private readonly fileIndex: Map<string, number>,
+    private readonly cache?: NginxLowerCache,
+  ) {
+    if (cache) cache.reused = 0;
+  }
 
   private ref(range: Range, uri: string): SourceRef {
     return this.b.ref(range, uri);
   }
 
   private invalid(message: string, range: Range, uri: string): void {
-    this.b.problem('LB002', message, this.ref(range, uri));
+    if (this.capture) this.capture.push({ message, source: this.ref(range, uri) });
+    else this.b.problem('LB002', message, this.ref(range, uri));
   }
 
   run(nodes: Node[]): { isMain: boolean } {
@@ -176,6 +207,7 @@ class Lowering {
     if (outline.looseLocations.length) this.implicitServer(outline.looseLocations);
     for (const { node, ns } of outline.maps) this.mapMentions(node, ns);
     this.applyActiveChecks();
+    if (this.cache) this.cache.upstreams = this.nextUpstreams;
     return { isMain: outline.isMain };
   }
 
@@ -212,10 +244,38 @@ class Lowering {
 
   private upstream(node: Node, ns: Namespace): void {
     const { d, uri } = node;
-    if (d.args.length !== 1) {
+    if (d.args.length === 0) {
       this.invalid('invalid number of arguments in "upstream" directive', headerRange(d), uri);
-      if (d.args.length === 0) return;
+      return;
     }
+    const start = d.nameRange.start;
+    // Ids from the block's position (not a counter), so that an unchanged block keeps its pool and ids.
+    const id = `u${this.fileIndex.get(uri) ?? 0}.${start.line + 1}.${start.character + 1}`;
+    // Blocks with `include`s depend on other files: lowered each time.
+    const key = this.cache && !d.block?.some((c) => c.name === 'include') ? `${ns}\u0000${id}\u0000${d.sourceText}` : undefined;
+    let result = key !== undefined ? this.cache!.upstreams.get(key) : undefined;
+    if (result) this.cache!.reused++;
+    else {
+      this.capture = [];
+      try {
+        result = { pool: this.upstreamPool(node, ns, id), problems: this.capture, thirdPartyCheck: false };
+      } finally {
+        this.capture = undefined;
+      }
+      result.thirdPartyCheck = (node.children ?? []).some((c) => c.d.name === 'check');
+    }
+    if (key !== undefined) this.nextUpstreams.set(key, result);
+    for (const p of result.problems) this.b.problem('LB002', p.message, p.source);
+    const pool = this.b.addPool(result.pool);
+    if (result.thirdPartyCheck) this.activeChecks.set(pool, 'Active: the "check" directive of nginx_upstream_check_module probes the servers.');
+    const table = this.upstreams[ns];
+    if (!table.has(pool.name.toLowerCase())) table.set(pool.name.toLowerCase(), pool);
+  }
+
+  /** The pool of an `upstream` block (problems go to `invalid`). */
+  private upstreamPool(node: Node, ns: Namespace, id: string): Pool {
+    const { d, uri } = node;
+    if (d.args.length !== 1) this.invalid('invalid number of arguments in "upstream" directive', headerRange(d), uri);
     const nameArg = d.args[0];
     const children = node.children ?? [];
     let balancer: { name: string; index: number } | undefined;
@@ -223,7 +283,9 @@ class Lowering {
       if (BALANCERS.has(c.d.name)) balancer = { name: c.d.name, index };
     });
     const thirdPartyCheck = children.some((c) => c.d.name === 'check');
-    const pool = this.b.pool({
+    const pool: Pool = {
+      id,
+      servers: [],
       name: nameArg.value,
       namespace: ns,
       kind: 'upstream',
@@ -234,8 +296,7 @@ class Lowering {
       healthCheck: { active: thirdPartyCheck, passive: false },
       source: this.ref(d.range, uri),
       nameSource: this.ref(nameArg.range, uri),
-    });
-    if (thirdPartyCheck) this.activeChecks.set(pool, 'Active: the "check" directive of nginx_upstream_check_module probes the servers.');
+    };
     let dynamic = false;
     children.forEach((c, index) => {
       if (c.d.name === 'server') dynamic = this.upstreamServer(pool, c, ns, balancer, index) || dynamic;
@@ -252,8 +313,7 @@ class Lowering {
       // ngx_http_upstream_init_round_robin counts non-backup servers only.
       this.invalid(`no servers in upstream "${pool.name}": every server is a backup`, headerRange(d), uri);
     }
-    const table = this.upstreams[ns];
-    if (!table.has(pool.name.toLowerCase())) table.set(pool.name.toLowerCase(), pool);
+    return pool;
   }
 
   /** One `server` of an upstream. Returns true when the server is resolved at run time (`resolve`, `service=`). */
@@ -323,7 +383,9 @@ class Lowering {
     this.checkServerAddress(addrArg, ns, uri);
     const kind = classifyAddress(address);
     const passive = maxFails !== 0;
-    this.b.server(pool, {
+    pool.servers.push({
+      id: `${pool.id}s${pool.servers.length + 1}`,
+      poolId: pool.id,
       address,
       addressKey: addressKey(address, ns === 'http' ? '80' : undefined),
       weight,
@@ -602,11 +664,19 @@ class Lowering {
     if (pool && !this.activeChecks.has(pool)) this.activeChecks.set(pool, detail);
   }
 
+  /** Pools with active checks are replaced by checked copies (a pool may be shared with a previous model). */
   private applyActiveChecks(): void {
-    for (const [pool, detail] of this.activeChecks) {
-      pool.healthCheck.active = true;
-      pool.healthCheck.detail = pool.healthCheck.passive ? `${detail} ${PASSIVE_DEFAULT}` : detail;
-      for (const s of pool.servers) s.healthCheck = { active: true, passive: s.healthCheck?.passive ?? false };
+    if (this.activeChecks.size === 0) return;
+    const pools = this.b.model.pools;
+    for (let i = 0; i < pools.length; i++) {
+      const pool = pools[i];
+      const detail = this.activeChecks.get(pool);
+      if (detail === undefined) continue;
+      pools[i] = {
+        ...pool,
+        healthCheck: { ...pool.healthCheck, active: true, detail: pool.healthCheck.passive ? `${detail} ${PASSIVE_DEFAULT}` : detail },
+        servers: pool.servers.map((s) => ({ ...s, healthCheck: { active: true, passive: s.healthCheck?.passive ?? false } })),
+      };
     }
   }
 
@@ -652,16 +722,17 @@ function localReason(children: Node[]): string {
  * Parse an nginx configuration (with its includes, through the host) and lower it into the traffic model.
  * Never throws on user input.
  */
-export function lowerNginx(uri: string, text: string, host: FormatHost): TrafficModel {
+export function lowerNginx(uri: string, text: string, host: FormatHost, cache?: NginxLowerCache): TrafficModel {
   const b = new ModelBuilder('nginx', uri);
   const expansion = expandIncludes(uri, parseNginx(text), host);
+  const fileIndex = new Map(expansion.files.map((f, i) => [f.uri, i]));
   for (const file of expansion.files) {
     if (file.uri !== uri) b.model.files.push(file.uri);
     for (const e of file.cst.errors) b.problem('LB001', e.message, b.ref(e.range, file.uri));
     for (const c of file.cst.comments) b.comment({ text: c.text, source: b.ref(c.range, file.uri) });
   }
   for (const p of expansion.problems) b.problem('LB001', p.message, b.ref(p.range, p.uri));
-  const lowering = new Lowering(b);
+  const lowering = new Lowering(b, fileIndex, cache);
   const { isMain } = lowering.run(expansion.nodes);
   b.model.closedWorld = isMain && expansion.unresolved === 0;
   if (b.model.closedWorld) lowering.closedWorld();

@@ -25,6 +25,8 @@ export interface Directive {
   readonly opaque?: boolean;
   /** The whole directive, including its `;` or closing `}`. */
   readonly range: Range;
+  /** The directive's text as written, from its name to its `;` or closing `}`. */
+  readonly sourceText: string;
 }
 
 export interface CstComment {
@@ -156,6 +158,9 @@ class DirectiveNode implements Directive {
   }
   get range(): Range {
     return this.#words.lines.range(this.start, this.end);
+  }
+  get sourceText(): string {
+    return this.#words.text.slice(this.start, this.end);
   }
   get blockRange(): Range | undefined {
     return this.blockStart < 0 ? undefined : this.#words.lines.range(this.blockStart, this.blockEnd);

@@ -1,0 +1,126 @@
+/**
+ * nginx lowering reuses unchanged `upstream` blocks across edits (`NginxLowerCache`); the model must be exactly
+ * the one a fresh lowering gives. Differential test: random edits of a config with the features that touch
+ * pools from outside their block (active checks from a server's `health_check`, third-party `check`, direct
+ * addresses, stream upstreams, duplicate names, invalid parameters).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { analyzeModel } from '../../../server/src/analysis/analyze';
+import { lowerNginx, NginxLowerCache } from '../../../server/src/formats/nginx';
+import { NO_FILES } from '../../../server/src/formats/types';
+import { CORPUS_SKIP, corpusFiles, corpusPath } from '../../helpers/corpus';
+
+const BASE = `events { worker_connections 1024; }
+http {
+    upstream api {
+        least_conn;
+        server 10.0.0.1:8080 weight=3 max_fails=2 fail_timeout=5s;
+        server 10.0.0.2:8080 weight=2;
+        server 10.0.0.3:8080 backup;
+    }
+    upstream web {
+        server 10.0.1.1:80 weight=0;
+        server 10.0.1.2:80 down;
+        server web.internal:80 max_fails=0;
+        check interval=3000 rise=2 fall=5;
+    }
+    upstream API {
+        ip_hash;
+        server 10.0.2.1:80 backup;
+    }
+    upstream empty { }
+    server {
+        listen 80;
+        server_name example.com;
+        location / { proxy_pass http://api; health_check; }
+        location /web/ { proxy_pass http://web; }
+        location ~ \\.php$ { fastcgi_pass 127.0.0.1:9000; }
+        location /direct { proxy_pass http://10.9.9.9:8080; }
+        location /missing { proxy_pass http://nowhere; }
+    }
+}
+stream {
+    upstream db { server 10.0.3.1:5432; server 10.0.3.2; }
+    server { listen 5432; proxy_pass db; }
+}
+`;
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+const SNIPPETS = ['upstream x { server 1.2.3.4:80; }\n', 'server 10.0.0.9:8080 weight=7;\n', ' backup', ' down', '{', '}', ';', '\n',
+  '#', ' ', 'x', '"', 'health_check;', 'check interval=1;', 'location /y { proxy_pass http://api; }\n', 'weight=0 '];
+
+function edit(text: string, next: () => number): string {
+  const at = Math.floor(next() * (text.length + 1));
+  const r = next();
+  if (r < 0.35) return text.slice(0, at) + SNIPPETS[Math.floor(next() * SNIPPETS.length)] + text.slice(at);
+  if (r < 0.6) return text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(next() * 12)));
+  if (r < 0.85) return text.slice(0, at) + 'abcdefgkrsw0123456789 _-:.'[Math.floor(next() * 26)] + text.slice(at + 1);
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const end = text.indexOf('\n', at);
+  return text.slice(0, start) + (end < 0 ? '' : text.slice(end + 1));
+}
+
+describe('nginx incremental lowering', () => {
+  it('gives the same model and findings as a fresh lowering after each of 600 random edits', () => {
+    const uri = 'file:///inc/nginx.conf';
+    for (let seed = 1; seed <= 6; seed++) {
+      const next = rng(seed);
+      const cache = new NginxLowerCache();
+      let text = BASE;
+      lowerNginx(uri, text, NO_FILES, cache);
+      for (let step = 0; step < 100; step++) {
+        text = edit(text, next);
+        const incremental = lowerNginx(uri, text, NO_FILES, cache);
+        const expected = lowerNginx(uri, text, NO_FILES);
+        assert.equal(JSON.stringify(incremental), JSON.stringify(expected), `seed ${seed}, step ${step}:\n${text}`);
+        assert.deepEqual(analyzeModel(incremental).diagnostics, analyzeModel(expected).diagnostics, `seed ${seed}, step ${step}`);
+      }
+    }
+  });
+
+  it('reuses unchanged upstreams; a health check found in a server applies to a copy, never to the shared pool', () => {
+    const uri = 'file:///inc/reuse.conf';
+    const cache = new NginxLowerCache();
+    const before = lowerNginx(uri, BASE, NO_FILES, cache);
+    const after = lowerNginx(uri, BASE.replace('weight=0', 'weight=4'), NO_FILES, cache);
+    assert.equal(cache.reused, 4, 'api, API, empty and db are reused; web was edited');
+    const pool = (m: typeof before, name: string) => m.pools.find((p) => p.name === name)!;
+    assert.equal(pool(after, 'API'), pool(before, 'API'));
+    assert.notEqual(pool(after, 'web'), pool(before, 'web'));
+    assert.deepEqual(pool(after, 'web').servers.map((s) => s.weight), [4, 1, 1]);
+    // `health_check` in location / makes api actively checked, in both models, each with its own copy.
+    assert.equal(pool(before, 'api').healthCheck.active, true);
+    assert.equal(pool(after, 'api').healthCheck.active, true);
+    const unchecked = lowerNginx(uri, BASE.replace('health_check;', ''), NO_FILES, cache);
+    assert.equal(pool(unchecked, 'api').healthCheck.active, false);
+    assert.equal(pool(after, 'api').healthCheck.active, true, 'the previous model keeps its checked pool');
+  });
+
+  it('gives the same model as a fresh lowering on every real nginx config of the corpus, after random edits', { skip: CORPUS_SKIP }, () => {
+    const next = rng(7);
+    let files = 0;
+    for (const row of corpusFiles('nginx')) {
+      const uri = `file:///corpus/${row.localPath}`;
+      const cache = new NginxLowerCache();
+      let text = readFileSync(corpusPath(row.localPath), 'utf8');
+      lowerNginx(uri, text, NO_FILES, cache);
+      for (let step = 0; step < 4; step++) {
+        text = edit(text, next);
+        assert.equal(JSON.stringify(lowerNginx(uri, text, NO_FILES, cache)), JSON.stringify(lowerNginx(uri, text, NO_FILES)), `${row.localPath}, step ${step}`);
+      }
+      files++;
+    }
+    assert.ok(files > 50, `${files} corpus files`);
+  });
+});
