@@ -1,5 +1,5 @@
 /**
- * nginx lowering reuses unchanged `upstream` blocks across edits (`NginxLowerCache`); the model must be exactly
+ * nginx lowering reuses unchanged `upstream` and `server` blocks across edits (`NginxLowerCache`); the model must be exactly
  * the one a fresh lowering gives. Differential test: random edits of a config with the features that touch
  * pools from outside their block (active checks from a server's `health_check`, third-party `check`, direct
  * addresses, stream upstreams, duplicate names, invalid parameters).
@@ -94,7 +94,8 @@ describe('nginx incremental lowering', () => {
     const cache = new NginxLowerCache();
     const before = lowerNginx(uri, BASE, NO_FILES, cache);
     const after = lowerNginx(uri, BASE.replace('weight=0', 'weight=4'), NO_FILES, cache);
-    assert.equal(cache.reused, 4, 'api, API, empty and db are reused; web was edited');
+    assert.equal(cache.reused, 6, 'upstreams api, API, empty, db and both server blocks are reused; web was edited');
+    assert.equal(after.routes[0], before.routes[0], 'a replayed server block keeps its route objects');
     const pool = (m: typeof before, name: string) => m.pools.find((p) => p.name === name)!;
     assert.equal(pool(after, 'API'), pool(before, 'API'));
     assert.notEqual(pool(after, 'web'), pool(before, 'web'));
@@ -105,6 +106,21 @@ describe('nginx incremental lowering', () => {
     const unchecked = lowerNginx(uri, BASE.replace('health_check;', ''), NO_FILES, cache);
     assert.equal(pool(unchecked, 'api').healthCheck.active, false);
     assert.equal(pool(after, 'api').healthCheck.active, true, 'the previous model keeps its checked pool');
+  });
+
+  it('lowers an unchanged server block again when an upstream it names is renamed or an address pool moves', () => {
+    const uri = 'file:///inc/rename.conf';
+    const cache = new NginxLowerCache();
+    lowerNginx(uri, BASE, NO_FILES, cache);
+    const renamed = lowerNginx(uri, BASE.replace('upstream web {', 'upstream wab {'), NO_FILES, cache);
+    const web = renamed.routes.find((r) => r.name === 'location /web/')!;
+    assert.equal(web.target.kind, 'address', 'nginx takes a name that is no upstream for a host name');
+    assert.ok(analyzeModel(renamed).diagnostics.some((d) => d.ruleId === 'LB103' && /"web"/.test(d.message)));
+    // A block earlier in the file now creates the pool of 10.9.9.9:8080: the replayed block refers to it.
+    const text = BASE.replace('upstream empty { }', 'upstream empty { }\n    server { listen 81; location / { proxy_pass http://10.9.9.9:8080; } }');
+    const moved = lowerNginx(uri, text, NO_FILES, cache);
+    assert.equal(JSON.stringify(moved), JSON.stringify(lowerNginx(uri, text, NO_FILES)));
+    assert.equal(moved.pools.filter((p) => p.name === '10.9.9.9:8080').length, 1);
   });
 
   it('gives the same model as a fresh lowering on every real nginx config of the corpus, after random edits', { skip: CORPUS_SKIP }, () => {

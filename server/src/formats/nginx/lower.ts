@@ -161,16 +161,42 @@ interface UpstreamResult {
 }
 
 /**
- * What one document's previous lowering leaves for the next: each `upstream` block's pool and problems, by the
- * block's text, position, file and namespace. An upstream is most of a large configuration's model, and an
- * edit elsewhere leaves it as it was: its pool object is reused (pools are never changed once built — active
- * checks found later are applied to a copy). Only the blocks of the latest lowering are kept.
+ * One step of lowering a `server` block, recorded so that the block can be replayed into the next model: the
+ * elements it added, and what it read from outside the block (upstream names, direct-address pools).
+ */
+type ServerOp =
+  | { op: 'entry'; entry: EntryPoint }
+  | { op: 'route'; route: Route }
+  | { op: 'problem'; ruleId: 'LB001' | 'LB002'; message: string; source: SourceRef }
+  | { op: 'closedWorld'; message: string; source: SourceRef }
+  | { op: 'active'; target: RouteTarget; detail: string }
+  /** An upstream name looked up, and the pool id it named (undefined: not an upstream). */
+  | { op: 'lookup'; ns: Namespace; name: string; poolId: string | undefined }
+  /** A direct address's pool: created by this block, or found (created by an earlier block). */
+  | { op: 'address'; key: string; pool: Pool; created: boolean };
+
+interface Memo<T> {
+  /** The block's text (an own copy: a slice would keep the whole file's old text alive). */
+  text: string;
+  result: T;
+}
+
+/**
+ * What one document's previous lowering leaves for the next, by block position (file, line, column) and text:
+ * each `upstream` block's pool and problems, and each `server` block's recorded lowering. An edit leaves
+ * almost every block as it was: an unchanged upstream keeps its pool object (pools are never changed once
+ * built — active checks found later are applied to a copy), and an unchanged server block is replayed, when the
+ * upstream names and address pools it read are still the same. Only the blocks of the latest lowering are kept.
  */
 export class NginxLowerCache {
-  upstreams = new Map<string, UpstreamResult>();
-  /** Upstreams reused by the latest lowering (for tests and measurements). */
+  upstreams = new Map<string, Memo<UpstreamResult>>();
+  servers = new Map<string, Memo<ServerOp[]>>();
+  /** Blocks reused by the latest lowering (for tests and measurements). */
   reused = 0;
 }
+
+/** A string with its own storage (V8 slices share their parent string). */
+const ownCopy = (s: string): string => (' ' + s).slice(1);
 
 class Lowering {
   private readonly upstreams: Record<Namespace, Map<string, Pool>> = { http: new Map(), stream: new Map() };
@@ -180,7 +206,12 @@ class Lowering {
   private readonly closedWorldProblems: Array<{ message: string; source: SourceRef }> = [];
   /** While an upstream is lowered, its problems are recorded here (to be kept with it for reuse). */
   private capture: UpstreamResult['problems'] | undefined;
-  private readonly nextUpstreams = new Map<string, UpstreamResult>();
+  /** While a server block is lowered, what it does is recorded here. */
+  private log: ServerOp[] | undefined;
+  /** The entry whose routes are being added, and how many it has (route ids follow the entry's). */
+  private routeOwner: { id: string; count: number } | undefined;
+  private readonly nextUpstreams = new Map<string, Memo<UpstreamResult>>();
+  private readonly nextServers = new Map<string, Memo<ServerOp[]>>();
 
   constructor(
     private readonly b: ModelBuilder,
@@ -197,7 +228,41 @@ class Lowering {
 
   private invalid(message: string, range: Range, uri: string): void {
     if (this.capture) this.capture.push({ message, source: this.ref(range, uri) });
-    else this.b.problem('LB002', message, this.ref(range, uri));
+    else this.problem('LB002', message, this.ref(range, uri));
+  }
+
+  private problem(ruleId: 'LB001' | 'LB002', message: string, source: SourceRef): void {
+    this.log?.push({ op: 'problem', ruleId, message, source });
+    this.b.problem(ruleId, message, source);
+  }
+
+  private addEntry(e: Omit<EntryPoint, 'id'>, id: string): EntryPoint {
+    const entry: EntryPoint = { id, ...e };
+    this.b.model.entries.push(entry);
+    this.log?.push({ op: 'entry', entry });
+    this.routeOwner = { id, count: 0 };
+    return entry;
+  }
+
+  /** A route of the current entry; its id follows the entry's, so that a replayed block keeps its ids. */
+  private addRoute(r: Omit<Route, 'id'>): Route {
+    const owner = this.routeOwner!;
+    const route: Route = { id: `${owner.id}.r${++owner.count}`, ...r };
+    this.b.model.routes.push(route);
+    this.log?.push({ op: 'route', route });
+    return route;
+  }
+
+  /** A block's id and memo key from its position; undefined when the block depends on other files. */
+  private blockId(prefix: string, d: Directive, uri: string): string {
+    const start = d.nameRange.start;
+    return `${prefix}${this.fileIndex.get(uri) ?? 0}.${start.line + 1}.${start.character + 1}`;
+  }
+
+  /** The memo of a block if its text is unchanged; blocks with `include`s depend on other files and are not memoised. */
+  private memo<T>(table: Map<string, Memo<T>> | undefined, key: string, text: string): Memo<T> | undefined {
+    const m = table?.get(key);
+    return m && m.text === text ? m : undefined;
   }
 
   run(nodes: Node[]): { isMain: boolean } {
@@ -207,7 +272,10 @@ class Lowering {
     if (outline.looseLocations.length) this.implicitServer(outline.looseLocations);
     for (const { node, ns } of outline.maps) this.mapMentions(node, ns);
     this.applyActiveChecks();
-    if (this.cache) this.cache.upstreams = this.nextUpstreams;
+    if (this.cache) {
+      this.cache.upstreams = this.nextUpstreams;
+      this.cache.servers = this.nextServers;
+    }
     return { isMain: outline.isMain };
   }
 
@@ -224,7 +292,7 @@ class Lowering {
         if (BLOCK_DIRECTIVES.has(name) && !node.children) {
           // A top-level `server 10.0.0.1;` is an upstream body kept in its own file, not a broken server block.
           const upstreamFragment = top && name === 'server' && node.d.args.length > 0;
-          if (!upstreamFragment && (top || name !== 'location')) this.b.problem('LB001', `directive "${name}" has no opening "{"`, this.ref(headerRange(node.d), node.uri));
+          if (!upstreamFragment && (top || name !== 'location')) this.problem('LB001', `directive "${name}" has no opening "{"`, this.ref(headerRange(node.d), node.uri));
           continue;
         }
         if (top && (name === 'http' || name === 'stream' || name === 'events')) {
@@ -248,12 +316,13 @@ class Lowering {
       this.invalid('invalid number of arguments in "upstream" directive', headerRange(d), uri);
       return;
     }
-    const start = d.nameRange.start;
     // Ids from the block's position (not a counter), so that an unchanged block keeps its pool and ids.
-    const id = `u${this.fileIndex.get(uri) ?? 0}.${start.line + 1}.${start.character + 1}`;
+    const id = this.blockId('u', d, uri);
+    const key = `${ns}\u0000${id}`;
     // Blocks with `include`s depend on other files: lowered each time.
-    const key = this.cache && !d.block?.some((c) => c.name === 'include') ? `${ns}\u0000${id}\u0000${d.sourceText}` : undefined;
-    let result = key !== undefined ? this.cache!.upstreams.get(key) : undefined;
+    const text = this.cache && !d.block?.some((c) => c.name === 'include') ? d.sourceText : undefined;
+    const hit = text !== undefined ? this.memo(this.cache!.upstreams, key, text) : undefined;
+    let result = hit?.result;
     if (result) this.cache!.reused++;
     else {
       this.capture = [];
@@ -264,7 +333,7 @@ class Lowering {
       }
       result.thirdPartyCheck = (node.children ?? []).some((c) => c.d.name === 'check');
     }
-    if (key !== undefined) this.nextUpstreams.set(key, result);
+    if (text !== undefined) this.nextUpstreams.set(key, hit ?? { text: ownCopy(text), result });
     for (const p of result.problems) this.b.problem('LB002', p.message, p.source);
     const pool = this.b.addPool(result.pool);
     if (result.thirdPartyCheck) this.activeChecks.set(pool, 'Active: the "check" directive of nginx_upstream_check_module probes the servers.');
@@ -416,12 +485,78 @@ class Lowering {
   }
 
   private findUpstream(ns: Namespace, name: string): Pool | undefined {
-    return this.upstreams[ns].get(name.toLowerCase());
+    const pool = this.upstreams[ns].get(name.toLowerCase());
+    this.log?.push({ op: 'lookup', ns, name, poolId: pool?.id });
+    return pool;
   }
 
   // ---- entries and routes -------------------------------------------------------------------------------
 
+  /**
+   * A `server` block. An unchanged block (same text, position and file, no `include`) is replayed from the
+   * previous lowering when every upstream name it looked up names the same pool and every address pool it found
+   * still exists; otherwise it is lowered and its steps recorded.
+   */
   private server(node: Node, ns: Namespace): void {
+    const { d, uri } = node;
+    const id = this.blockId('e', d, uri);
+    const key = `${ns}\u0000${id}`;
+    const text = this.cache && !d.sourceText.includes('include') ? d.sourceText : undefined;
+    const hit = text !== undefined ? this.memo(this.cache!.servers, key, text) : undefined;
+    if (hit && this.replayable(hit.result)) {
+      this.cache!.reused++;
+      this.replay(hit.result);
+      this.nextServers.set(key, hit);
+      return;
+    }
+    if (text === undefined) return this.lowerServer(node, ns, id);
+    const log: ServerOp[] = (this.log = []);
+    try {
+      this.lowerServer(node, ns, id);
+    } finally {
+      this.log = undefined;
+    }
+    this.nextServers.set(key, { text: ownCopy(text), result: log });
+  }
+
+  private replayable(ops: ServerOp[]): boolean {
+    for (const o of ops) {
+      if (o.op === 'lookup' && this.upstreams[o.ns].get(o.name.toLowerCase())?.id !== o.poolId) return false;
+      if (o.op === 'address' && !o.created && !this.synthesized.has(o.key)) return false;
+    }
+    return true;
+  }
+
+  private replay(ops: ServerOp[]): void {
+    for (const o of ops) {
+      switch (o.op) {
+        case 'entry':
+          this.b.model.entries.push(o.entry);
+          break;
+        case 'route':
+          this.b.model.routes.push(o.route);
+          break;
+        case 'problem':
+          this.b.problem(o.ruleId, o.message, o.source);
+          break;
+        case 'closedWorld':
+          this.closedWorldProblems.push({ message: o.message, source: o.source });
+          break;
+        case 'active':
+          this.markActive(o.target, o.detail);
+          break;
+        case 'address':
+          // Created by this block before; an earlier block may have created it this time (same id either way).
+          if (o.created && !this.synthesized.has(o.key)) {
+            this.synthesized.set(o.key, o.pool);
+            this.b.addPool(o.pool);
+          }
+          break;
+      }
+    }
+  }
+
+  private lowerServer(node: Node, ns: Namespace, id: string): void {
     const { d, uri } = node;
     const children = node.children ?? [];
     const listens: string[] = [];
@@ -431,20 +566,20 @@ class Lowering {
       if (name === 'listen') listens.push(argText(c.d));
       else if (name === 'server_name') for (const a of c.d.args) if (a.value !== '' && a.value !== '_') hosts.push(a.value);
     }
-    const entry = this.b.entry({
+    const entry = this.addEntry({
       name: entryName(ns, listens[0]?.split(' ')[0], hosts[0]),
       namespace: ns,
       listen: listens,
       hosts,
       source: this.ref(d.range, uri),
       selection: this.ref(headerRange(d), uri),
-    });
+    }, id);
     if (ns === 'stream') {
       const pass = children.find((c) => c.d.name === 'proxy_pass');
       if (!pass) return;
       const target = this.passTarget(pass, ns, false);
       const healthCheck = children.some((c) => c.d.name === 'health_check');
-      this.b.route({
+      this.addRoute({
         entryId: entry.id,
         name: `proxy_pass ${pass.d.args.map((a) => a.value).join(' ')}`.trim(),
         matchText: '*',
@@ -465,14 +600,14 @@ class Lowering {
     const first = locations[0];
     const last = locations[locations.length - 1];
     const range = first.uri === last.uri ? { start: first.d.range.start, end: last.d.range.end } : first.d.range;
-    const entry = this.b.entry({
+    const entry = this.addEntry({
       name: 'server (fragment)',
       namespace: 'http',
       listen: [],
       hosts: [],
       source: this.ref(range, first.uri),
       selection: this.ref(headerRange(first.d), first.uri),
-    });
+    }, this.blockId('f', first.d, first.uri));
     this.locations(locations, entry, entry.id, true);
   }
 
@@ -492,7 +627,7 @@ class Lowering {
       counters ??= new Map();
       const { d, uri } = node;
       if (!node.children) {
-        this.b.problem('LB001', 'directive "location" has no opening "{"', this.ref(headerRange(d), uri));
+        this.problem('LB001', 'directive "location" has no opening "{"', this.ref(headerRange(d), uri));
         continue;
       }
       const loc = parseLocation(d);
@@ -509,7 +644,7 @@ class Lowering {
       const noUri = loc.kind === 'regex' || loc.kind === 'iregex' || loc.kind === 'named';
       const pass = children.find((c) => c.d.name in PASS_SCHEMES);
       const target: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
-      const route = this.b.route({
+      const route = this.addRoute({
         entryId: entry.id,
         name,
         matchText: desc.text,
@@ -545,7 +680,7 @@ class Lowering {
       if (!pass) continue;
       const condition = node.d.args.map((a) => a.raw).join(' ').replace(/^\(\s*/, '').replace(/\s*\)$/, '');
       const target = this.passTarget(pass, 'http', true);
-      this.b.route({
+      this.addRoute({
         entryId: entry.id,
         name: `if (${condition}) in ${location.name}`,
         matchText: `${location.matchText} if (${condition})`,
@@ -620,7 +755,9 @@ class Lowering {
       this.invalid(`invalid port in upstream "${hostPort}"`, hostPortRange, uri);
     } else if (port === undefined && defaultPort === undefined) {
       // Not an upstream here; in a closed world it is not one anywhere, and nginx needs a port.
-      this.closedWorldProblems.push({ message: `no port in upstream "${hostPort}"`, source: this.ref(hostPortRange, uri) });
+      const source = this.ref(hostPortRange, uri);
+      this.closedWorldProblems.push({ message: `no port in upstream "${hostPort}"`, source });
+      this.log?.push({ op: 'closedWorld', message: `no port in upstream "${hostPort}"`, source });
     }
     return this.addressTarget(hostPort, ns, defaultPort, this.ref(hostPortRange, uri), d, uri);
   }
@@ -628,9 +765,15 @@ class Lowering {
   /** A direct address: one synthesised pool per address (nginx makes one implicit upstream per host:port). */
   private addressTarget(address: string, ns: Namespace, defaultPort: string | undefined, nameSource: SourceRef, d: Directive, uri: string): RouteTarget {
     const key = addressKey(address, defaultPort);
-    let pool = this.synthesized.get(`${ns}\u0000${key}`);
+    const mapKey = `${ns}\u0000${key}`;
+    let pool = this.synthesized.get(mapKey);
+    const created = !pool;
     if (!pool) {
-      pool = this.b.pool({
+      // The id names the address, not a counter: a replayed block refers to it whoever created it.
+      const id = `a.${ns}.${key}`;
+      pool = {
+        id,
+        servers: [],
         name: address,
         namespace: ns,
         kind: 'address',
@@ -641,9 +784,12 @@ class Lowering {
         healthCheck: { active: false, passive: true, detail: PASSIVE_DEFAULT },
         source: this.ref(d.range, uri),
         nameSource,
-      });
+      };
+      this.b.addPool(pool);
       const kind = classifyAddress(address);
-      this.b.server(pool, {
+      pool.servers.push({
+        id: `${id}s1`,
+        poolId: id,
         address,
         addressKey: key,
         weight: 1,
@@ -653,12 +799,14 @@ class Lowering {
         healthCheck: { active: false, passive: true },
         source: this.ref(d.range, uri),
       });
-      this.synthesized.set(`${ns}\u0000${key}`, pool);
+      this.synthesized.set(mapKey, pool);
     }
+    this.log?.push({ op: 'address', key: mapKey, pool, created });
     return { kind: 'address', address, poolId: pool.id, nameSource };
   }
 
   private markActive(target: RouteTarget, detail: string): void {
+    this.log?.push({ op: 'active', target, detail });
     if (target.kind !== 'pool' || !target.poolId) return;
     const pool = this.b.model.pools.find((p) => p.id === target.poolId);
     if (pool && !this.activeChecks.has(pool)) this.activeChecks.set(pool, detail);
