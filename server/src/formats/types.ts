@@ -91,5 +91,7 @@ export interface FixContext {
 export interface FixProvider {
   /** How a line comment starts (`#`), for suppression comments; undefined when the format has no comments. */
   lineComment?: string;
+  /** The line comment of one document, when it depends on the document (YAML `#`, JSON none); wins over `lineComment`. */
+  lineCommentFor?(uri: string, text: string): string | undefined;
   provideFixes(ctx: FixContext): Fix[];
 }

@@ -74,7 +74,8 @@ const NEXT_LINE = /^([ \t]*)(\S+)[ \t]*lb-lens-disable-next-line\b([^\r\n]*)$/;
  * holds such a directive, the id is added to it (a second comment line would shield only the first one).
  */
 export function suppressionFix(analysis: DocumentAnalysis, diagnostic: Diagnostic): Fix | undefined {
-  const comment = fixProviderFor(analysis.format)?.lineComment;
+  const provider = fixProviderFor(analysis.format);
+  const comment = provider?.lineCommentFor ? provider.lineCommentFor(analysis.uri, analysis.text) : provider?.lineComment;
   if (!comment || diagnostic.uri !== analysis.uri) return undefined;
   const t = new FixText(analysis.uri, analysis.text);
   const line = diagnostic.range.start.line;

@@ -1,4 +1,5 @@
 import type { FormatParser } from '../types';
+import { albFixes } from './fixes';
 import { lowerAlb } from './lower';
 
 export { lowerAlb } from './lower';
@@ -17,6 +18,7 @@ export function detectAlb(text: string): number {
 }
 
 export const albFormat: FormatParser = {
+  fixes: albFixes,
   id: 'aws-alb',
   title: 'AWS ALB (CloudFormation)',
   detect(_uri, text) {

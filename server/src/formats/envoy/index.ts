@@ -1,4 +1,5 @@
 import type { FormatParser } from '../types';
+import { envoyFixes } from './fixes';
 import { lowerEnvoy } from './lower';
 
 export { lowerEnvoy } from './lower';
@@ -35,6 +36,7 @@ export function envoyContentScore(text: string): number {
 }
 
 export const envoyFormat: FormatParser = {
+  fixes: envoyFixes,
   id: 'envoy',
   title: 'Envoy',
   detect(_uri, text) {

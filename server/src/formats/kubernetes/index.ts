@@ -1,4 +1,5 @@
 import type { FormatParser } from '../types';
+import { kubernetesFixes } from './fixes';
 import { lowerKubernetes } from './lower';
 
 export { lowerKubernetes } from './lower';
@@ -22,6 +23,7 @@ export function detectKubernetes(text: string): number {
 }
 
 export const kubernetesFormat: FormatParser = {
+  fixes: kubernetesFixes,
   id: 'kubernetes',
   title: 'Kubernetes Ingress / Gateway API',
   detect(_uri, text) {

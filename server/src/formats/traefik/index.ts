@@ -1,4 +1,5 @@
 import type { FormatParser } from '../types';
+import { traefikFixes } from './fixes';
 import { detectTraefikDynamic, lowerTraefik } from './lower';
 
 export { lowerTraefik, parseRule } from './lower';
@@ -7,14 +8,16 @@ export { parseToml } from './toml';
 const SAMPLE = 64 * 1024;
 
 /**
- * Traefik dynamic configuration by content: `http:`/`tcp:`/`udp:` with `routers:`/`services:` (YAML),
- * `[http.routers…]` tables (TOML), or Traefik CRDs (apiVersion traefik.io / traefik.containo.us).
+ * Traefik dynamic configuration by content: `http:`/`tcp:`/`udp:` with `routers:`/`services:` (YAML, also in
+ * flow style in a `.yml`/`.yaml` file), `[http.routers…]` tables (TOML), or Traefik CRDs (apiVersion traefik.io /
+ * traefik.containo.us). Never `.json`: the file provider reads YAML and TOML only.
  */
 export const traefikFormat: FormatParser = {
+  fixes: traefikFixes,
   id: 'traefik',
   title: 'Traefik',
-  detect(_uri, text) {
-    return detectTraefikDynamic(text.length > SAMPLE ? text.slice(0, SAMPLE) : text);
+  detect(uri, text) {
+    return detectTraefikDynamic(text.length > SAMPLE ? text.slice(0, SAMPLE) : text, uri);
   },
   parse(uri, text, host) {
     return lowerTraefik(uri, text, host);

@@ -1,0 +1,121 @@
+/**
+ * Quick fixes in Traefik's dynamic configuration (file provider YAML or TOML, and the CRDs' YAML). Keys are
+ * looked up case-insensitively like Traefik decodes them; new keys are written as the documentation writes them.
+ */
+import type { Fix, FixProvider } from '../types';
+import {
+  DeclarativeFixer, equalWeightsFix, fix, hashUnlessJson, removeDuplicateFix, removeUnusedFix, renameFix, type Value,
+} from '../declarative/fixes';
+import { getCI, num, pairCI, str, type TNode } from '../declarative/tree';
+import { parseToml } from './toml';
+
+/** TOML or YAML, decided like the lowering does (`loadRoots` in lower.ts): by extension, else by content. */
+const isToml = (uri: string, text: string) =>
+  /\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^\s*\[/m.test(text) && !/^\s*\w[\w.-]*\s*:/m.test(text));
+
+function fixer(ctx: Parameters<FixProvider['provideFixes']>[0]): DeclarativeFixer {
+  return isToml(ctx.uri, ctx.text) ? new DeclarativeFixer(ctx, 'toml', () => [parseToml(ctx.text).root]) : new DeclarativeFixer(ctx);
+}
+
+/** The service definition behind a pool of this file (its name is the key of the definition). */
+const serviceNode = (f: DeclarativeFixer, poolId: unknown): TNode | undefined => {
+  const pool = f.pool(poolId);
+  return pool && f.here(pool) ? f.valueAtKey(pool.nameSource.range.start) : undefined;
+};
+
+/**
+ * LB107: an active HTTP health check under `loadBalancer` ("healthCheck … path, interval", doc.traefik.io
+ * routing/services). Not preferred: a path the servers do not answer with 2xx/3xx takes them all out.
+ * TCP health checks exist only in recent Traefik versions, so TCP services get no fix.
+ */
+function healthCheck(f: DeclarativeFixer): Fix[] {
+  const pool = f.pool(f.ctx.diagnostic.data?.poolId);
+  if (!pool || pool.kind !== 'loadBalancer' || pool.namespace !== 'http') return [];
+  const lb = pairCI(serviceNode(f, pool.id), 'loadBalancer')?.value;
+  if (!lb || lb.kind !== 'map' || pairCI(lb, 'healthCheck') || pairCI(lb, 'passiveHealthCheck')) return [];
+  return fix('Add an active health check (healthCheck on "/" every 10s)', f.insertPair(lb, 'healthCheck', { path: '/', interval: '10s' }));
+}
+
+/** LB101/LB102/LB104: server weights (default 1) removed from a loadBalancer service. */
+function equalWeights(f: DeclarativeFixer, poolId: unknown): Fix[] {
+  const pool = f.pool(poolId);
+  if (pool?.kind !== 'loadBalancer') return [];
+  return equalWeightsFix(f, pool, (server) => pairCI(server, 'weight')?.value);
+}
+
+/** LB103: the closest service name (a `@file` suffix kept), or a new service in this file's `services`. */
+function undefinedService(f: DeclarativeFixer): Fix[] {
+  const d = f.ctx.diagnostic;
+  const suggestion = d.data?.suggestion;
+  const written = str(f.nodeAt(d.range)) ?? '';
+  const fixes = typeof suggestion === 'string' ? renameFix(f, written.endsWith('@file') ? `${suggestion}@file` : suggestion) : [];
+  const route = f.route(d.data?.routeId);
+  const routeNode = f.valueAtKey(route?.source.range.start);
+  const name = d.data?.name;
+  if (!route || !routeNode || typeof name !== 'string' || !name || route.target.kind !== 'pool') return fixes;
+  const proto = route.target.namespace;
+  const services = getCI(f.rootOf(routeNode), proto, 'services');
+  if (!services || services.kind !== 'map') return fixes;
+  const server: Value = proto === 'http' ? { url: 'http://127.0.0.1:8080' } : { address: '127.0.0.1:8080' };
+  return [...fixes, ...fix(`Create service "${name}"`, f.insertPair(services, name, { loadBalancer: { servers: [server] } }))];
+}
+
+/** LB106: routers are ordered by priority, not by place: delete the router that can never match. */
+function unreachableRouter(f: DeclarativeFixer): Fix[] {
+  const route = f.route(f.ctx.diagnostic.data?.routeId);
+  if (!route || !f.here(route) || !route.name.startsWith('router ')) return [];
+  const node = f.valueAtKey(route.source.range.start);
+  const routers = f.parent(node);
+  if (!node || !routers || routers.kind !== 'map' || f.keyOf(routers)?.toLowerCase() !== 'routers') return [];
+  return fix(`Delete the unreachable ${route.name}`, f.deleteNode(node));
+}
+
+/**
+ * LB002: a server weight must be an integer; a positive fraction is rounded, any other invalid weight removed
+ * (Traefik's default is 1, which is also what the analysis assumed for it).
+ */
+function invalidWeight(f: DeclarativeFixer): Fix[] {
+  const d = f.ctx.diagnostic;
+  if (d.uri !== f.ctx.uri) return [];
+  const node = f.nodeAt(d.range);
+  const pair = f.pairOf(node);
+  const server = f.parent(node);
+  if (!node || !pair || !server || pair.key.toLowerCase() !== 'weight') return [];
+  const value = num(node);
+  if (value !== undefined && value > 0 && !Number.isInteger(value)) {
+    const n = Math.max(1, Math.round(value));
+    return fix(`Change to ${n} (an integer)`, [f.replaceScalar(node, n)], true);
+  }
+  return fix('Remove the invalid weight (the default is 1)', f.deletePair(server, pair), true);
+}
+
+export const traefikFixes: FixProvider = {
+  lineComment: '#',
+  lineCommentFor: hashUnlessJson,
+  provideFixes(ctx) {
+    const f = fixer(ctx);
+    const data = ctx.diagnostic.data ?? {};
+    switch (ctx.diagnostic.ruleId) {
+      case 'LB101':
+      case 'LB102':
+      case 'LB104':
+        return equalWeights(f, data.poolId);
+      case 'LB103':
+        return undefinedService(f);
+      case 'LB105':
+        return removeDuplicateFix(f);
+      case 'LB106':
+        return unreachableRouter(f);
+      case 'LB107':
+        return healthCheck(f);
+      case 'LB110': {
+        const pool = f.pool(data.poolId);
+        return pool ? removeUnusedFix(f, serviceNode(f, pool.id), 'service', [pool.name, `${pool.name}@file`]) : [];
+      }
+      case 'LB002':
+        return invalidWeight(f);
+      default:
+        return [];
+    }
+  },
+};
