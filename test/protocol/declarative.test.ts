@@ -699,12 +699,16 @@ describe('declarative formats over LSP', () => {
       assert.ok(after.notes.some((n: string) => /backup servers are serving/.test(n)), after.notes.join(' | '));
     });
 
-    test('lbLens/distribution: with half of priority 0 failed, P0 keeps 50% × 1.4 = 70% and P1 gets 30% (Envoy priority levels)', {
-      todo: 'the model turns priority > 0 into backups that take over only when no P0 host is left (server/src/formats/envoy/lower.ts, analysis/distribution.ts)',
-    }, async () => {
+    test('lbLens/distribution: with half of priority 0 failed, P0 keeps 50% × 1.4 = 70% and P1 gets 30% (Envoy priority levels)', async () => {
       const failed = await distribution(uri, ['10.0.3.1:8080']);
       const root = failed.routes.find((r: any) => r.name === 'route prefix / (shop)');
       assert.deepEqual(sharesOf(root), [['10.0.3.1:8080', 0], ['10.0.3.2:8080', 0.7], ['10.0.4.1:8080', 0.3]]);
+      assert.ok(root.notes.some((n: string) => /priority 0 70%, priority 1 30%/.test(n)), root.notes.join(' | '));
+      // P0 is still serving: this is a partial spill-over, not "backups serving".
+      assert.ok(!root.notes.some((n: string) => /backup servers are serving/.test(n)), root.notes.join(' | '));
+      // The hover of a P0 endpoint says the same in its "if it fails" line.
+      const p0 = await hover(uri, posOf(ENVOY, 'address: 10.0.3.1', 9));
+      assert.match(p0, /route prefix \/ \(shop\): \*\*50%\*\*; if it fails → 10\.0\.3\.2:8080 70%, 10\.0\.4\.1:8080 priority 1 30%/, p0);
     });
   });
 

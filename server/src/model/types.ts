@@ -138,6 +138,16 @@ export interface Server {
   healthCheck?: { active: boolean; passive: boolean };
   /** Generated from a template (HAProxy `server-template`): not written one by one. */
   generated?: boolean;
+  /**
+   * The server's failover level under `backupPolicy: 'priority-levels'` (0, the default, is served first; Envoy
+   * endpoint `priority`). Servers of a level above 0 are standby capacity, so their state is `backup`.
+   */
+  priority?: number;
+  /**
+   * Under `backupPolicy: 'priority-levels'`: a usable server of its level that only takes the load the healthy
+   * servers of all levels cannot (Envoy DEGRADED hosts). Its state is `backup`.
+   */
+  degraded?: boolean;
   source: SourceRef;
 }
 
@@ -158,8 +168,19 @@ export interface Pool {
    * - `first`: the first available server takes everything until it is full (HAProxy `balance first`).
    */
   shareModel: 'weighted' | 'first';
-  /** Backups when no primary is left: `all` share by weight (nginx, HAProxy `option allbackups`), `first` only the first. */
-  backupPolicy: 'all' | 'first';
+  /**
+   * Who takes over from the primaries:
+   * - `all`: when no primary is left, every backup by weight (nginx, HAProxy `option allbackups`);
+   * - `first`: when no primary is left, only the first backup (HAProxy default);
+   * - `priority-levels`: servers are grouped by `Server.priority`; each level keeps the share its health
+   *   (available servers / all servers of the level, × `overprovisioningFactor`, capped at 100%) allows and the
+   *   rest spills to the next level, gradually rather than all at once (Envoy priority levels).
+   */
+  backupPolicy: 'all' | 'first' | 'priority-levels';
+  /** Under `priority-levels`: how overprovisioned each level is, in percent (Envoy's default 140 means ×1.4). */
+  overprovisioningFactor?: number;
+  /** Under `priority-levels`: a level's health counts server weights instead of servers (Envoy `weighted_priority_health`). */
+  weightedPriorityHealth?: boolean;
   /** Pool-level health checking (active probes, passive failure detection); servers may add their own. */
   healthCheck: { active: boolean; passive: boolean; detail?: string };
   servers: Server[];
@@ -188,6 +209,27 @@ export interface Comment {
   source: SourceRef;
 }
 
+/**
+ * A named definition that routes and other definitions can name but that is not a pool: it holds no servers and
+ * only forwards to pools (a Traefik `weighted`, `mirroring` or `highestRandomWeight` service, a TraefikService
+ * CRD of those kinds). Routes that name one target the pools it reaches (a `split`, or a `pool`), and each place
+ * that names it is a `PoolMention` of its name: go to definition, find references, the outline and "did you
+ * mean" treat it like a pool; LB110 reports it when nothing names it.
+ */
+export interface NamedDefinition {
+  name: string;
+  /** Looked up like pools: the namespace of the routes and mentions that name it. */
+  namespace: string;
+  /** What it is, as the product names it (`weighted`, `mirroring`, …). */
+  kind: string;
+  /** The whole definition. */
+  source: SourceRef;
+  /** Range of the name in the definition, for go-to-definition. */
+  nameSource: SourceRef;
+  /** Defined in another file the format read (a sibling of the same configuration): never "unused" here. */
+  referencedElsewhere?: boolean;
+}
+
 /** Other places that mention a pool by name (for find references), beyond route targets. */
 export interface PoolMention {
   name: string;
@@ -204,6 +246,8 @@ export interface TrafficModel {
   problems: FormatProblem[];
   comments: Comment[];
   mentions: PoolMention[];
+  /** Named definitions that are not pools (absent when the format has none); names share the pools' namespaces. */
+  definitions?: NamedDefinition[];
   /**
    * True when the model holds the whole configuration (a main file with its includes resolved), so a
    * missing pool is really missing and an unreferenced pool is really unused. Fragments are open.

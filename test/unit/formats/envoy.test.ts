@@ -157,6 +157,8 @@ ${HC}    load_assignment:
         - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }`;
     const m = parse(bootstrap(route('/', 'a'), clusters));
     assert.deepEqual(m.pools[0].servers.map((s) => s.state), ['active', 'backup']);
+    assert.deepEqual(m.pools[0].servers.map((s) => s.priority), [undefined, 1]);
+    assert.equal(m.pools[0].backupPolicy, 'priority-levels');
     assert.deepEqual(shares(m), { '10.0.0.1:80': 100, '10.0.0.2:80': 0 });
     const lb101 = rules(m, 'LB101');
     assert.equal(lb101.length, 1);
@@ -166,6 +168,93 @@ ${HC}    load_assignment:
     const failed = new Set([m.pools[0].servers[0].id]);
     const d = routeDistribution(m.routes[0], a.index, failed);
     assert.equal(d.shares[1].share, 1);
+  });
+
+  /** Cluster `a`: two P0 endpoints (the first one weighs `w0`), one P1 endpoint, and an optional load_assignment policy. */
+  const prioritized = (policy = '', w0 = 1) => `  - name: a
+    type: STATIC
+${HC}    load_assignment:
+      cluster_name: a
+${policy}      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }
+          load_balancing_weight: ${w0}
+        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }
+      - priority: 1
+        lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 10.0.0.3, port_value: 80 } } }`;
+  /** Shares (in %) of the first route with the given endpoint addresses failed. */
+  const failedShares = (m: TrafficModel, failed: string[]) => {
+    const ids = new Set(m.pools.flatMap((p) => p.servers).filter((s) => failed.includes(s.address)).map((s) => s.id));
+    const d = routeDistribution(m.routes[0], analyze(m).index, ids);
+    return Object.fromEntries(d.shares.map((x) => [x.server.address, Math.round(x.share * 1000) / 10]));
+  };
+
+  it('priority levels: one of two P0 endpoints failed → P0 keeps 50% × 1.4 = 70%, P1 gets 30% (arch_overview/upstream/load_balancing/priority)', () => {
+    const m = parse(bootstrap(route('/', 'a'), prioritized()));
+    assert.equal(m.pools[0].overprovisioningFactor, undefined); // Envoy's default 140
+    assert.deepEqual(shares(m), { '10.0.0.1:80': 50, '10.0.0.2:80': 50, '10.0.0.3:80': 0 });
+    assert.deepEqual(failedShares(m, ['10.0.0.1:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 70, '10.0.0.3:80': 30 });
+    assert.deepEqual(failedShares(m, ['10.0.0.1:80', '10.0.0.2:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 0, '10.0.0.3:80': 100 });
+  });
+
+  it('priority levels: load_assignment.policy.overprovisioning_factor (percent, > 0) and weighted_priority_health', () => {
+    const generous = parse(bootstrap(route('/', 'a'), prioritized('      policy: { overprovisioning_factor: 200 }\n')));
+    assert.equal(generous.pools[0].overprovisioningFactor, 200);
+    assert.deepEqual(failedShares(generous, ['10.0.0.1:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 100, '10.0.0.3:80': 0 });
+    const exact = parse(bootstrap(route('/', 'a'), prioritized('      policy:\n        overprovisioning_factor: { value: 100 }\n')));
+    assert.deepEqual(failedShares(exact, ['10.0.0.1:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 50, '10.0.0.3:80': 50 });
+    // By weight, the failed host is 3 of 4: health 25 × 1.4 = 35%. By count it would be 70%.
+    const weighted = parse(bootstrap(route('/', 'a'), prioritized('      policy: { weighted_priority_health: true }\n', 3)));
+    assert.equal(weighted.pools[0].weightedPriorityHealth, true);
+    assert.deepEqual(failedShares(weighted, ['10.0.0.1:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 35, '10.0.0.3:80': 65 });
+    assert.deepEqual(failedShares(parse(bootstrap(route('/', 'a'), prioritized('', 3))), ['10.0.0.1:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 70, '10.0.0.3:80': 30 });
+    // The factor must be > 0 (endpoint.v3.ClusterLoadAssignment.Policy): 0 is rejected and the default is used.
+    const zero = parse(bootstrap(route('/', 'a'), prioritized('      policy: { overprovisioning_factor: 0 }\n')));
+    assert.deepEqual(zero.problems.map((p) => p.ruleId), ['LB002']);
+    assert.match(zero.problems[0].message, /overprovisioning_factor must be an integer percentage > 0/);
+    assert.equal(zero.pools[0].overprovisioningFactor, undefined);
+  });
+
+  it('priority levels: an EDS ClusterLoadAssignment in the same file brings its priorities and policy (JSON names)', () => {
+    const text = JSON.stringify({
+      resources: [
+        { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', name: 'rc', virtualHosts: [{ name: 'vh', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }] }] },
+        { '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'c', type: 'EDS', edsClusterConfig: { edsConfig: { ads: {} } }, outlierDetection: {} },
+        { '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', clusterName: 'c', policy: { overprovisioningFactor: 120 },
+          endpoints: [
+            { lbEndpoints: [1, 2, 3, 4].map((i) => ({ endpoint: { address: { socketAddress: { address: `10.0.0.${i}`, portValue: 80 } } } })) },
+            { priority: 1, lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '10.0.1.1', portValue: 80 } } } }] },
+          ] },
+      ],
+    }, null, 2);
+    const m = parse(text, 'file:///x.json');
+    assert.equal(m.pools[0].overprovisioningFactor, 120);
+    assert.deepEqual(m.pools[0].servers.map((s) => s.priority ?? 0), [0, 0, 0, 0, 1]);
+    // 1 of 4 healthy at P0: 25% × 1.2 = 30%.
+    const after = failedShares(m, ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80']);
+    assert.deepEqual(after, { '10.0.0.1:80': 0, '10.0.0.2:80': 0, '10.0.0.3:80': 0, '10.0.0.4:80': 30, '10.0.1.1:80': 70 });
+  });
+
+  it('a DEGRADED endpoint counts in its level and only takes the load the healthy ones cannot (arch_overview/upstream/load_balancing/degraded)', () => {
+    const clusters = `  - name: a
+    type: STATIC
+${HC}    load_assignment:
+      cluster_name: a
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } }
+        - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 80 } } }
+        - endpoint: { address: { socket_address: { address: 10.0.0.3, port_value: 80 } } }
+          health_status: DEGRADED`;
+    const m = parse(bootstrap(route('/', 'a'), clusters));
+    const degraded = m.pools[0].servers[2];
+    assert.equal(degraded.state, 'backup');
+    assert.equal(degraded.degraded, true);
+    // Healthy: 2 of 3 × 1.4 = 93%; degraded: 1 of 3 × 1.4 = 46% → the 7% left.
+    assert.deepEqual(shares(m), { '10.0.0.1:80': 46.5, '10.0.0.2:80': 46.5, '10.0.0.3:80': 7 });
+    // With one healthy host failed: healthy 46%, degraded 46% → normalised to 50% / 50%.
+    assert.deepEqual(failedShares(m, ['10.0.0.1:80']), { '10.0.0.1:80': 0, '10.0.0.2:80': 50, '10.0.0.3:80': 50 });
   });
 
   it('locality weights count only with locality_weighted_lb_config: locality share × host share', () => {

@@ -231,12 +231,11 @@ class EnvoyLowering {
       name, namespace: NS, kind: 'cluster', synthesized: false,
       algorithm: policyName ?? lbPolicy.toLowerCase(),
       shareModel: 'weighted',
-      // Envoy priorities: P0 takes all traffic while healthy; P1 only receives traffic as P0 degrades (and P2
-      // only after P1). The spill-over is gradual — with the default overprovisioning factor 1.4 a level keeps
-      // all its traffic until fewer than ~71.4% of its hosts are healthy (arch_overview/upstream/load_balancing/
-      // priority, …/overprovisioning). The model approximates this with backup servers that all take over
-      // together once no P0 host is left.
-      backupPolicy: 'all',
+      // Envoy priorities: P0 takes all traffic while healthy; P1 only receives traffic as P0 loses healthy hosts
+      // (and P2 only after P1). The spill-over is gradual — with the default overprovisioning factor 1.4 a level
+      // keeps all its traffic until fewer than ~71.4% of its hosts are healthy (arch_overview/upstream/
+      // load_balancing/priority, …/overprovisioning). `endpoints()` sets the factor and each server's level.
+      backupPolicy: 'priority-levels',
       healthCheck: { active, passive, detail },
       source: this.ref(doc, node),
       nameSource: this.ref(doc, nameNode ?? node),
@@ -272,10 +271,20 @@ class EnvoyLowering {
    * - locality `load_balancing_weight` only counts with locality weighted load balancing
    *   (`common_lb_config.locality_weighted_lb_config`): the locality is picked by its weight, then a host inside
    *   it by host weight; a locality without a weight is then assigned no load (endpoint.v3.LocalityLbEndpoints).
-   *   Without that option locality weights are ignored (arch_overview/upstream/load_balancing/locality_weight).
+   *   Without that option locality weights are ignored (arch_overview/upstream/load_balancing/locality_weight);
+   * - `policy.overprovisioning_factor` (percent, default 140, > 0) and `policy.weighted_priority_health` (a level's
+   *   health by host weight instead of host count) shape how load spills from one priority to the next
+   *   (endpoint.v3.ClusterLoadAssignment.Policy).
    */
   private endpoints(pool: Pool, cluster: Node, { doc, node }: At, type: string, dnsType: boolean) {
     const localityWeighted = !!fp(cluster, 'common_lb_config', 'locality_weighted_lb_config');
+    const policy = f(node, 'policy');
+    const factorNode = f(policy, 'overprovisioning_factor');
+    const factor = numf(policy, 'overprovisioning_factor');
+    if (factorNode && (factor === undefined || factor < 1 || !Number.isInteger(factor))) {
+      this.problem('LB002', `overprovisioning_factor must be an integer percentage > 0 (got "${str(factorNode) ?? '…'}").`, doc, factorNode);
+    } else if (factor !== undefined) pool.overprovisioningFactor = factor;
+    if (str(f(policy, 'weighted_priority_health')) === 'true') pool.weightedPriorityHealth = true;
     const groups = items(f(node, 'endpoints')).map((g) => {
       const lbs = items(f(g, 'lb_endpoints')).map((e) => {
         const wNode = f(e, 'load_balancing_weight');
@@ -314,11 +323,14 @@ class EnvoyLowering {
           weight = g.sum > 0 ? (scale ? (g.lw * w * scale) / g.sum : Math.round(((g.lw * w) / g.sum) * 1e6) / 1e6) : 0;
         }
         const status = (str(f(e, 'health_status')) ?? '').toUpperCase();
+        // A priority above 0 is standby capacity; its share follows from the levels' health (`priority-levels`).
         let state: ServerState = g.priority > 0 ? 'backup' : 'active';
         if (DOWN_STATUSES.has(status)) state = 'down';
-        // Degraded hosts are only used when there are not enough healthy ones (arch_overview …/degraded).
+        // Degraded hosts only take the load the healthy hosts of all levels cannot (arch_overview …/degraded).
         else if (status === 'DEGRADED') state = 'backup';
         const s = this.server(pool, doc, e, a.text, weight, state, type, dnsType);
+        if (g.priority > 0) s.priority = g.priority;
+        if (status === 'DEGRADED') s.degraded = true;
         const label = str(f(ep, 'hostname')) ?? str(f(e, 'endpoint_name'));
         if (label && label !== a.text.replace(/:\d+$/, '')) s.name = `${label} (${a.text})`;
         if (where || g.priority > 0) s.name = `${s.name ?? a.text}${where ? ` [${where}]` : ''}${g.priority > 0 ? ` priority ${g.priority}` : ''}`;
