@@ -849,9 +849,7 @@ describe('declarative formats over LSP', () => {
       assert.match(ingress, /\| checkout-v1 \| checkout-v1\.default:8080 \| 1 \| \*\*100%\*\* \|/);
     });
 
-    test('hover on the Service name in its own manifest shows the Service and its routes', {
-      todo: 'formats/kubernetes: the pool of a Service is located at the `name` key of its metadata, not at the name, so nothing is found under the name',
-    }, async () => {
+    test('hover on the Service name in its own manifest shows the Service and its routes', async () => {
       const svc = await hover(uri, posOf(GATEWAY, 'name: checkout-v1', 6, 1));
       assert.match(svc, /\*\*service checkout-v1\*\*/);
       assert.match(svc, /\(\*\*75%\*\*\)/);
@@ -885,9 +883,7 @@ describe('declarative formats over LSP', () => {
       assert.deepEqual(await references(uri, posOf(GATEWAY, 'name: store', 6, 1)), [posOf(GATEWAY, 'name: store', 6, 1), posOf(GATEWAY, 'name: store', 6, 2)]);
     });
 
-    test('definition of a Service is exactly its name', {
-      todo: 'formats/kubernetes: the Service pool points at the `name` key, not at the name itself',
-    }, async () => {
+    test('definition of a Service is exactly its name', async () => {
       const defs = await definition(uri, posOf(GATEWAY, 'name: checkout-v1', 6));
       assert.deepEqual(defs, [{ uri, start: posOf(GATEWAY, 'name: checkout-v1', 6, 1) }]);
     });
