@@ -965,13 +965,16 @@ describe('declarative formats over LSP', () => {
       assert.ok(list.some((h) => h.line === posOf(TRAEFIK, 'service: admin').line && h.label === '→ http://10.0.2.1:8080 90%, http://10.0.2.2:8080 10% ⚠'), JSON.stringify(list));
     });
 
-    test('outline: the entry point with its routers, the services with their servers', async () => {
+    test('outline: the entry point with its routers, the services with their servers (the weighted one without)', async () => {
       const syms = await symbols(uri);
       const entry = syms.find((s) => s.name === 'http entryPoints websecure');
       assert.deepEqual(entry.children.map((c: any) => c.name), ['router shop', 'router admin']);
       const pools = syms.filter((s) => s.kind === 5);
-      assert.deepEqual(pools.map((s) => s.name), ['shop-v1', 'shop-v2', 'admin']);
-      assert.deepEqual(pools[0].children.map((c: any) => c.name), ['http://10.0.0.1:8080', 'http://10.0.0.2:8080']);
+      assert.deepEqual(pools.map((s) => s.name), ['shop-split', 'shop-v1', 'shop-v2', 'admin']);
+      assert.deepEqual(pools[0].children, []);
+      assert.equal(pools[0].detail, 'weighted');
+      assert.deepEqual(pools[0].selectionRange.start, posOf(TRAEFIK, 'shop-split:'));
+      assert.deepEqual(pools[1].children.map((c: any) => c.name), ['http://10.0.0.1:8080', 'http://10.0.0.2:8080']);
     });
 
     test('definition and references of a service name', async () => {
@@ -982,10 +985,11 @@ describe('declarative formats over LSP', () => {
       assert.deepEqual(await references(uri, posOf(TRAEFIK, 'shop-v1:')), [posOf(TRAEFIK, 'name: shop-v1', 6)]);
     });
 
-    test('definition of a weighted service name goes to the weighted service', {
-      todo: 'formats/traefik: weighted services are not in the model (only load balancers are pools), so there is nothing to go to',
-    }, async () => {
-      assert.deepEqual(await definition(uri, posOf(TRAEFIK, 'service: shop-split', 9)), [{ uri, start: posOf(TRAEFIK, 'shop-split:') }]);
+    test('definition of a weighted service name goes to the weighted service; its references are the routers naming it', async () => {
+      const def = posOf(TRAEFIK, 'shop-split:');
+      assert.deepEqual(await definition(uri, posOf(TRAEFIK, 'service: shop-split', 9)), [{ uri, start: def }]);
+      assert.deepEqual(await definition(uri, def), [{ uri, start: def }]);
+      assert.deepEqual(await references(uri, def), [posOf(TRAEFIK, 'service: shop-split', 9)]);
     });
 
     test('lbLens/distribution: the weighted split, and a failed server\'s share taken by its sibling', async () => {
@@ -1037,8 +1041,9 @@ describe('declarative formats over LSP', () => {
       const list = await hints(uri);
       assert.deepEqual(list, [{ line: 0, label: '→ http://10.0.0.1:8080 37.5%, http://10.0.0.2:8080 37.5%, http://10.0.1.1:8080 25%' }]);
       const syms = await symbols(uri);
-      assert.deepEqual(syms.map((s) => s.name), ['http entryPoints websecure', 'shop-v1', 'shop-v2']);
+      assert.deepEqual(syms.map((s) => s.name), ['http entryPoints websecure', 'shop-split', 'shop-v1', 'shop-v2']);
       assert.deepEqual(await definition(uri, posOf(TRAEFIK_TOML, 'name = "shop-v2"', 8)), [{ uri, start: posOf(TRAEFIK_TOML, 'shop-v2.loadBalancer]') }]);
+      assert.deepEqual(await definition(uri, posOf(TRAEFIK_TOML, 'service = "shop-split"', 11)), [{ uri, start: posOf(TRAEFIK_TOML, 'shop-split.weighted]') }]);
       const file = await distribution(uri);
       assert.deepEqual(sharesOf(file.routes[0]), [['http://10.0.0.1:8080', 0.375], ['http://10.0.0.2:8080', 0.375], ['http://10.0.1.1:8080', 0.25]]);
     });

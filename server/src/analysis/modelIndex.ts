@@ -1,4 +1,4 @@
-import type { EntryPoint, Pool, Route, Server, TrafficModel } from '../model/types';
+import type { EntryPoint, NamedDefinition, Pool, Route, Server, TrafficModel } from '../model/types';
 
 const key = (namespace: string, name: string) => `${namespace}\u0000${name}`;
 
@@ -11,6 +11,8 @@ export class ModelIndex {
   readonly poolsByName = new Map<string, Pool[]>();
   /** Routes that can send traffic to each pool id. */
   readonly routesByPool = new Map<string, Route[]>();
+  /** Named definitions that are not pools (Traefik weighted services…), by namespace and name, in definition order. */
+  readonly definitionsByName = new Map<string, NamedDefinition[]>();
 
   constructor(readonly model: TrafficModel) {
     for (const e of model.entries) this.entryById.set(e.id, e);
@@ -22,6 +24,12 @@ export class ModelIndex {
         if (list) list.push(p);
         else this.poolsByName.set(k, [p]);
       }
+    }
+    for (const d of model.definitions ?? []) {
+      const k = key(d.namespace, d.name);
+      const list = this.definitionsByName.get(k);
+      if (list) list.push(d);
+      else this.definitionsByName.set(k, [d]);
     }
     for (const r of model.routes) {
       const t = r.target;
@@ -76,10 +84,16 @@ export class ModelIndex {
     }
   }
 
-  /** Pool names defined in a namespace (for "did you mean"). */
+  /** The named definitions (not pools) of a name in a namespace; empty when there is none. */
+  definitions(name: string, namespace: string): NamedDefinition[] {
+    return this.definitionsByName.get(key(namespace, name)) ?? [];
+  }
+
+  /** Names a route can use in a namespace — pools and named definitions (for "did you mean"). */
   poolNames(namespace: string): string[] {
     const names: string[] = [];
     for (const p of this.model.pools) if (!p.synthesized && p.namespace === namespace) names.push(p.name);
+    for (const d of this.model.definitions ?? []) if (d.namespace === namespace) names.push(d.name);
     return names;
   }
 }

@@ -230,7 +230,7 @@ export interface NamedDefinition {
   referencedElsewhere?: boolean;
 }
 
-/** Other places that mention a pool by name (for find references), beyond route targets. */
+/** Other places that mention a pool (or a `NamedDefinition`) by name (for find references), beyond route targets. */
 export interface PoolMention {
   name: string;
   namespace: string;

@@ -111,6 +111,9 @@ function hoverOf(a: DocumentAnalysis, el: Element, pos: Position): HoverResult |
       // weighted service): the route answers. Elsewhere the name is really missing.
       const outer = elementAt(a, pos, (e) => e.kind === 'route');
       if (outer) return { ...hoverOf(a, outer, pos)!, range: el.source.range };
+      // A named definition (a weighted service named by another service) is defined, just not a pool.
+      const def = a.index.definitions(el.name, el.namespace)[0];
+      if (def) return { contents: `**${el.name}** (${def.kind}) forwards to other pools; it holds no servers itself.`, range: el.source.range };
       return { contents: `\`${el.name}\` is not defined.`, range: el.source.range };
     }
     case 'entry': {

@@ -1,8 +1,11 @@
 import type { Pool, Position, SourceRef } from '../model/types';
-import { elementAt } from './elements';
+import { containsPos, elementAt } from './elements';
 import type { DocumentAnalysis } from './languageService';
 
 function poolAt(a: DocumentAnalysis, pos: Position): { pool?: Pool; name?: string; namespace?: string } {
+  // The name of a named definition (a Traefik weighted service) is not an element: it holds no servers.
+  const def = a.model.definitions?.find((d) => d.nameSource.uri === a.uri && containsPos(d.nameSource.range, pos));
+  if (def) return { name: def.name, namespace: def.namespace };
   const el = elementAt(a, pos);
   if (!el) return {};
   if (el.kind === 'poolRef') return { pool: el.pool, name: el.name, namespace: el.namespace };
@@ -14,14 +17,17 @@ function poolAt(a: DocumentAnalysis, pos: Position): { pool?: Pool; name?: strin
   return {};
 }
 
-/** Go to definition: from a pool reference (or its route) to every definition of that pool name. */
+/** Go to definition: from a pool reference (or its route) to every definition of that name: pools and named definitions. */
 export function getDefinition(a: DocumentAnalysis, pos: Position): SourceRef[] {
   const { name, namespace } = poolAt(a, pos);
-  if (name === undefined) return [];
-  return a.model.pools.filter((p) => !p.synthesized && p.name === name && p.namespace === namespace).map((p) => p.nameSource);
+  if (name === undefined || namespace === undefined) return [];
+  return [
+    ...a.model.pools.filter((p) => !p.synthesized && p.name === name && p.namespace === namespace).map((p) => p.nameSource),
+    ...a.index.definitions(name, namespace).map((d) => d.nameSource),
+  ];
 }
 
-/** Find references: every route target and mention of the pool name at the position (and its definitions). */
+/** Find references: every route target and mention of the name at the position (and its definitions), each place once. */
 export function getReferences(a: DocumentAnalysis, pos: Position, includeDeclaration: boolean): SourceRef[] {
   const { name, namespace } = poolAt(a, pos);
   if (name === undefined) return [];
@@ -33,5 +39,12 @@ export function getReferences(a: DocumentAnalysis, pos: Position, includeDeclara
     if (t.kind === 'split') for (const p of t.parts) if (p.name === name && p.namespace === namespace) refs.push(p.nameSource);
   }
   for (const m of a.model.mentions) if (m.name === name && m.namespace === namespace) refs.push(m.source);
-  return refs;
+  // A weighted service reached by several routes names its parts once in the text, but once per route in the model.
+  const seen = new Set<string>();
+  return refs.filter((s) => {
+    const k = `${s.uri}\u0000${s.range.start.line}:${s.range.start.character}-${s.range.end.line}:${s.range.end.character}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

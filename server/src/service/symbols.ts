@@ -16,7 +16,10 @@ const within = (outer: Range, inner: Range): Range => {
   return before(outer.start, inner.start) && before(inner.end, outer.end) ? inner : outer;
 };
 
-/** Outline: entry points with their routes, pools with their servers; only elements written in this document. */
+/**
+ * Outline: entry points with their routes, pools with their servers, named definitions; only elements written in
+ * this document.
+ */
 export function getDocumentSymbols(a: DocumentAnalysis): SymbolResult[] {
   const mine = <T extends { source: { uri: string } }>(x: T) => x.source.uri === a.uri;
   const out: SymbolResult[] = [];
@@ -53,6 +56,10 @@ export function getDocumentSymbols(a: DocumentAnalysis): SymbolResult[] {
         children: [],
       })),
     });
+  }
+  // Named definitions (Traefik weighted/mirroring services) are listed like pools; they hold no servers.
+  for (const d of (a.model.definitions ?? []).filter(mine)) {
+    out.push({ name: d.name, detail: d.kind, kind: 'pool', range: d.source.range, selectionRange: within(d.source.range, d.nameSource.range), children: [] });
   }
   return out.sort((x, y) => x.range.start.line - y.range.start.line);
 }

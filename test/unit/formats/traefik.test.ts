@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeModel } from '../../../server/src/analysis/analyze';
 import { traefikFormat, parseRule, parseToml } from '../../../server/src/formats/traefik';
@@ -233,6 +235,124 @@ describe('traefik: services', () => {
     ));
     const t = Object.fromEntries(m.routes.map((r) => [r.name, r.target.kind]));
     assert.deepEqual(t, { 'router a': 'pool', 'router b': 'none', 'router c': 'dynamic' });
+  });
+});
+
+describe('traefik: weighted, highestRandomWeight and mirroring services are named definitions', () => {
+  const line = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
+  const findings = (m: TrafficModel, id: string) => analyzeModel(m).diagnostics.filter((d) => d.ruleId === id).map((d) => `${d.range.start.line} ${d.message}`);
+  const CHAIN = yaml(
+    'http:', '  routers:',
+    '    a: {rule: "Host(`a`)", service: outer}',
+    '    b: {rule: "Host(`b`)", service: outer@file}',
+    '  services:',
+    '    outer:', '      weighted:', '        services: [{name: blue, weight: 3}, {name: canary}]',
+    '    canary:', '      mirroring: {service: green, mirrors: [{name: blue, percent: 5}]}',
+    '    hrw:', '      highestRandomWeight:', '        services: [{name: green}]',
+    '    fo: {failover: {service: blue, fallback: green}}',
+    '    blue: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.0.1"}, {url: "http://10.0.0.2"}]}}',
+    '    green: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.1.1"}, {url: "http://10.0.1.2"}]}}',
+  );
+
+  it('each is a definition at its key (not a pool); failover stays a pool; the names on the way are mentions, once each', () => {
+    const m = parse(CHAIN);
+    assert.deepEqual(m.definitions!.map((d) => [d.name, d.namespace, d.kind, d.nameSource.range.start.line]), [
+      ['outer', 'http', 'weighted', line(CHAIN, 'outer:')], ['canary', 'http', 'mirroring', line(CHAIN, 'canary:')], ['hrw', 'http', 'highestRandomWeight', line(CHAIN, 'hrw:')],
+    ]);
+    const outer = m.definitions![0];
+    assert.deepEqual(outer.nameSource.range, { start: { line: 5, character: 4 }, end: { line: 5, character: 9 } });
+    assert.equal(outer.source.range.start.line, 5);
+    assert.ok(outer.source.range.end.line >= 7);
+    assert.deepEqual(m.pools.map((p) => `${p.name} ${p.kind}`), ['fo failover', 'blue loadBalancer', 'green loadBalancer']);
+    // Both routers name `outer`; `canary` is named once in the text although both routes reach it.
+    const mentions = (name: string) => m.mentions.filter((x) => x.name === name).map((x) => x.source.range.start.line);
+    assert.deepEqual(mentions('outer'), [2, 3]);
+    assert.deepEqual(mentions('canary'), [line(CHAIN, 'name: canary')]);
+  });
+
+  it('LB110: a definition nothing names is unused; one named only by an unused one is not; the pools behind it as before', () => {
+    const m = parse(yaml(
+      'http:', '  routers:', '    r: {rule: "Host(`r`)", service: web}', '  services:',
+      '    web: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.0.1"}, {url: "http://10.0.0.2"}]}}',
+      '    old:', '      weighted:', '        services: [{name: web}, {name: inner}]',
+      '    inner:', '      mirroring: {service: spare}',
+      '    spare: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.1.1"}, {url: "http://10.0.1.2"}]}}',
+    ), folder({}));
+    assert.equal(m.closedWorld, true);
+    assert.deepEqual(findings(m, 'LB110'), ['5 "old" is defined but no route sends traffic to it.', '10 "spare" is defined but no route sends traffic to it.']);
+    const d = analyzeModel(m).diagnostics.find((x) => x.ruleId === 'LB110')!;
+    assert.deepEqual(d.tags, ['unnecessary']);
+    // Used through a router, a definition is quiet, and so is everything of its chain (only the failover `fo` is unused).
+    const fo = `${line(CHAIN, 'fo:')} "fo" is defined but no route sends traffic to it.`;
+    assert.deepEqual(findings(parse(CHAIN.replace('service: outer@file', 'service: hrw'), folder({})), 'LB110'), [fo]);
+    assert.deepEqual(findings(parse(CHAIN.replace('service: outer@file', 'service: blue'), folder({})), 'LB110'), [`${line(CHAIN, 'hrw:')} "hrw" is defined but no route sends traffic to it.`, fo]);
+  });
+
+  it('LB103 suggests the name of a weighted service', () => {
+    const m = parse(CHAIN.replace('service: outer@file', 'service: outr'), folder({}));
+    assert.deepEqual(findings(m, 'LB103'), ['3 "outr" is not defined; did you mean "outer"?']);
+  });
+
+  it('the LB110 page\'s Traefik examples: the bad one reports the split and the load balancer behind it, the fixed one nothing', () => {
+    const page = readFileSync(resolve(__dirname, '../../../docs/rules/LB110.md'), 'utf8');
+    const block = (heading: string) => new RegExp(`## ${heading}[\\s\\S]*?\`\`\`yaml\\n([\\s\\S]*?)\`\`\``).exec(page)![1];
+    assert.deepEqual(findings(parse(block('Bad \\(Traefik\\)'), folder({})), 'LB110').map((f) => f.replace(/^\d+ /, '')), [
+      '"shop-split" is defined but no route sends traffic to it.', '"shop-v2" is defined but no route sends traffic to it.',
+    ]);
+    assert.deepEqual(findings(parse(block('Fixed \\(Traefik\\)'), folder({})), 'LB110'), []);
+  });
+
+  it('TOML: the weighted service is a definition at its name in the table header', () => {
+    const text = yaml(
+      '[http.routers.r]', '  rule = "Host(`a`)"', '  service = "split"',
+      '[[http.services.split.weighted.services]]', '  name = "web"',
+      '[[http.services.web.loadBalancer.servers]]', '  url = "http://10.0.0.1"',
+    );
+    const m = parse(text, NO_FILES, 'file:///etc/traefik/dynamic.toml');
+    const [d] = m.definitions!;
+    assert.equal(d.name, 'split');
+    assert.deepEqual(d.nameSource.range.start, { line: 3, character: text.split('\n')[3].indexOf('split') });
+    assert.deepEqual(m.mentions.map((x) => [x.name, x.source.range.start.line]), [['split', 2]]);
+  });
+
+  it('across the provider directory: a sibling\'s weighted service is a definition of that file; pools behind one a sibling router uses are not unused', () => {
+    const SERVICES = 'file:///etc/traefik/dynamic/services.yml';
+    const services = yaml(
+      'http:', '  services:', '    split:', '      weighted:', '        services: [{name: blue}, {name: canary}]',
+      '    canary: {mirroring: {service: green}}',
+      '    blue: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.0.1"}, {url: "http://10.0.0.2"}]}}',
+      '    green: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.1.1"}, {url: "http://10.0.1.2"}]}}',
+    );
+    const routers = yaml('http:', '  routers:', '    r: {rule: "Host(`a`)", service: split@file}');
+    const fromRouters = parse(routers, folder({ [SERVICES]: services }));
+    assert.deepEqual(fromRouters.definitions!.map((d) => [d.name, d.nameSource.uri, d.referencedElsewhere]), [['split', SERVICES, true], ['canary', SERVICES, true]]);
+    assert.deepEqual(rules(fromRouters), []);
+    // The services file alone sees the router only as a mention of `split`: blue and green are still reached.
+    const fromServices = parse(services, folder({ [URI]: routers }, SERVICES), SERVICES);
+    assert.equal(fromServices.closedWorld, true);
+    assert.deepEqual(rules(fromServices), []);
+    assert.deepEqual(fromServices.mentions.filter((x) => x.source.uri === SERVICES).map((x) => x.name).sort(), ['blue', 'canary', 'green']);
+    // Without the router, the split is unused, and so are the load balancers behind it.
+    assert.deepEqual(findings(parse(services, folder({}, SERVICES), SERVICES), 'LB110').map((f) => f.replace(/^\d+ /, '').split(' ')[0]), ['"split"', '"blue"', '"green"']);
+  });
+
+  it('CRDs: TraefikService weighted and mirroring are definitions at metadata.name; the IngressRoute naming one mentions it', () => {
+    const text = yaml(
+      'apiVersion: traefik.io/v1alpha1', 'kind: IngressRoute', 'metadata: {name: app}', 'spec:', '  routes:',
+      '  - match: Host(`a`)', '    kind: Rule', '    services: [{name: wrr, kind: TraefikService}]',
+      '---',
+      'apiVersion: traefik.io/v1alpha1', 'kind: TraefikService', 'metadata: {name: wrr}', 'spec:', '  weighted:',
+      '    services: [{name: v1, port: 80}, {name: shadow, kind: TraefikService}]',
+      '---',
+      'apiVersion: traefik.io/v1alpha1', 'kind: TraefikService', 'metadata: {name: shadow}', 'spec:', '  mirroring: {name: v1, port: 80, mirrors: [{name: v2, port: 80, percent: 10}]}',
+    );
+    const m = parse(text);
+    assert.deepEqual(m.definitions!.map((d) => [d.name, d.kind, d.nameSource.range.start]), [
+      ['wrr', 'weighted', { line: 11, character: text.split('\n')[11].indexOf('wrr') }],
+      ['shadow', 'mirroring', { line: 18, character: text.split('\n')[18].indexOf('shadow') }],
+    ]);
+    assert.deepEqual(m.mentions.map((x) => [x.name, x.source.range.start.line]), [['wrr', 7], ['shadow', 14]]);
+    assert.equal(m.closedWorld, false);
   });
 });
 

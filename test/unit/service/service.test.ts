@@ -4,7 +4,8 @@ import { LanguageService } from '../../../server/src/service/languageService';
 import type { FileSystem } from '../../../server/src/service/fileSystem';
 import { buildPreview } from '../../../server/src/service/preview';
 import { getHover } from '../../../server/src/service/hover';
-import { getDefinition } from '../../../server/src/service/navigation';
+import { getDefinition, getReferences } from '../../../server/src/service/navigation';
+import { getDocumentSymbols } from '../../../server/src/service/symbols';
 import { posOf } from '../../helpers/text';
 
 /** An in-memory file system: path → text. */
@@ -107,4 +108,43 @@ test('nginx: a regex location matching everything makes plain prefix locations u
   const lb106 = a.diagnostics.filter((d) => d.ruleId === 'LB106');
   assert.deepEqual(lb106.map((d) => d.range.start.line), [5, 8]);
   assert.match(lb106[0].message, /location \/api\/ can never match: location ~ \/ \(line 5\)/);
+});
+
+test('Traefik weighted services across the provider directory: definition, references (each place once), outline, hover', () => {
+  const ROUTERS = 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: split}\n    b: {rule: "Host(`b`)", service: split@file}\n';
+  const SERVICES = [
+    'http:', '  services:', '    split:', '      weighted:', '        services: [{name: blue, weight: 3}, {name: canary}]',
+    '    canary:', '      mirroring: {service: green, mirrors: [{name: blue, percent: 5}]}',
+    '    blue: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.0.1"}, {url: "http://10.0.0.2"}]}}',
+    '    green: {loadBalancer: {healthCheck: {path: /}, servers: [{url: "http://10.0.1.1"}, {url: "http://10.0.1.2"}]}}', '',
+  ].join('\n');
+  const fs = memfs({ '/etc/traefik/dynamic/routers.yml': ROUTERS, '/etc/traefik/dynamic/services.yml': SERVICES });
+  const service = new LanguageService({ fileSystem: fs, roots: () => ['file:///etc/traefik'] });
+  const routersUri = 'file:///etc/traefik/dynamic/routers.yml';
+  const servicesUri = 'file:///etc/traefik/dynamic/services.yml';
+  const at = (refs: Array<{ uri: string; range: { start: { line: number; character: number } } }>) => refs.map((r) => `${r.uri.slice(routersUri.lastIndexOf('/') + 1)}:${r.range.start.line}:${r.range.start.character}`);
+
+  const routers = service.analyze({ uri: routersUri, text: ROUTERS, languageId: 'yaml' })!;
+  assert.deepEqual(routers.ownDiagnostics, []);
+  const key = posOf(SERVICES, 'split:');
+  // From a router's `service:` (with or without `@file`) to the weighted service's key in the other file.
+  assert.deepEqual(at(getDefinition(routers, posOf(ROUTERS, 'service: split', 9))), [`services.yml:${key.line}:${key.character}`]);
+  assert.deepEqual(at(getDefinition(routers, posOf(ROUTERS, 'service: split@file', 9))), [`services.yml:${key.line}:${key.character}`]);
+
+  const services = service.analyze({ uri: servicesUri, text: SERVICES, languageId: 'yaml' })!;
+  // A sibling router reaches blue and green through the split: nothing is unused.
+  assert.deepEqual(services.ownDiagnostics.map((d) => d.ruleId), []);
+  const r1 = posOf(ROUTERS, 'service: split', 9);
+  const r2 = posOf(ROUTERS, 'service: split@file', 9);
+  assert.deepEqual(at(getReferences(services, key, true)), [`services.yml:${key.line}:${key.character}`, `routers.yml:${r1.line}:${r1.character}`, `routers.yml:${r2.line}:${r2.character}`]);
+  const canary = posOf(SERVICES, 'canary:');
+  const named = posOf(SERVICES, 'name: canary', 6);
+  assert.deepEqual(at(getReferences(services, canary, false)), [`services.yml:${named.line}:${named.character}`]);
+  assert.deepEqual(at(getDefinition(services, named)), [`services.yml:${canary.line}:${canary.character}`]);
+
+  const outline = getDocumentSymbols(services);
+  assert.deepEqual(outline.map((x) => `${x.kind} ${x.name} ${x.detail}`), ['pool split weighted', 'pool canary mirroring', 'pool blue loadBalancer · wrr', 'pool green loadBalancer · wrr']);
+  assert.deepEqual(outline[0].selectionRange, { start: key, end: { line: key.line, character: key.character + 5 } });
+  // Named by a service, not a route: defined all the same.
+  assert.match(getHover(services, named)!.contents, /\*\*canary\*\* \(mirroring\) forwards to other pools/);
 });

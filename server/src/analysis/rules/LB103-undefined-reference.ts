@@ -4,7 +4,8 @@ import { closest } from './util';
 
 /**
  * LB103 — a route names a pool that is not defined. Only in a closed world (the whole configuration was
- * seen): a fragment may use pools defined in files that include it.
+ * seen): a fragment may use pools defined in files that include it. "Did you mean" suggests pools and named
+ * definitions (`TrafficModel.definitions`) of the namespace.
  *
  * A direct address whose host is a single word at most two edits away from a defined pool name
  * (`proxy_pass http://bakend` next to `upstream backend`) is most likely a typo too: reported as a warning.
@@ -18,7 +19,9 @@ export const LB103: Rule = {
       const refs =
         t.kind === 'pool' ? [t] : t.kind === 'split' ? t.parts : [];
       for (const ref of refs) {
-        if (ctx.index.resolve(ref.name, ref.namespace, ref.poolId)) continue;
+        // A named definition (a Traefik weighted service) is defined too: the format normally targets the pools
+        // it reaches, but may stop at one (a chain too deep to follow).
+        if (ctx.index.resolve(ref.name, ref.namespace, ref.poolId) || ctx.index.definitions(ref.name, ref.namespace).length) continue;
         const suggestion = closest(ref.name, ctx.index.poolNames(ref.namespace));
         ctx.report({
           source: ref.nameSource,

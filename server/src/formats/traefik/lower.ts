@@ -1,6 +1,6 @@
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
-import type { EntryPoint, MatchCondition, Pool, Range, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import type { EntryPoint, MatchCondition, NamedDefinition, Pool, Range, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
 import { builderFor, disjoint, siblings } from '../declarative/common';
 import { anchor, get, getCI, num, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
@@ -18,7 +18,10 @@ import { parseToml } from './toml';
  * - `loadBalancer.servers` share by `weight` (default 1); "a handler with a non-positive weight is ignored"
  *   (the weighted round robin): a server of weight 0 or less gets no traffic;
  * - `weighted` splits over other services; `mirroring` sends copies to mirrors (not a share of the traffic):
- *   the main `service` is the target; `failover` uses `fallback` only when `service` is down;
+ *   the main `service` is the target; `failover` uses `fallback` only when `service` is down. Load balancers and
+ *   failovers become pools; `weighted`, `highestRandomWeight` and `mirroring` services hold no servers, so
+ *   they are named definitions (`TrafficModel.definitions`) that routers target through (splits over the pools
+ *   they reach), and every place naming one is a mention of it (definition, references, outline, LB110);
  * - `healthCheck` is an active check; `passiveHealthCheck` (v3.5+) a passive one;
  * - `name@provider`: `@file` is this provider; `@internal` services answer themselves; other providers
  *   define names this file cannot see (a run-time target, never "undefined");
@@ -182,17 +185,72 @@ function splitAnd(text: string): string[] | undefined {
 
 // ---- lowering ----
 
+/** Service kinds that only forward to other services: named definitions, not pools. */
+const FORWARDING_KINDS = ['weighted', 'highestRandomWeight', 'mirroring'] as const;
+
+const forwardingKind = (svc: TNode): string | undefined => FORWARDING_KINDS.find((k) => getCI(svc, k));
+
+/**
+ * The values of a service that name other services: `failover` `service`/`fallback`, `mirroring` `service` and
+ * its mirrors, `weighted`/`highestRandomWeight` `services`. In a TraefikService CRD (`crd`) only references of
+ * `kind: TraefikService` name services (the others are Kubernetes Services); its `mirroring` names its main service
+ * itself.
+ */
+function serviceRefs(svc: TNode, crd = false): TNode[] {
+  const named = (x: TNode | undefined) => (crd ? (x && str(get(x, 'kind')) === 'TraefikService' ? get(x, 'name') : undefined) : getCI(x, 'name'));
+  const refs = [
+    ...(crd ? [named(getCI(svc, 'mirroring'))] : [getCI(svc, 'mirroring', 'service'), getCI(svc, 'failover', 'service'), getCI(svc, 'failover', 'fallback')]),
+    ...seq(getCI(svc, 'weighted', 'services')).map(named),
+    ...seq(getCI(svc, 'highestRandomWeight', 'services')).map(named),
+    ...seq(getCI(svc, 'mirroring', 'mirrors')).map(named),
+  ];
+  return refs.filter((r): r is TNode => !!r && !!str(r));
+}
+
 class TraefikLowering {
   private readonly services: Record<Proto, Map<string, ServiceDef>> = { http: new Map(), tcp: new Map(), udp: new Map() };
   private readonly pools = new Map<string, Pool>();
   private readonly routers: RouterDef[] = [];
   private readonly entries = new Map<string, EntryPoint>();
   private readonly k8sPools = new Map<string, Pool>();
+  private readonly definitions = new Map<string, NamedDefinition>();
+  /** Mentions already recorded (a weighted service reached by several routers names its children once). */
+  private readonly mentioned = new Set<string>();
+  /** Services named by routers of sibling files (see `reachFromSiblings`). */
+  private readonly siblingTargets: Array<{ proto: Proto; name: string }> = [];
 
   constructor(private readonly b: ModelBuilder) {}
 
   private ref(range: Range, uri = this.b.model.uri): SourceRef {
     return this.b.ref(range, uri);
+  }
+
+  private mention(name: string, proto: Proto, range: Range, uri: string): void {
+    const key = `${proto}\u0000${name}\u0000${uri}\u0000${range.start.line}:${range.start.character}-${range.end.line}:${range.end.character}`;
+    if (this.mentioned.has(key)) return;
+    this.mentioned.add(key);
+    this.b.mention({ name, namespace: proto, source: this.ref(range, uri) });
+  }
+
+  /** Where a service is written: the whole definition, and its name (the key, or a CRD's `metadata.name`). */
+  private placeOf(def: ServiceDef): { source: SourceRef; nameSource: SourceRef } {
+    return {
+      nameSource: this.ref(anchor(def.node), def.uri),
+      source: this.ref(def.node.keyRange ? { start: def.node.keyRange.start, end: def.node.range.end } : def.node.range, def.uri),
+    };
+  }
+
+  /** The named definition of a weighted/mirroring service (once); undefined for other services. */
+  private definitionOf(def: ServiceDef): NamedDefinition | undefined {
+    const key = `${def.proto}\u0000${def.name}`;
+    if (this.definitions.has(key)) return this.definitions.get(key);
+    const kind = forwardingKind(def.node);
+    if (!kind) return undefined;
+    const d: NamedDefinition = { name: def.name, namespace: def.proto, kind, ...this.placeOf(def) };
+    if (def.uri !== this.b.model.uri) d.referencedElsewhere = true;
+    this.definitions.set(key, d);
+    (this.b.model.definitions ??= []).push(d);
+    return d;
   }
 
   /** Services of one file's configs (this file, or a sibling of the same file-provider directory). */
@@ -218,7 +276,8 @@ class TraefikLowering {
       if (!name) continue;
       const ns = str(get(crd, 'metadata', 'namespace')) ?? 'default';
       const spec = get(crd, 'spec');
-      if (spec && !this.services.http.has(name)) this.services.http.set(name, { name, proto: 'http', node: { ...spec, keyRange: anchor(get(crd, 'metadata', 'name')!) }, uri, crd: { namespace: ns } });
+      // Its name is the `metadata.name` value (not the `name` key): go to definition lands on the name.
+      if (spec && !this.services.http.has(name)) this.services.http.set(name, { name, proto: 'http', node: { ...spec, keyRange: get(crd, 'metadata', 'name')!.range }, uri, crd: { namespace: ns } });
     }
   }
 
@@ -230,12 +289,68 @@ class TraefikLowering {
       }
     }
     for (const crd of src.crds) this.crd(crd);
-    // Every service of this file becomes a pool even when no router uses it (LB110 in a closed world).
+    // Every service of this file becomes a pool (or a named definition) even when no router uses it (LB110 in a
+    // closed world).
     for (const proto of ['http', 'tcp', 'udp'] as Proto[]) {
-      for (const s of this.services[proto].values()) if (s.uri === uri && !s.crd) this.poolOf(proto, s.name);
+      for (const s of this.services[proto].values()) {
+        if (s.uri !== uri) continue;
+        if (!s.crd) this.poolOf(proto, s.name);
+        this.definitionOf(s);
+      }
     }
     this.emitRoutes();
+    this.mentionDefinitions();
+    this.reachFromSiblings();
     if (openWorld) this.b.model.closedWorld = false;
+  }
+
+  /**
+   * Every name of a weighted/mirroring service written in this file's services is a mention of it, also where no
+   * router reaches the service that names it (resolving targets records only the names on the way from a router):
+   * references are complete, and a weighted service named by another is not "unused". Names of pools are left to
+   * the route targets (a pool is used when traffic reaches it).
+   */
+  private mentionDefinitions(): void {
+    const uri = this.b.model.uri;
+    for (const proto of ['http', 'tcp', 'udp'] as Proto[]) {
+      for (const s of this.services[proto].values()) {
+        if (s.uri !== uri) continue;
+        for (const ref of serviceRefs(s.node, !!s.crd)) {
+          const raw = str(ref)!;
+          const name = raw.replace(/@file$/, '');
+          if (name.includes('@')) continue;
+          const target = this.services[proto].get(name);
+          if (target && this.definitionOf(target)) this.mention(name, proto, ref.range, uri);
+        }
+      }
+    }
+  }
+
+  /** A router of a sibling file names service `name` (its own mention is recorded by the caller). */
+  routedFromSibling(proto: Proto, name: string): void {
+    this.siblingTargets.push({ proto, name });
+  }
+
+  /**
+   * The services of this file that routers of sibling files reach through weighted, mirroring and failover
+   * services receive their traffic: each name on the way is a mention (those written in sibling files are
+   * recorded already), so a pool behind a weighted service routed from another file is not "unused".
+   */
+  private reachFromSiblings(): void {
+    const uri = this.b.model.uri;
+    const seen = new Set<string>();
+    const walk = (proto: Proto, name: string, depth: number): void => {
+      const def = this.services[proto].get(name);
+      if (!def || depth > 8 || seen.has(`${proto}\u0000${name}`)) return;
+      seen.add(`${proto}\u0000${name}`);
+      for (const ref of serviceRefs(def.node, !!def.crd)) {
+        const child = str(ref)!.replace(/@file$/, '');
+        if (child.includes('@')) continue;
+        if (def.uri === uri) this.mention(child, proto, ref.range, uri);
+        walk(proto, child, depth + 1);
+      }
+    };
+    for (const t of this.siblingTargets) walk(t.proto, t.name, 0);
   }
 
   // ---- services → pools and targets ----
@@ -250,8 +365,7 @@ class TraefikLowering {
     const failover = getCI(def.node, 'failover');
     if (!lb && !failover) return undefined;
     const own = def.uri === this.b.model.uri;
-    const nameSource = this.ref(anchor(def.node), def.uri);
-    const source = this.ref(def.node.keyRange ? { start: def.node.keyRange.start, end: def.node.range.end } : def.node.range, def.uri);
+    const { source, nameSource } = this.placeOf(def);
     if (lb) {
       const hc = getCI(lb, 'healthCheck');
       const passive = getCI(lb, 'passiveHealthCheck');
@@ -289,7 +403,7 @@ class TraefikLowering {
           const r = this.resolve(proto, plain, at, def.uri, depth + 1);
           if (r.kind === 'parts') children = r.parts.map((x) => this.b.model.pools.find((q) => q.id === x.poolId)).filter((q): q is Pool => !!q);
         }
-        this.b.mention({ name: plain, namespace: proto, source: this.ref(at.range, def.uri) });
+        this.mention(plain, proto, at.range, def.uri);
       }
       for (const child of children) this.copyServers(pool, child, state);
     };
@@ -368,7 +482,9 @@ class TraefikLowering {
     if (!def || depth > 8) return { kind: 'parts', parts: [{ name, weight: 1, nameSource }] };
     const pool = this.poolOf(proto, name);
     if (pool) return { kind: 'parts', parts: [{ name, weight: 1, poolId: pool.id, nameSource }] };
-    this.b.mention({ name, namespace: proto, source: nameSource });
+    // A weighted/mirroring service: the name is a step on the way to the pools, a mention of its definition.
+    this.definitionOf(def);
+    this.mention(name, proto, at.range, uri);
     const weighted = getCI(def.node, 'weighted') ?? getCI(def.node, 'highestRandomWeight');
     if (weighted) {
       const parts: Array<{ name: string; weight: number; poolId?: string; nameSource: SourceRef }> = [];
@@ -390,7 +506,7 @@ class TraefikLowering {
     if (mirroring) {
       for (const m of seq(getCI(mirroring, 'mirrors'))) {
         const mn = str(getCI(m, 'name'));
-        if (mn && !def.crd) this.b.mention({ name: mn.replace(/@file$/, ''), namespace: proto, source: this.ref((getCI(m, 'name') ?? m).range, def.uri) });
+        if (mn && !def.crd) this.mention(mn.replace(/@file$/, ''), proto, (getCI(m, 'name') ?? m).range, def.uri);
       }
       if (def.crd) return this.crdServiceRef(mirroring, def.crd.namespace, def.uri);
       const main = getCI(mirroring, 'service');
@@ -574,14 +690,12 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
           for (const p of pairs(getCI(cfg, proto, 'routers'))) {
             const svc = getCI(p.value, 'service');
             const n = str(svc);
-            if (n && svc) b.mention({ name: n.replace(/@file$/, ''), namespace: proto, source: b.ref(svc.range, f) });
+            if (!n || !svc) continue;
+            b.mention({ name: n.replace(/@file$/, ''), namespace: proto, source: b.ref(svc.range, f) });
+            l.routedFromSibling(proto, n.replace(/@file$/, ''));
           }
           for (const p of pairs(getCI(cfg, proto, 'services'))) {
-            for (const ref of [getCI(p.value, 'mirroring', 'service'), getCI(p.value, 'failover', 'service'), getCI(p.value, 'failover', 'fallback'),
-              ...seq(getCI(p.value, 'weighted', 'services')).map((x) => getCI(x, 'name')), ...seq(getCI(p.value, 'mirroring', 'mirrors')).map((x) => getCI(x, 'name'))]) {
-              const n = str(ref);
-              if (n && ref) b.mention({ name: n.replace(/@file$/, ''), namespace: proto, source: b.ref(ref.range, f) });
-            }
+            for (const ref of serviceRefs(p.value)) b.mention({ name: str(ref)!.replace(/@file$/, ''), namespace: proto, source: b.ref(ref.range, f) });
           }
         }
       }
