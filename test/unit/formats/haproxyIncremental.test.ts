@@ -9,6 +9,7 @@ import { analyzeModel } from '../../../server/src/analysis/analyze';
 import { readFileSync } from 'node:fs';
 import { HaproxyLowerCache, HaproxyParseCache, lowerHaproxy, parseHaproxy } from '../../../server/src/formats/haproxy';
 import { CORPUS_SKIP, corpusFiles, corpusPath } from '../../helpers/corpus';
+import { randomEdit, rng } from '../../helpers/randomEdits';
 
 const BASE = `global
     maxconn 100
@@ -55,34 +56,11 @@ listen tcp_svc
     server db2 10.0.3.1:5432 check
 `;
 
-/** A small deterministic PRNG, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const SNIPPETS = ['backend ', 'frontend f2\n', '\n', 'server s9 10.9.9.9:80 weight 5\n', ' backup', ' weight 0', 'defaults\n',
   'use_backend be_web\n', '#', ' ', 'x', '"', '\\', 'listen l\n  server z 1.1.1.1:1\n', 'mode tcp\n', 'from base', '\r\n', '\t'];
 
-function edit(text: string, next: () => number): string {
-  const at = Math.floor(next() * (text.length + 1));
-  const r = next();
-  if (r < 0.35) return text.slice(0, at) + SNIPPETS[Math.floor(next() * SNIPPETS.length)] + text.slice(at);
-  if (r < 0.6) return text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(next() * 12)));
-  if (r < 0.8) { // replace one character (a keystroke that keeps line numbers)
-    const ch = 'abcdefgkrsw0123456789 _-:.'[Math.floor(next() * 26)];
-    return text.slice(0, at) + ch + text.slice(at + 1);
-  }
-  // delete a whole line
-  const start = text.lastIndexOf('\n', at - 1) + 1;
-  const end = text.indexOf('\n', at);
-  return text.slice(0, start) + (end < 0 ? '' : text.slice(end + 1));
-}
+const edit = (text: string, next: () => number) => randomEdit(text, next, SNIPPETS);
 
 const fresh = (uri: string, text: string) => lowerHaproxy(uri, parseHaproxy(text));
 

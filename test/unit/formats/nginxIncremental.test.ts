@@ -11,6 +11,7 @@ import { analyzeModel } from '../../../server/src/analysis/analyze';
 import { lowerNginx, NginxLowerCache } from '../../../server/src/formats/nginx';
 import { NO_FILES } from '../../../server/src/formats/types';
 import { CORPUS_SKIP, corpusFiles, corpusPath } from '../../helpers/corpus';
+import { randomEdit, rng } from '../../helpers/randomEdits';
 
 const BASE = `events { worker_connections 1024; }
 http {
@@ -47,29 +48,11 @@ stream {
 }
 `;
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const SNIPPETS = ['upstream x { server 1.2.3.4:80; }\n', 'server 10.0.0.9:8080 weight=7;\n', ' backup', ' down', '{', '}', ';', '\n',
   '#', ' ', 'x', '"', 'health_check;', 'check interval=1;', 'location /y { proxy_pass http://api; }\n', 'weight=0 '];
 
-function edit(text: string, next: () => number): string {
-  const at = Math.floor(next() * (text.length + 1));
-  const r = next();
-  if (r < 0.35) return text.slice(0, at) + SNIPPETS[Math.floor(next() * SNIPPETS.length)] + text.slice(at);
-  if (r < 0.6) return text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(next() * 12)));
-  if (r < 0.85) return text.slice(0, at) + 'abcdefgkrsw0123456789 _-:.'[Math.floor(next() * 26)] + text.slice(at + 1);
-  const start = text.lastIndexOf('\n', at - 1) + 1;
-  const end = text.indexOf('\n', at);
-  return text.slice(0, start) + (end < 0 ? '' : text.slice(end + 1));
-}
+const edit = (text: string, next: () => number) => randomEdit(text, next, SNIPPETS);
 
 describe('nginx incremental lowering', () => {
   it('gives the same model and findings as a fresh lowering after each of 600 random edits', () => {
