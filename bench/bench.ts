@@ -11,13 +11,14 @@
  * `npm run bench -- nginx-200000` runs only the files whose name contains one of the arguments.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspClient } from '../test/helpers/lspClient';
 import { benchEnvoy } from './envoy';
 import { haproxyConfig, nginxConfig } from './generate';
+import { rssMiB } from './memory';
 
 const OUT = resolve(__dirname, '..', '.bench');
 mkdirSync(OUT, { recursive: true });
@@ -26,28 +27,6 @@ const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
-
-/** Memory of the server: the process and its children (the `bin` launcher starts the server in a child). */
-function rssMiB(pid: number): { rss: number; peak: number } {
-  let rss = 0;
-  let peak = 0;
-  for (const p of [pid, ...childPids(pid)]) {
-    const status = readFileSync(`/proc/${p}/status`, 'utf8');
-    const kb = (k: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(k)) ?? '')?.[1] ?? 0);
-    rss += kb('VmRSS:') / 1024;
-    peak += kb('VmHWM:') / 1024;
-  }
-  return { rss, peak };
-}
-
-function childPids(pid: number): number[] {
-  try {
-    const direct = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return direct.flatMap((c) => [c, ...childPids(c)]);
-  } catch {
-    return [];
-  }
-}
 
 function oracleMs(format: string, path: string): number | undefined {
   const cmd: [string, string[]] = format === 'nginx' ? ['nginx', ['-t', '-q', '-c', path, '-p', OUT]] : ['haproxy', ['-c', '-q', '-f', path]];

@@ -2,6 +2,8 @@
  * Envoy part of `npm run bench`: a generated single-document Envoy bootstrap of ~200k lines, opened over LSP in
  * lb-lens and in Red Hat's `yaml-language-server` (npm, the server behind the VS Code YAML extension): time to
  * first diagnostics, and edit → diagnostics after a one-character edit, as a ratio lb-lens ÷ yaml-language-server.
+ * Two kinds of edit: a digit replaced (the text keeps its length) and characters typed (every later offset moves,
+ * which is the costlier case for lb-lens's partial re-parsing: the nodes after the edit get new ranges).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { LspClient } from '../test/helpers/lspClient';
+import { rssMiB } from './memory';
 
 const REPO = resolve(__dirname, '..');
 const OUT = resolve(REPO, '.bench');
@@ -58,8 +61,16 @@ ${clusters.join('\n')}
 
 interface Timing {
   firstMs: number;
+  /** A digit replaced. */
   editMs: number[];
+  /** A character typed. */
+  typeMs: number[];
+  /** Server memory after the edits (MiB). */
+  rss?: number;
+  peak?: number;
 }
+
+type Change = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -67,7 +78,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * One-character edits in the middle of the file: the last digit of a `port_value` becomes 1, 2, 3, … so that every
  * version is a new text (no cache can answer it) and the model really changes.
  */
-function edits(text: string, count: number) {
+function edits(text: string, count: number): Change[] {
   const lines = text.split('\n');
   let lineNo = Math.floor(lines.length / 2);
   while (!/port_value: \d+$/.test(lines[lineNo])) lineNo++;
@@ -78,6 +89,18 @@ function edits(text: string, count: number) {
   }));
 }
 
+/** Typing in the middle of the file: one character at a time appended to a health-check path (`/healthzabc…`). */
+function typing(text: string, count: number): Change[] {
+  const lines = text.split('\n');
+  let lineNo = Math.floor(lines.length / 2);
+  while (!/path: \/healthz$/.test(lines[lineNo])) lineNo++;
+  const col = lines[lineNo].length;
+  return Array.from({ length: count }, (_, i) => ({
+    range: { start: { line: lineNo, character: col + i }, end: { line: lineNo, character: col + i } },
+    text: String.fromCharCode(97 + (i % 26)),
+  }));
+}
+
 async function lbLens(uri: string, text: string, editCount: number): Promise<Timing> {
   const client = new LspClient();
   await client.initialize(pathToFileURL(OUT).href);
@@ -85,16 +108,23 @@ async function lbLens(uri: string, text: string, editCount: number): Promise<Tim
   await client.open(uri, text, 'yaml');
   await client.diagnostics(uri, (p) => p.version === 1, 300_000);
   const firstMs = performance.now() - t0;
-  const editMs: number[] = [];
-  for (const [i, change] of edits(text, editCount).entries()) {
-    const v = i + 2;
-    const t = performance.now();
-    await client.change(uri, v, [change]);
-    await client.diagnostics(uri, (p) => p.version === v, 300_000);
-    editMs.push(performance.now() - t);
-  }
+  let version = 1;
+  const run = async (changes: Change[]) => {
+    const ms: number[] = [];
+    for (const change of changes) {
+      const v = ++version;
+      const t = performance.now();
+      await client.change(uri, v, [change]);
+      await client.diagnostics(uri, (p) => p.version === v, 300_000);
+      ms.push(performance.now() - t);
+    }
+    return ms;
+  };
+  const editMs = await run(edits(text, editCount));
+  const typeMs = await run(typing(text, editCount));
+  const mem = rssMiB(client.proc.pid!);
   await client.stop();
-  return { firstMs, editMs };
+  return { firstMs, editMs, typeMs, ...mem };
 }
 
 /** yaml-language-server over stdio; it publishes diagnostics without a version, so publications are counted. */
@@ -137,14 +167,20 @@ async function yamlLanguageServer(uri: string, text: string, editCount: number):
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   await waitFor(1);
   const firstMs = performance.now() - t0;
-  const editMs: number[] = [];
-  for (const [i, change] of edits(text, editCount).entries()) {
-    const before = published;
-    const t = performance.now();
-    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [change] });
-    await waitFor(before + 1);
-    editMs.push(performance.now() - t);
-  }
+  let version = 1;
+  const run = async (changes: Change[]) => {
+    const ms: number[] = [];
+    for (const change of changes) {
+      const before = published;
+      const t = performance.now();
+      await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [change] });
+      await waitFor(before + 1);
+      ms.push(performance.now() - t);
+    }
+    return ms;
+  };
+  const editMs = await run(edits(text, editCount));
+  const typeMs = await run(typing(text, editCount));
   try {
     await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
     await conn.sendNotification('exit');
@@ -153,7 +189,7 @@ async function yamlLanguageServer(uri: string, text: string, editCount: number):
   }
   conn.dispose();
   setTimeout(() => proc.exitCode === null && proc.kill('SIGKILL'), 2000).unref();
-  return { firstMs, editMs };
+  return { firstMs, editMs, typeMs };
 }
 
 export async function benchEnvoy(lines = 200_000, editCount = 6): Promise<void> {
@@ -164,19 +200,22 @@ export async function benchEnvoy(lines = 200_000, editCount = 6): Promise<void> 
   const uri = pathToFileURL(path).href;
   const lineCount = text.split('\n').length - 1;
   const ours = await lbLens(uri, text, editCount);
-  console.log(`  ${lineCount}-line envoy.yaml, lb-lens: first diagnostics ${ours.firstMs.toFixed(0)} ms; edit→diagnostics median ${median(ours.editMs).toFixed(0)} ms`);
+  const med = (t: Timing) => `edit→diagnostics median ${median(t.editMs).toFixed(0)} ms (digit replaced), ${median(t.typeMs).toFixed(0)} ms (character typed)`;
+  console.log(`  ${lineCount}-line envoy.yaml, lb-lens: first diagnostics ${ours.firstMs.toFixed(0)} ms; ${med(ours)}; RSS ${ours.rss?.toFixed(0)} MiB (peak ${ours.peak?.toFixed(0)})`);
   if (!existsSync(YLS)) {
     console.log('  (yaml-language-server is not installed: npm install --save-dev yaml-language-server)');
     return;
   }
   const theirs = await yamlLanguageServer(uri, text, editCount);
-  console.log(`  ${lineCount}-line envoy.yaml, yaml-language-server: first diagnostics ${theirs.firstMs.toFixed(0)} ms; edit→diagnostics median ${median(theirs.editMs).toFixed(0)} ms`);
-  console.log('\n| file | lines | lb-lens first / edit | yaml-language-server first / edit | ratio first / edit (lb-lens ÷ yaml-ls) |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log(`  ${lineCount}-line envoy.yaml, yaml-language-server: first diagnostics ${theirs.firstMs.toFixed(0)} ms; ${med(theirs)}`);
+  const cell = (t: Timing) => `${t.firstMs.toFixed(0)} / ${median(t.editMs).toFixed(0)} / ${median(t.typeMs).toFixed(0)} ms`;
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  console.log('\n| file | lines | lb-lens first / edit / typing | yaml-language-server first / edit / typing | ratio first / edit / typing (lb-lens ÷ yaml-ls) | lb-lens RSS (peak) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   console.log(
-    `| envoy-${lines}.yaml | ${lineCount} | ${ours.firstMs.toFixed(0)} / ${median(ours.editMs).toFixed(0)} ms | ` +
-      `${theirs.firstMs.toFixed(0)} / ${median(theirs.editMs).toFixed(0)} ms | ` +
-      `${(ours.firstMs / theirs.firstMs).toFixed(2)} / ${(median(ours.editMs) / median(theirs.editMs)).toFixed(2)} |`,
+    `| envoy-${lines}.yaml | ${lineCount} | ${cell(ours)} | ${cell(theirs)} | ` +
+      `${ratio(ours.firstMs, theirs.firstMs)} / ${ratio(median(ours.editMs), median(theirs.editMs))} / ${ratio(median(ours.typeMs), median(theirs.typeMs))} | ` +
+      `${ours.rss?.toFixed(0)} MiB (${ours.peak?.toFixed(0)}) |`,
   );
   writeFileSync(join(OUT, 'envoy-results.json'), JSON.stringify({ lines: lineCount, lbLens: ours, yamlLanguageServer: theirs }, null, 2));
 }

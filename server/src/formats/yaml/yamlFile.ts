@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Range } from '../../model/types';
 import { LineIndex } from '../../util/lineIndex';
+import { spliceParse, textEdit, YAML_PARSE_OPTIONS } from './incremental';
 
 /**
  * YAML (and JSON, a subset of YAML 1.2) loading for the declarative formats, with exact ranges.
@@ -82,7 +83,22 @@ const CACHE_CHARS = 12 * 1024 * 1024;
 const cache = new Map<string, Document.Parsed>();
 let cachedChars = 0;
 
-function parseCached(text: string): Document.Parsed {
+/** Partial re-parsing of large documents; tests lower `minLines` to exercise it on small documents. */
+export const incrementalOptions = {
+  enabled: true,
+  /** Below this many lines a full parse is fast enough (~30 ms per 2000 lines). */
+  minLines: 2000,
+  /** How many of the last large documents are tried as the base of a splice. */
+  bases: 3,
+};
+
+/** How large documents were parsed (for tests). */
+export const parseStats = { full: 0, spliced: 0, lastFallback: undefined as string | undefined };
+
+/** Texts of the last large documents parsed (most recent last); their documents are in `cache`. */
+const recentLarge: string[] = [];
+
+function parseCached(text: string, lineCount: number): Document.Parsed {
   const hit = cache.get(text);
   if (hit) {
     // Refresh recency.
@@ -90,15 +106,53 @@ function parseCached(text: string): Document.Parsed {
     cache.set(text, hit);
     return hit;
   }
-  const doc = parseDocument(text, { keepSourceTokens: false, prettyErrors: false, uniqueKeys: true, strict: false });
+  const large = lineCount >= incrementalOptions.minLines;
+  const doc = (large && incrementalOptions.enabled && parseIncremental(text)) || parseDocument(text, YAML_PARSE_OPTIONS);
+  if (large) {
+    const at = recentLarge.indexOf(text);
+    if (at >= 0) recentLarge.splice(at, 1);
+    recentLarge.push(text);
+    if (recentLarge.length > incrementalOptions.bases) recentLarge.shift();
+  }
   cache.set(text, doc);
   cachedChars += text.length;
   while (cache.size > 1 && (cache.size > CACHE_LIMIT || cachedChars > CACHE_CHARS)) {
     const oldest = cache.keys().next().value as string;
     cache.delete(oldest);
     cachedChars -= oldest.length;
+    const at = recentLarge.indexOf(oldest);
+    if (at >= 0) recentLarge.splice(at, 1);
   }
   return doc;
+}
+
+/** Splice the document from the closest recent large document, or undefined (then it is parsed in full). */
+function parseIncremental(text: string): Document.Parsed | undefined {
+  let best: { base: string; doc: Document.Parsed; edit: NonNullable<ReturnType<typeof textEdit>>; size: number } | undefined;
+  for (let k = recentLarge.length - 1; k >= 0; k--) {
+    const base = recentLarge[k];
+    const doc = cache.get(base);
+    if (!doc) continue;
+    const edit = textEdit(base, text);
+    if (!edit) continue;
+    const size = Math.max(edit.oldEnd, edit.newEnd) - edit.start;
+    if (!best || size < best.size) best = { base, doc, edit, size };
+  }
+  // An unrelated text (another file): nothing to reuse.
+  if (!best || best.size > text.length / 4) {
+    parseStats.full++;
+    parseStats.lastFallback = 'no similar document parsed recently';
+    return undefined;
+  }
+  const r = spliceParse(best.base, best.doc, text, best.edit);
+  if ('fallback' in r) {
+    parseStats.full++;
+    parseStats.lastFallback = r.fallback;
+    return undefined;
+  }
+  parseStats.spliced++;
+  parseStats.lastFallback = undefined;
+  return r.document;
 }
 
 /** Document boundaries: offsets where a document starts (the `---` line belongs to the document it opens). */
@@ -120,7 +174,7 @@ export function loadYaml(text: string): YamlFile {
     const chunk = text.slice(base, end);
     let document: Document.Parsed;
     try {
-      document = parseCached(chunk);
+      document = parseCached(chunk, lines.position(end).line - lines.position(base).line);
     } catch (e) {
       file.errors.push({ message: `YAML: ${(e as Error).message}`, range: lines.range(base, end) });
       continue;
@@ -140,12 +194,12 @@ export function loadYaml(text: string): YamlFile {
   return file;
 }
 
-/** `#` comments: at line start or after whitespace, outside quotes. */
+/** `#` comments: at line start or after whitespace, outside quotes. Only lines with a `#` are scanned. */
 function collectComments(file: YamlFile): void {
   const text = file.text;
-  let lineStart = 0;
-  while (lineStart <= text.length) {
-    let lineEnd = text.indexOf('\n', lineStart);
+  for (let hash = text.indexOf('#'); hash >= 0; ) {
+    const lineStart = text.lastIndexOf('\n', hash) + 1;
+    let lineEnd = text.indexOf('\n', hash);
     if (lineEnd < 0) lineEnd = text.length;
     let quote = '';
     for (let i = lineStart; i < lineEnd; i++) {
@@ -162,7 +216,7 @@ function collectComments(file: YamlFile): void {
         break;
       }
     }
-    lineStart = lineEnd + 1;
+    hash = lineEnd < text.length ? text.indexOf('#', lineEnd + 1) : -1;
   }
 }
 
@@ -170,9 +224,14 @@ function collectComments(file: YamlFile): void {
 
 export function findPair(map: Node | null | undefined, key: string): Pair | undefined {
   if (!isMap(map)) return undefined;
-  for (const item of map.items) {
-    const k = item.key;
-    if (isScalar(k) ? String(k.value) === key : k === key) return item as Pair;
+  const list = map.items;
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i].key;
+    if (isScalar(k)) {
+      // Keys are mostly strings: compare without converting (this runs for every field the lowerings read).
+      const v = k.value;
+      if (v === key || (typeof v !== 'string' && String(v) === key)) return list[i] as Pair;
+    } else if (k === key) return list[i] as Pair;
   }
   return undefined;
 }
