@@ -89,12 +89,7 @@
     section.setAttribute('aria-label', 'Route ' + route.name);
 
     const head = el('h2', 'route-head');
-    const name = el('button', 'route-name link', route.name);
-    name.type = 'button';
-    name.title = 'Go to line ' + route.line;
-    name.setAttribute('aria-label', 'Route ' + route.name + ', go to line ' + route.line);
-    name.addEventListener('click', () => vscode.postMessage({ type: 'reveal', routeId: route.id }));
-    head.append(name);
+    head.append(routeName(route, { type: 'reveal', routeId: route.id }));
     head.append(el('span', 'pool', route.pool === null ? 'no pool' : '→ ' + route.pool));
     if (route.catchAll) head.append(el('span', 'badge', 'catch-all'));
     for (const f of route.findings || []) {
@@ -104,17 +99,7 @@
       head.append(badge);
     }
     section.append(head);
-
-    const detail = [route.entry, route.match].filter(Boolean).join(' · ');
-    if (detail) section.append(el('div', 'match', detail));
-
-    if (route.servers && route.servers.length) {
-      const list = el('ul', 'servers');
-      for (const server of route.servers) list.append(renderServer(server));
-      section.append(list);
-    } else {
-      section.append(el('p', 'placeholder', 'No servers receive traffic on this route.'));
-    }
+    appendRouteBody(section, route, route.servers, renderServer);
 
     const findings = route.findings || [];
     const notes = route.notes || [];
@@ -129,6 +114,30 @@
       section.append(ul);
     }
     return section;
+  }
+
+  /** A route's name as a button that goes to its line: `message` is posted on a click. */
+  function routeName(route, message) {
+    const name = el('button', 'route-name link', route.name);
+    name.type = 'button';
+    name.title = 'Go to line ' + route.line;
+    name.setAttribute('aria-label', 'Route ' + route.name + ', go to line ' + route.line);
+    name.addEventListener('click', () => vscode.postMessage(message));
+    return name;
+  }
+
+  /** Below a route's head: its entry point and match, then a list of `rows` (each by `render`), or a placeholder. */
+  function appendRouteBody(section, route, rows, render) {
+    const detail = [route.entry, route.match].filter(Boolean).join(' · ');
+    if (detail) section.append(el('div', 'match', detail));
+
+    if (rows && rows.length) {
+      const list = el('ul', 'servers');
+      for (const row of rows) list.append(render(row));
+      section.append(list);
+    } else {
+      section.append(el('p', 'placeholder', 'No servers receive traffic on this route.'));
+    }
   }
 
   function renderServer(server) {
@@ -228,12 +237,7 @@
     if (route.status === 'removed') {
       head.append(el('span', 'route-name gone', route.name)); // only in HEAD: no line to go to
     } else {
-      const name = el('button', 'route-name link', route.name);
-      name.type = 'button';
-      name.title = 'Go to line ' + route.line;
-      name.setAttribute('aria-label', 'Route ' + route.name + ', go to line ' + route.line);
-      name.addEventListener('click', () => vscode.postMessage({ type: 'revealCompared', index }));
-      head.append(name);
+      head.append(routeName(route, { type: 'revealCompared', index }));
     }
     head.append(el('span', 'pool', route.pool === null ? 'no pool' : '→ ' + route.pool));
     const badge =
@@ -243,18 +247,9 @@
     head.append(badge);
     section.append(head);
 
-    const detail = [route.entry, route.match].filter(Boolean).join(' · ');
-    if (detail) section.append(el('div', 'match', detail));
-
-    if (route.rows && route.rows.length) {
-      const list = el('ul', 'servers');
-      // New or removed servers are marked only in a route both sides have.
-      const paired = route.status === 'changed' || route.status === 'unchanged';
-      for (const row of route.rows) list.append(renderRow(row, paired, base));
-      section.append(list);
-    } else {
-      section.append(el('p', 'placeholder', 'No servers receive traffic on this route.'));
-    }
+    // New or removed servers are marked only in a route both sides have.
+    const paired = route.status === 'changed' || route.status === 'unchanged';
+    appendRouteBody(section, route, route.rows, (row) => renderRow(row, paired, base));
     return section;
   }
 

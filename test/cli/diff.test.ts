@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { BALANCED, INCIDENT, REWEIGHTED } from '../helpers/incident';
 import { REPO } from '../helpers/lspClient';
+import { posOf } from '../helpers/text';
 
 const CLI = resolve(REPO, 'bin', 'lb-lens.js');
 
@@ -36,27 +38,6 @@ function repo() {
   return { dir, write, commit, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-const BALANCED = `events {}
-http {
-    upstream app {
-        server 10.0.1.11:8080;
-        server 10.0.1.12:8080;
-        server 10.0.1.13:8080;
-    }
-    server {
-        listen 80;
-        server_name shop.example.com;
-        location / {
-            proxy_pass http://app;
-        }
-    }
-}
-`;
-/** The incident: two of three servers drained. */
-const INCIDENT = BALANCED.replace('12:8080;', '12:8080 down;').replace('13:8080;', '13:8080 down;');
-/** A milder change: one server gets double weight (50/25/25). */
-const REWEIGHTED = BALANCED.replace('11:8080;', '11:8080 weight=2;');
-
 describe('lb-lens diff', () => {
   test('the incident in the working tree: JSON shares, the new LB101, exit 1', (t) => {
     const r = repo();
@@ -71,7 +52,7 @@ describe('lb-lens diff', () => {
     const route = json.routes.find((x: any) => x.name === 'location /');
     assert.deepEqual(
       { file: route.file, line: route.line, status: route.status, maxShift: route.maxShift },
-      { file: 'nginx.conf', line: 11, status: 'changed', maxShift: 66.7 },
+      { file: 'nginx.conf', line: posOf(BALANCED, 'location /').line + 1, status: 'changed', maxShift: 66.7 },
     );
     assert.deepEqual(route.before.map((s: any) => [s.name, s.address, Math.round(s.share * 1000)]), [
       ['10.0.1.11:8080', '10.0.1.11:8080', 333], ['10.0.1.12:8080', '10.0.1.12:8080', 333], ['10.0.1.13:8080', '10.0.1.13:8080', 333],
@@ -80,7 +61,7 @@ describe('lb-lens diff', () => {
     const lb101 = json.introduced.find((d: any) => d.ruleId === 'LB101');
     assert.deepEqual(Object.keys(lb101).sort(), ['column', 'endColumn', 'endLine', 'line', 'message', 'path', 'ruleId', 'severity']);
     assert.equal(lb101.path, 'nginx.conf');
-    assert.equal(lb101.line, 12);
+    assert.equal(lb101.line, posOf(BALANCED, 'proxy_pass').line + 1);
     assert.deepEqual(json.resolved, []);
   });
 

@@ -1,26 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BALANCED, INCIDENT, REWEIGHTED } from '../helpers/incident';
 import { LspClient } from '../helpers/lspClient';
-import { tempWorkspace } from '../helpers/text';
-
-const BALANCED = `events {}
-http {
-    upstream app {
-        server 10.0.1.11:8080;
-        server 10.0.1.12:8080;
-        server 10.0.1.13:8080;
-    }
-    server {
-        listen 80;
-        server_name shop.example.com;
-        location / {
-            proxy_pass http://app;
-        }
-    }
-}
-`;
-/** The incident: two of three servers drained, all traffic to one. */
-const INCIDENT = BALANCED.replace('12:8080;', '12:8080 down;').replace('13:8080;', '13:8080 down;');
+import { posOf, tempWorkspace } from '../helpers/text';
 
 /** A conf.d fragment with its own upstream, analysed inside the nginx.conf that includes it. */
 const ROOT = 'events {}\nhttp {\n    include conf.d/*.conf;\n}\n';
@@ -62,7 +44,7 @@ describe('lbLens/compare over stdio', () => {
     const route = c.routes[0];
     assert.deepEqual(
       { name: route.name, file: route.file, line: route.line, status: route.status, pool: route.pool, maxShift: route.maxShift },
-      { name: 'location /', file: uri, line: 11, status: 'changed', pool: 'app', maxShift: 66.7 },
+      { name: 'location /', file: uri, line: posOf(BALANCED, 'location /').line + 1, status: 'changed', pool: 'app', maxShift: 66.7 },
     );
     assert.deepEqual(shares(route.before), [['10.0.1.11:8080', 0.333], ['10.0.1.12:8080', 0.333], ['10.0.1.13:8080', 0.333]]);
     assert.deepEqual(shares(route.after), [['10.0.1.11:8080', 1], ['10.0.1.12:8080', 0], ['10.0.1.13:8080', 0]]);
@@ -72,7 +54,7 @@ describe('lbLens/compare over stdio', () => {
     );
     const lb101 = c.introduced.find((d: any) => d.ruleId === 'LB101');
     assert.ok(lb101, JSON.stringify(c.introduced));
-    assert.deepEqual([lb101.path, lb101.line, lb101.severity], [uri, 12, 'error']);
+    assert.deepEqual([lb101.path, lb101.line, lb101.severity], [uri, posOf(BALANCED, 'proxy_pass').line + 1, 'error']);
     assert.deepEqual(c.resolved, []);
   });
 
@@ -81,7 +63,7 @@ describe('lbLens/compare over stdio', () => {
     const preview = await client.request('lbLens/distribution', { textDocument: { uri } });
     assert.deepEqual(shares(preview.routes[0].servers), [['10.0.1.11:8080', 1], ['10.0.1.12:8080', 0], ['10.0.1.13:8080', 0]]);
     // An edit after the comparison is analysed on its own text, and a new comparison follows it.
-    await client.change(uri, 2, [{ text: BALANCED.replace('11:8080;', '11:8080 weight=2;') }]);
+    await client.change(uri, 2, [{ text: REWEIGHTED }]);
     const p = await client.diagnostics(uri, (p) => p.version === 2);
     assert.ok(!p.diagnostics.some((d) => d.code === 'LB101'), JSON.stringify(p.diagnostics));
     const c = await client.request('lbLens/compare', { textDocument: { uri }, baseText: BALANCED });

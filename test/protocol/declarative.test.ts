@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { envoyBootstrap } from '../helpers/envoy';
 import { LspClient, type PublishedDiagnostics } from '../helpers/lspClient';
 import { posOf, tempWorkspace } from '../helpers/text';
 
@@ -17,24 +18,8 @@ import { posOf, tempWorkspace } from '../helpers/text';
  * first-match, so `/static` after `/` can never match (LB106); the `web` cluster has priority 0 and priority 1
  * endpoints: P1 only receives traffic as P0 loses its healthy hosts (arch_overview/upstream/load_balancing/priority).
  */
-const ENVOY = `static_resources:
-  listeners:
-  - name: ingress
-    address:
-      socket_address: { address: 0.0.0.0, port_value: 8080 }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            name: local_route
-            virtual_hosts:
-            - name: shop
-              domains: ["shop.example.com"]
-              routes:
-              - match: { prefix: "/api" }
+const ENVOY = envoyBootstrap(
+  `              - match: { prefix: "/api" }
                 route:
                   weighted_clusters:
                     clusters:
@@ -45,9 +30,8 @@ const ENVOY = `static_resources:
               - match: { prefix: "/" }
                 route: { cluster: web }
               - match: { prefix: "/static" }
-                route: { cluster: web }
-  clusters:
-  - name: api_v1
+                route: { cluster: web }`,
+  `  - name: api_v1
     connect_timeout: 1s
     load_assignment:
       cluster_name: api_v1
@@ -74,7 +58,9 @@ const ENVOY = `static_resources:
       - priority: 1
         lb_endpoints:
         - endpoint: { address: { socket_address: { address: 10.0.4.1, port_value: 8080 } } }
-`;
+`,
+  { port: 8080, routeConfig: 'local_route', virtualHost: 'shop', domain: 'shop.example.com' },
+);
 
 /**
  * Istio: relative destination weights 3:1 → 75% / 25% ("weight / Σ weights"); a route without `match` matches
@@ -142,6 +128,15 @@ spec:
  * slash is ignored), and rules with equal precedence keep their order, so rule 2 never matches (LB106).
  * The Services are in the same manifests folder, so the set of Services is known (closed world).
  */
+/** A Service manifest, as a YAML document of its own. */
+const service = (name: string, port: number) => `---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+spec:
+  ports: [{ port: ${port} }]
+`;
 const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
@@ -168,28 +163,7 @@ spec:
   - backendRefs:
     - name: store
       port: 80
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: checkout-v1
-spec:
-  ports: [{ port: 8080 }]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: checkout-v2
-spec:
-  ports: [{ port: 8080 }]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: store
-spec:
-  ports: [{ port: 80 }]
-`;
+${service('checkout-v1', 8080)}${service('checkout-v2', 8080)}${service('store', 80)}`;
 
 /** Ingress: Prefix "/api/" and "/api" are the same path ("trailing slash ignored"): two backends for one path (LB111). */
 const INGRESS = `apiVersion: networking.k8s.io/v1
@@ -478,6 +452,7 @@ features = ["server"]
 // ---- helpers ----------------------------------------------------------------------------------------------
 
 type Pos = { line: number; character: number };
+type Range = { start: Pos; end: Pos };
 type Diag = PublishedDiagnostics['diagnostics'][number];
 
 /** The range of the `nth` occurrence of `needle`, shifted by `delta` and `length` characters long. */
@@ -576,6 +551,36 @@ describe('declarative formats over LSP', () => {
     assert.match(d.codeDescription!.href, new RegExp(`docs/rules/${code}\\.md$`));
   }
 
+  /**
+   * didOpen, expecting exactly the findings `expected` (rule ids, sorted); returns them with the URI and `d`, the
+   * finding of the first expected rule, checked with `assertLbLens`.
+   */
+  async function openExpecting(rel: string, languageId: string, expected: string[]): Promise<{ uri: string; published: PublishedDiagnostics; d: Diag }> {
+    const o = await open(rel, languageId);
+    assert.deepEqual(codes(o.published), expected, JSON.stringify(o.published.diagnostics));
+    const d = o.published.diagnostics.find((x) => x.code === expected[0])!;
+    assertLbLens(d, expected[0]);
+    return { ...o, d };
+  }
+
+  /** Replaces `range` with `text` and expects exactly one finding of `code`, which it returns checked with `assertLbLens`. */
+  async function editExpecting(uri: string, range: Range, text: string, code: string): Promise<Diag> {
+    const p = await change(uri, [{ range, text }]);
+    const found = p.diagnostics.filter((x) => x.code === code);
+    assert.equal(found.length, 1, JSON.stringify(p.diagnostics));
+    assertLbLens(found[0], code);
+    return found[0];
+  }
+
+  /** Replaces `range` with `text` (undoing an edit) and expects the findings `expected` (rule ids, sorted) again. */
+  async function editBack(uri: string, range: Range, text: string, expected: string[]): Promise<void> {
+    assert.deepEqual(codes(await change(uri, [{ range, text }])), expected);
+  }
+
+  /** The route `name` of lbLens/distribution, with the `failed` servers simulated as failed. */
+  const routeOf = async (uri: string, name: string, failed?: string[]): Promise<any> =>
+    (await distribution(uri, failed)).routes.find((r: any) => r.name === name);
+
   // ---------------------------------------------------------------------------------------------------------
 
   describe('Envoy (yaml)', () => {
@@ -583,15 +588,13 @@ describe('declarative formats over LSP', () => {
     let uri: string;
 
     test('didOpen: LB106 on the shadowed route, with code, source, doc link, related information and its range', async () => {
-      const o = await open(rel, 'yaml');
+      const { d, ...o } = await openExpecting(rel, 'yaml', ['LB106']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB106'], JSON.stringify(o.published.diagnostics));
-      const d = o.published.diagnostics[0];
-      assertLbLens(d, 'LB106');
       assert.equal(d.severity, 2);
       assert.deepEqual(d.tags, [1]);
       assert.deepEqual(d.range.start, posOf(ENVOY, 'match: { prefix: "/static" }'));
-      assert.match(d.message, /route prefix \/static \(shop\) can never match: route prefix \/ \(shop\) \(line 26\)/);
+      const shadowing = posOf(ENVOY, 'match: { prefix: "/" }').line + 1;
+      assert.ok(d.message.includes(`route prefix /static (shop) can never match: route prefix / (shop) (line ${shadowing})`), d.message);
       assert.equal(d.relatedInformation!.length, 1);
       const r = d.relatedInformation![0];
       assert.equal(r.location.uri, uri);
@@ -601,18 +604,14 @@ describe('declarative formats over LSP', () => {
 
     test('didChange: a misspelt cluster brings LB103 at the name; the fix clears it; removing the dead route clears all', async () => {
       const at = rangeAt(ENVOY, 'cluster: web', 9);
-      let p = await change(uri, [{ range: at, text: 'wbe' }]);
-      const lb103 = p.diagnostics.filter((d) => d.code === 'LB103');
-      assert.equal(lb103.length, 1, JSON.stringify(p.diagnostics));
-      assertLbLens(lb103[0], 'LB103');
-      assert.equal(lb103[0].severity, 1);
-      assert.deepEqual(lb103[0].range, at);
-      assert.match(lb103[0].message, /"wbe" is not defined; did you mean "web"\?/);
-      p = await change(uri, [{ range: at, text: 'web' }]);
-      assert.deepEqual(codes(p), ['LB106']);
+      const lb103 = await editExpecting(uri, at, 'wbe', 'LB103');
+      assert.equal(lb103.severity, 1);
+      assert.deepEqual(lb103.range, at);
+      assert.match(lb103.message, /"wbe" is not defined; did you mean "web"\?/);
+      await editBack(uri, at, 'web', ['LB106']);
       // Delete the two lines of the `/static` route: nothing is left to report.
       const from = posOf(ENVOY, '              - match: { prefix: "/static" }');
-      p = await change(uri, [{ range: { start: from, end: { line: from.line + 2, character: 0 } }, text: '' }]);
+      let p = await change(uri, [{ range: { start: from, end: { line: from.line + 2, character: 0 } }, text: '' }]);
       assert.deepEqual(p.diagnostics, []);
       p = await change(uri, [{ text: ENVOY }]);
       assert.deepEqual(codes(p), ['LB106']);
@@ -658,7 +657,7 @@ describe('declarative formats over LSP', () => {
 
     test('inlay hints show each route split, flagged on the shadowed route', async () => {
       const list = await hints(uri);
-      assert.ok(list.some((h) => h.line === 17 && h.label === '→ 10.0.1.1:9000 70%, 10.0.2.1:9000 30%'), JSON.stringify(list));
+      assert.ok(list.some((h) => h.line === posOf(ENVOY, 'match: { prefix: "/api" }').line && h.label === '→ 10.0.1.1:9000 70%, 10.0.2.1:9000 30%'), JSON.stringify(list));
       assert.ok(list.some((h) => h.line === posOf(ENVOY, 'route: { cluster: web }').line && h.label === '→ 10.0.3.1:8080 50%, 10.0.3.2:8080 50%'), JSON.stringify(list));
       assert.ok(list.some((h) => h.line === posOf(ENVOY, 'route: { cluster: web }', 0, 1).line && h.label.endsWith('⚠')), JSON.stringify(list));
     });
@@ -687,21 +686,19 @@ describe('declarative formats over LSP', () => {
       const file = await distribution(uri);
       assert.equal(file.format, 'envoy');
       const api = file.routes.find((r: any) => r.name === 'route prefix /api (shop)');
-      assert.equal(api.line, 18);
+      assert.equal(api.line, posOf(ENVOY, 'match: { prefix: "/api" }').line + 1);
       assert.equal(api.pool, 'api_v1 + api_v2');
       assert.deepEqual(sharesOf(api), [['10.0.1.1:9000', 0.7], ['10.0.2.1:9000', 0.3]]);
       const root = file.routes.find((r: any) => r.name === 'route prefix / (shop)');
       assert.deepEqual(sharesOf(root), [['10.0.3.1:8080', 0.5], ['10.0.3.2:8080', 0.5], ['10.0.4.1:8080', 0]]);
       assert.equal(root.servers[2].state, 'backup');
-      const failed = await distribution(uri, ['10.0.3.1:8080', '10.0.3.2:8080']);
-      const after = failed.routes.find((r: any) => r.name === 'route prefix / (shop)');
+      const after = await routeOf(uri, 'route prefix / (shop)', ['10.0.3.1:8080', '10.0.3.2:8080']);
       assert.deepEqual(after.servers.map((s: any) => [s.address, s.share, s.failed]), [['10.0.3.1:8080', 0, true], ['10.0.3.2:8080', 0, true], ['10.0.4.1:8080', 1, false]]);
       assert.ok(after.notes.some((n: string) => /backup servers are serving/.test(n)), after.notes.join(' | '));
     });
 
     test('lbLens/distribution: with half of priority 0 failed, P0 keeps 50% × 1.4 = 70% and P1 gets 30% (Envoy priority levels)', async () => {
-      const failed = await distribution(uri, ['10.0.3.1:8080']);
-      const root = failed.routes.find((r: any) => r.name === 'route prefix / (shop)');
+      const root = await routeOf(uri, 'route prefix / (shop)', ['10.0.3.1:8080']);
       assert.deepEqual(sharesOf(root), [['10.0.3.1:8080', 0], ['10.0.3.2:8080', 0.7], ['10.0.4.1:8080', 0.3]]);
       assert.ok(root.notes.some((n: string) => /priority 0 70%, priority 1 30%/.test(n)), root.notes.join(' | '));
       // P0 is still serving: this is a partial spill-over, not "backups serving".
@@ -719,11 +716,8 @@ describe('declarative formats over LSP', () => {
     let uri: string;
 
     test('didOpen: LB106 on the route after the catch-all, with related information and its range', async () => {
-      const o = await open(rel, 'yaml');
+      const { d, ...o } = await openExpecting(rel, 'yaml', ['LB106']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB106'], JSON.stringify(o.published.diagnostics));
-      const d = o.published.diagnostics[0];
-      assertLbLens(d, 'LB106');
       assert.deepEqual(d.range.start, posOf(ISTIO, 'name: never'));
       assert.match(d.message, /http\[2\] "never" can never match: http\[1\] "split"/);
       const r = d.relatedInformation![0];
@@ -733,14 +727,10 @@ describe('declarative formats over LSP', () => {
 
     test('didChange: a subset the DestinationRule does not define is LB103; undoing the edit clears it', async () => {
       const at = rangeAt(ISTIO, 'subset: v2', 8, 2, 1);
-      let p = await change(uri, [{ range: at, text: 'v3' }]);
-      const lb103 = p.diagnostics.filter((d) => d.code === 'LB103');
-      assert.equal(lb103.length, 1, JSON.stringify(p.diagnostics));
-      assertLbLens(lb103[0], 'LB103');
-      assert.deepEqual(lb103[0].range, at);
-      assert.match(lb103[0].message, /"reviews\.shop\.svc\.cluster\.local\|v3" is not defined; did you mean "reviews\.shop\.svc\.cluster\.local\|v[12]"\?/);
-      p = await change(uri, [{ range: at, text: 'v2' }]);
-      assert.deepEqual(codes(p), ['LB106']);
+      const lb103 = await editExpecting(uri, at, 'v3', 'LB103');
+      assert.deepEqual(lb103.range, at);
+      assert.match(lb103.message, /"reviews\.shop\.svc\.cluster\.local\|v3" is not defined; did you mean "reviews\.shop\.svc\.cluster\.local\|v[12]"\?/);
+      await editBack(uri, at, 'v2', ['LB106']);
     });
 
     test('a YAML syntax error gives LB001 exactly once, at its line', async () => {
@@ -786,8 +776,7 @@ describe('declarative formats over LSP', () => {
       assert.deepEqual(sharesOf(split, 'name'), [['reviews.shop|v1', 0.75], ['reviews.shop|v2', 0.25]]);
       const canary = file.routes.find((r: any) => r.name === 'http[0] "canary"');
       assert.deepEqual(sharesOf(canary, 'name'), [['reviews.shop|v2', 1]]);
-      const failed = await distribution(uri, ['reviews.shop|v2']);
-      const after = failed.routes.find((r: any) => r.name === 'http[1] "split"');
+      const after = await routeOf(uri, 'http[1] "split"', ['reviews.shop|v2']);
       assert.deepEqual(after.servers.map((s: any) => [s.name, s.share, s.failed]), [['reviews.shop|v1', 0.75, false], ['reviews.shop|v2', 0, true]]);
       assert.ok(after.notes.some((n: string) => /25% of requests reach no server/.test(n)), after.notes.join(' | '));
     });
@@ -800,11 +789,8 @@ describe('declarative formats over LSP', () => {
     let ingressUri: string;
 
     test('didOpen (HTTPRoute): LB106 on the rule whose PathPrefix equals an earlier one, with related information', async () => {
-      const o = await open('k8s/store.yaml', 'yaml');
+      const { d, ...o } = await openExpecting('k8s/store.yaml', 'yaml', ['LB106']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB106'], JSON.stringify(o.published.diagnostics));
-      const d = o.published.diagnostics[0];
-      assertLbLens(d, 'LB106');
       assert.deepEqual(d.range.start, posOf(GATEWAY, 'path: { type: PathPrefix, value: /checkout/ }'));
       const r = d.relatedInformation![0];
       assert.equal(r.location.uri, uri);
@@ -813,11 +799,8 @@ describe('declarative formats over LSP', () => {
     });
 
     test('didOpen (Ingress): LB111 on "/api/", which is the same Prefix path as "/api"', async () => {
-      const o = await open('k8s/ingress.yaml', 'yaml');
+      const { d, ...o } = await openExpecting('k8s/ingress.yaml', 'yaml', ['LB111']);
       ingressUri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB111'], JSON.stringify(o.published.diagnostics));
-      const d = o.published.diagnostics[0];
-      assertLbLens(d, 'LB111');
       assert.equal(d.severity, 1);
       assert.deepEqual(d.range.start, posOf(INGRESS, 'path: /api/'));
       assert.deepEqual((d.relatedInformation![0].location.range as { start: Pos }).start, posOf(INGRESS, 'path: /api\n'));
@@ -825,13 +808,10 @@ describe('declarative formats over LSP', () => {
 
     test('didChange: a backendRef to a Service that does not exist is LB103; undoing the edit clears it', async () => {
       const at = rangeAt(GATEWAY, 'name: checkout-v2', 6);
-      let p = await change(uri, [{ range: at, text: 'checkout-v3' }]);
-      const lb103 = p.diagnostics.filter((d) => d.code === 'LB103');
-      assert.equal(lb103.length, 1, JSON.stringify(p.diagnostics));
-      assert.deepEqual(lb103[0].range, at);
-      assert.match(lb103[0].message, /"checkout-v3" is not defined; did you mean "checkout-v[12]"\?/);
-      p = await change(uri, [{ range: at, text: 'checkout-v2' }]);
-      assert.deepEqual(codes(p), ['LB106']);
+      const lb103 = await editExpecting(uri, at, 'checkout-v3', 'LB103');
+      assert.deepEqual(lb103.range, at);
+      assert.match(lb103.message, /"checkout-v3" is not defined; did you mean "checkout-v[12]"\?/);
+      await editBack(uri, at, 'checkout-v2', ['LB106']);
     });
 
     test('a YAML syntax error gives LB001 exactly once, at its line', async () => {
@@ -894,8 +874,7 @@ describe('declarative formats over LSP', () => {
       const rule = file.routes.find((r: any) => r.name === 'HTTPRoute store rule 1 (path /checkout)');
       assert.equal(rule.pool, 'checkout-v1 + checkout-v2');
       assert.deepEqual(sharesOf(rule), [['checkout-v1.default:8080', 0.75], ['checkout-v2.default:8080', 0.25]]);
-      const failed = await distribution(uri, ['checkout-v1']);
-      const after = failed.routes.find((r: any) => r.name === 'HTTPRoute store rule 1 (path /checkout)');
+      const after = await routeOf(uri, 'HTTPRoute store rule 1 (path /checkout)', ['checkout-v1']);
       assert.deepEqual(after.servers.map((s: any) => [s.name, s.share, s.failed]), [['checkout-v1', 0, true], ['checkout-v2', 0.25, false]]);
     });
   });
@@ -907,11 +886,8 @@ describe('declarative formats over LSP', () => {
     let uri: string;
 
     test('didOpen: LB102 on the 90/10 service and LB107 on it, with related information and ranges', async () => {
-      const o = await open(rel, 'yaml');
+      const { d: skew, ...o } = await openExpecting(rel, 'yaml', ['LB102', 'LB107']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB102', 'LB107'], JSON.stringify(o.published.diagnostics));
-      const skew = o.published.diagnostics.find((d) => d.code === 'LB102')!;
-      assertLbLens(skew, 'LB102');
       assert.equal(skew.severity, 2);
       assert.deepEqual(skew.range, rangeAt(TRAEFIK, 'service: admin', 9));
       assert.match(skew.message, /http:\/\/10\.0\.2\.1:8080 receives 90% of router admin/);
@@ -926,16 +902,16 @@ describe('declarative formats over LSP', () => {
 
     test('didChange: a router naming an unknown service is LB103 (and its service becomes unused); undoing clears both', async () => {
       const at = rangeAt(TRAEFIK, 'service: admin', 9);
-      let p = await change(uri, [{ range: at, text: 'admn' }]);
+      const p = await change(uri, [{ range: at, text: 'admn' }]);
       const lb103 = p.diagnostics.filter((d) => d.code === 'LB103');
+      const edited = { start: at.start, end: { line: at.start.line, character: at.start.character + 4 } };
       assert.equal(lb103.length, 1, JSON.stringify(p.diagnostics));
-      assert.deepEqual(lb103[0].range, { start: at.start, end: { line: at.start.line, character: at.start.character + 4 } });
+      assert.deepEqual(lb103[0].range, edited);
       assert.match(lb103[0].message, /"admn" is not defined; did you mean "admin"\?/);
       const lb110 = p.diagnostics.find((d) => d.code === 'LB110');
       assert.ok(lb110, JSON.stringify(p.diagnostics));
       assert.deepEqual(lb110.tags, [1]);
-      p = await change(uri, [{ range: { start: at.start, end: { line: at.start.line, character: at.start.character + 4 } }, text: 'admin' }]);
-      assert.deepEqual(codes(p), ['LB102', 'LB107']);
+      await editBack(uri, edited, 'admin', ['LB102', 'LB107']);
     });
 
     test('a YAML syntax error gives LB001 exactly once, at its line', async () => {
@@ -998,8 +974,7 @@ describe('declarative formats over LSP', () => {
       const shop = file.routes.find((r: any) => r.name === 'router shop');
       assert.equal(shop.pool, 'shop-v1 + shop-v2');
       assert.deepEqual(sharesOf(shop), [['http://10.0.0.1:8080', 0.375], ['http://10.0.0.2:8080', 0.375], ['http://10.0.1.1:8080', 0.25]]);
-      const failed = await distribution(uri, ['http://10.0.0.1:8080']);
-      const after = failed.routes.find((r: any) => r.name === 'router shop');
+      const after = await routeOf(uri, 'router shop', ['http://10.0.0.1:8080']);
       assert.deepEqual(sharesOf(after), [['http://10.0.0.1:8080', 0], ['http://10.0.0.2:8080', 0.75], ['http://10.0.1.1:8080', 0.25]]);
     });
   });
@@ -1009,24 +984,18 @@ describe('declarative formats over LSP', () => {
     let uri: string;
 
     test('didOpen: LB107 at the service name in the table header', async () => {
-      const o = await open(rel, 'toml');
+      const { d, ...o } = await openExpecting(rel, 'toml', ['LB107']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB107'], JSON.stringify(o.published.diagnostics));
-      const d = o.published.diagnostics[0];
-      assertLbLens(d, 'LB107');
       assert.deepEqual(d.range, rangeAt(TRAEFIK_TOML, 'shop-v1.loadBalancer]', 0, 7));
       assert.match(d.message, /"shop-v1" balances over 2 servers without health checks/);
     });
 
     test('didChange: a weighted child naming an unknown service is LB103; undoing clears it', async () => {
       const at = rangeAt(TRAEFIK_TOML, 'name = "shop-v2"', 8, 7);
-      let p = await change(uri, [{ range: at, text: 'shop-v3' }]);
-      const lb103 = p.diagnostics.filter((d) => d.code === 'LB103');
-      assert.equal(lb103.length, 1, JSON.stringify(p.diagnostics));
-      assert.equal(lb103[0].range.start.line, at.start.line);
-      assert.match(lb103[0].message, /"shop-v3" is not defined; did you mean "shop-v[12]"\?/);
-      p = await change(uri, [{ range: at, text: 'shop-v2' }]);
-      assert.deepEqual(codes(p), ['LB107']);
+      const lb103 = await editExpecting(uri, at, 'shop-v3', 'LB103');
+      assert.equal(lb103.range.start.line, at.start.line);
+      assert.match(lb103.message, /"shop-v3" is not defined; did you mean "shop-v[12]"\?/);
+      await editBack(uri, at, 'shop-v2', ['LB107']);
     });
 
     test('a TOML syntax error gives LB001 exactly once, at its line', async () => {
@@ -1056,11 +1025,8 @@ describe('declarative formats over LSP', () => {
     let uri: string;
 
     test('didOpen: LB108 on the single-target rule, with related information and its range', async () => {
-      const o = await open(rel, 'yaml');
+      const { d, ...o } = await openExpecting(rel, 'yaml', ['LB108']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB108'], JSON.stringify(o.published.diagnostics));
-      const d = o.published.diagnostics[0];
-      assertLbLens(d, 'LB108');
       assert.equal(d.severity, 3);
       assert.deepEqual(d.range.start, posOf(ALB, '!Ref ApiTG', 5));
       assert.match(d.message, /ListenerRule ApiRule is served by a single server, 10\.0\.2\.1:9000 \(100%\)/);
@@ -1071,13 +1037,10 @@ describe('declarative formats over LSP', () => {
 
     test('didChange: a !Ref to a target group that does not exist is LB103; undoing clears it', async () => {
       const at = rangeAt(ALB, 'TargetGroupArn: !Ref ApiTG', 21);
-      let p = await change(uri, [{ range: at, text: 'ApiTGG' }]);
-      const lb103 = p.diagnostics.filter((d) => d.code === 'LB103');
-      assert.equal(lb103.length, 1, JSON.stringify(p.diagnostics));
-      assert.equal(lb103[0].range.start.line, at.start.line);
-      assert.match(lb103[0].message, /"ApiTGG" is not defined; did you mean "ApiTG"\?/);
-      p = await change(uri, [{ range: { start: at.start, end: { line: at.start.line, character: at.start.character + 6 } }, text: 'ApiTG' }]);
-      assert.deepEqual(codes(p), ['LB108']);
+      const lb103 = await editExpecting(uri, at, 'ApiTGG', 'LB103');
+      assert.equal(lb103.range.start.line, at.start.line);
+      assert.match(lb103.message, /"ApiTGG" is not defined; did you mean "ApiTG"\?/);
+      await editBack(uri, { start: at.start, end: { line: at.start.line, character: at.start.character + 6 } }, 'ApiTG', ['LB108']);
     });
 
     test('a YAML syntax error gives LB001 exactly once, at its line', async () => {
@@ -1120,8 +1083,7 @@ describe('declarative formats over LSP', () => {
       assert.equal(file.format, 'aws-alb');
       const action = file.routes.find((r: any) => r.name === 'Listener HttpsListener default action');
       assert.deepEqual(sharesOf(action), [['10.0.0.1:8080', 0.4], ['10.0.0.2:8080', 0.4], ['10.0.1.1:8080', 0.2]]);
-      const failed = await distribution(uri, ['10.0.0.1:8080']);
-      const after = failed.routes.find((r: any) => r.name === 'Listener HttpsListener default action');
+      const after = await routeOf(uri, 'Listener HttpsListener default action', ['10.0.0.1:8080']);
       assert.deepEqual(sharesOf(after), [['10.0.0.1:8080', 0], ['10.0.0.2:8080', 0.8], ['10.0.1.1:8080', 0.2]]);
     });
   });
@@ -1131,23 +1093,18 @@ describe('declarative formats over LSP', () => {
     let uri: string;
 
     test('didOpen (languageId json): LB108 at the {"Ref": "ApiTG"} of the rule', async () => {
-      const o = await open(rel, 'json');
+      const { d, ...o } = await openExpecting(rel, 'json', ['LB108']);
       uri = o.uri;
-      assert.deepEqual(codes(o.published), ['LB108'], JSON.stringify(o.published.diagnostics));
-      assertLbLens(o.published.diagnostics[0], 'LB108');
-      assert.deepEqual(o.published.diagnostics[0].range.start, posOf(ALB_JSON, '{ "Ref": "ApiTG" }'));
+      assert.deepEqual(d.range.start, posOf(ALB_JSON, '{ "Ref": "ApiTG" }'));
     });
 
     test('didChange: a weight outside 0–999 is LB002 at the weight; undoing clears it', async () => {
       const at = rangeAt(ALB_JSON, '"Weight": 3', 10);
-      let p = await change(uri, [{ range: at, text: '1000' }]);
-      const lb002 = p.diagnostics.filter((d) => d.code === 'LB002');
-      assert.equal(lb002.length, 1, JSON.stringify(p.diagnostics));
-      assertLbLens(lb002[0], 'LB002');
-      assert.deepEqual(lb002[0].range, { start: at.start, end: { line: at.start.line, character: at.start.character + 4 } });
-      assert.match(lb002[0].message, /0 to 999/);
-      p = await change(uri, [{ range: { start: at.start, end: { line: at.start.line, character: at.start.character + 4 } }, text: '3' }]);
-      assert.deepEqual(codes(p), ['LB108']);
+      const lb002 = await editExpecting(uri, at, '1000', 'LB002');
+      const edited = { start: at.start, end: { line: at.start.line, character: at.start.character + 4 } };
+      assert.deepEqual(lb002.range, edited);
+      assert.match(lb002.message, /0 to 999/);
+      await editBack(uri, edited, '3', ['LB108']);
     });
 
     test('a JSON syntax error gives LB001 exactly once, at its line', async () => {

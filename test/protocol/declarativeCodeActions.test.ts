@@ -1,32 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdits } from '../helpers/edits';
+import { envoyBootstrap } from '../helpers/envoy';
 import { LspClient, type PublishedDiagnostics } from '../helpers/lspClient';
 import { tempWorkspace } from '../helpers/text';
 
 /** An Envoy bootstrap (YAML) with LB107 (no health check), LB105 (duplicate endpoint) and LB103 (a typo). */
-const ENVOY = `static_resources:
-  listeners:
-  - name: ingress
-    address:
-      socket_address: { address: 0.0.0.0, port_value: 10000 }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            virtual_hosts:
-            - name: vh
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/api" }
+const ENVOY = envoyBootstrap(
+  `              - match: { prefix: "/api" }
                 route: { cluster: apii }
               - match: { prefix: "/" }
-                route: { cluster: app }
-  clusters:
-  - name: app  # the shop
+                route: { cluster: app }`,
+  `  - name: app  # the shop
     connect_timeout: 1s
     load_assignment:
       cluster_name: app
@@ -41,7 +26,8 @@ const ENVOY = `static_resources:
         - endpoint:
             address:
               socket_address: { address: 10.0.0.1, port_value: 8080 }
-`;
+`,
+);
 
 interface Action {
   title: string;

@@ -52,14 +52,8 @@ export interface DiffReport {
   resolved: DiffDiagnostic[];
 }
 
-interface RouteRecord {
+interface RouteRecord extends Pick<RouteDiff, 'name' | 'file' | 'line' | 'entry' | 'match' | 'pool'> {
   key: string;
-  name: string;
-  file: string;
-  line: number;
-  entry: string;
-  match: string;
-  pool: string | null;
   servers: Array<ServerShare & { key: string }>;
 }
 

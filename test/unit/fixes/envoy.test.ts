@@ -2,32 +2,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixesFor } from '../../../server/src/service/codeActions';
 import { analyzeText, applyEdits } from '../../helpers/edits';
+import { envoyBootstrap } from '../../helpers/envoy';
 import { checkFix } from './check';
 
 const URI = 'file:///w/envoy.yaml';
 const JSON_URI = 'file:///w/envoy.json';
 
-/** A bootstrap: one listener whose virtual host has `routes` (YAML at the routes' indentation) and `clusters`. */
-const bootstrap = (routes: string, clusters: string) => `static_resources:
-  listeners:
-  - name: ingress
-    address:
-      socket_address: { address: 0.0.0.0, port_value: 10000 }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            virtual_hosts:
-            - name: vh
-              domains: ["*"]
-              routes:
-${routes}
-  clusters:
-${clusters}`;
-
+/** A route item of the bootstrap's virtual host (`envoyBootstrap`), with an optional trailing comment. */
 const route = (prefix: string, cluster: string, comment = '') =>
   `              - match: { prefix: "${prefix}" }${comment}\n                route: { cluster: ${cluster} }\n`;
 
@@ -45,7 +26,7 @@ const HC = '    outlier_detection: {}\n';
 
 describe('Envoy quick fixes (YAML)', () => {
   test('LB107: add a TCP connect health check to the cluster (preferred), at the entries\' indentation', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2']));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2']));
     const { fix } = checkFix({
       uri: URI, text, ruleId: 'LB107', title: /^Add an active health check/,
       removed: [],
@@ -55,7 +36,7 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB107: or passive outlier detection', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2']));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2']));
     checkFix({ uri: URI, text, ruleId: 'LB107', title: /^Add passive health checking/, removed: [], added: ['    outlier_detection: {}'] });
   });
 
@@ -86,7 +67,7 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB102: equal weights removes load_balancing_weight (the default is 1)', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1 load_balancing_weight: 9', '10.0.0.2 load_balancing_weight: 1  # canary'], HC));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1 load_balancing_weight: 9', '10.0.0.2 load_balancing_weight: 1  # canary'], HC));
     checkFix({
       uri: URI, text, ruleId: 'LB102', title: /equal weight/,
       removed: ['          load_balancing_weight: 9', '          load_balancing_weight: 1  # canary'], added: [],
@@ -94,12 +75,12 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB101: bring back an UNHEALTHY endpoint (health_status removed)', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2 health_status: UNHEALTHY'], HC));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2 health_status: UNHEALTHY'], HC));
     checkFix({ uri: URI, text, ruleId: 'LB101', title: /^Bring back 10\.0\.0\.2:8080/, removed: ['          health_status: UNHEALTHY'], added: [] });
   });
 
   test('LB101: a health_status that shares its line with "- " is set to HEALTHY instead', () => {
-    const text = bootstrap(route('/', 'app'), `  - name: app
+    const text = envoyBootstrap(route('/', 'app'), `  - name: app
     outlier_detection: {}
     load_assignment:
       cluster_name: app
@@ -113,14 +94,14 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB104: every endpoint unhealthy → bring them all back', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1 health_status: UNHEALTHY', '10.0.0.2 health_status: TIMEOUT'], HC));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1 health_status: UNHEALTHY', '10.0.0.2 health_status: TIMEOUT'], HC));
     checkFix({
       uri: URI, text, ruleId: 'LB104', title: /^Bring back 10\.0\.0\.1:8080, 10\.0\.0\.2:8080/,
       removed: ['          health_status: UNHEALTHY', '          health_status: TIMEOUT'], added: [],
     });
   });
 
-  const TYPO = bootstrap(route('/api', '"apii"') + route('/', 'web'), cluster('api', ['10.0.1.1', '10.0.1.2'], HC) + cluster('web', ['10.0.2.1', '10.0.2.2'], HC));
+  const TYPO = envoyBootstrap(route('/api', '"apii"') + route('/', 'web'), cluster('api', ['10.0.1.1', '10.0.1.2'], HC) + cluster('web', ['10.0.2.1', '10.0.2.2'], HC));
 
   test('LB103: change to the closest cluster, keeping the quotes', () => {
     checkFix({
@@ -142,14 +123,14 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB105: remove the duplicate endpoint with all its lines', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2', '10.0.0.1'], HC));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2', '10.0.0.1'], HC));
     checkFix({
       uri: URI, text, ruleId: 'LB105', title: /^Remove the duplicate server 10\.0\.0\.1:8080$/,
       removed: ['        - endpoint:', '            address:', '              socket_address: { address: 10.0.0.1, port_value: 8080 }'], added: [],
     });
   });
 
-  const SHADOW = bootstrap(
+  const SHADOW = envoyBootstrap(
     route('/', 'web', '  # everything else') + route('/api', 'api') + route('/img', 'api'),
     cluster('api', ['10.0.1.1', '10.0.1.2'], HC) + cluster('web', ['10.0.2.1', '10.0.2.2'], HC),
   );
@@ -169,7 +150,7 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB110: remove the unused cluster; not when its name is used elsewhere (an access-log gRPC service)', () => {
-    const text = bootstrap(route('/', 'web'), cluster('web', ['10.0.2.1', '10.0.2.2'], HC) + cluster('old', ['10.0.9.1']));
+    const text = envoyBootstrap(route('/', 'web'), cluster('web', ['10.0.2.1', '10.0.2.2'], HC) + cluster('old', ['10.0.9.1']));
     checkFix({
       uri: URI, text, ruleId: 'LB110', title: /^Remove the unused cluster "old"$/,
       removed: ['  - name: old', '    connect_timeout: 1s  # fast fail', '    load_assignment:', '      cluster_name: old', '      endpoints:', '      - lb_endpoints:',
@@ -185,7 +166,7 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('LB002: load_balancing_weight 0 becomes 1 (the minimum)', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1 load_balancing_weight: 0', '10.0.0.2'], HC));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1 load_balancing_weight: 0', '10.0.0.2'], HC));
     checkFix({ uri: URI, text, ruleId: 'LB002', title: /^Change to 1 \(the minimum\)$/, removed: ['          load_balancing_weight: 0'], added: ['          load_balancing_weight: 1'] });
   });
 
@@ -198,12 +179,12 @@ describe('Envoy quick fixes (YAML)', () => {
                     - { name: a, weight: 30 }
                     - { name: b, weight: 20 }
 `;
-    const text = bootstrap(routes, cluster('a', ['10.0.0.1', '10.0.0.2'], HC) + cluster('b', ['10.0.1.1', '10.0.1.2'], HC));
+    const text = envoyBootstrap(routes, cluster('a', ['10.0.0.1', '10.0.0.2'], HC) + cluster('b', ['10.0.1.1', '10.0.1.2'], HC));
     checkFix({ uri: URI, text, ruleId: 'LB002', title: /^Change to 50 \(the sum of the weights\)$/, removed: ['                    total_weight: 100'], added: ['                    total_weight: 50'] });
   });
 
   test('CRLF files keep their line breaks', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2', '10.0.0.1'])).replace(/\n/g, '\r\n');
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2', '10.0.0.1'])).replace(/\n/g, '\r\n');
     for (const [ruleId, title] of [['LB107', /^Add an active/], ['LB105', /^Remove the duplicate/]] as const) {
       const a = analyzeText(URI, text);
       const d = a.ownDiagnostics.find((x) => x.ruleId === ruleId)!;
@@ -215,7 +196,7 @@ describe('Envoy quick fixes (YAML)', () => {
   });
 
   test('suppression comment in YAML', () => {
-    const text = bootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2']));
+    const text = envoyBootstrap(route('/', 'app'), cluster('app', ['10.0.0.1', '10.0.0.2']));
     checkFix({ uri: URI, text, ruleId: 'LB107', title: /^Disable LB107/, removed: [], added: ['  # lb-lens-disable-next-line LB107'] });
   });
 });

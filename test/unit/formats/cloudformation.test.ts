@@ -29,15 +29,29 @@ const TEMPLATE = (...resources: string[]) => yaml(
   ...resources,
 );
 
-const rule = (id: string, priority: number | string, path: string, action: string[]) => [
+/** An ELBv2 resource (`type`: `ListenerRule`, `TargetGroup`…) with block-style `properties` (one line each). */
+const resource = (id: string, type: string, ...properties: string[]) => [
   `  ${id}:`,
-  '    Type: AWS::ElasticLoadBalancingV2::ListenerRule',
+  `    Type: AWS::ElasticLoadBalancingV2::${type}`,
   '    Properties:',
-  '      ListenerArn: !Ref Listener',
-  `      Priority: ${priority}`,
-  `      Conditions: [{Field: path-pattern, PathPatternConfig: {Values: ["${path}"]}}]`,
-  '      Actions:',
+  ...properties.map((p) => `      ${p}`),
+];
+
+/** A rule of `Listener` for one path pattern; `action` are the lines of its Actions. */
+const rule = (id: string, priority: number | string, path: string, action: string[]) => [
+  ...resource(id, 'ListenerRule', 'ListenerArn: !Ref Listener', `Priority: ${priority}`, `Conditions: [{Field: path-pattern, PathPatternConfig: {Values: ["${path}"]}}]`, 'Actions:'),
   ...action,
+];
+
+/** The Actions of a rule that forwards to target group `tg`. */
+const forward = (tg: string) => [`        - {Type: forward, TargetGroupArn: !Ref ${tg}}`];
+
+/** The Actions of a rule that forwards to weighted target groups: each of `groups` is one TargetGroups item. */
+const forwardConfig = (...groups: string[]) => [
+  '        - Type: forward',
+  '          ForwardConfig:',
+  '            TargetGroups:',
+  ...groups.map((g) => `              - ${g}`),
 ];
 
 describe('aws-alb: detection', () => {
@@ -52,7 +66,7 @@ describe('aws-alb: detection', () => {
 describe('aws-alb: listener rules (rules are evaluated from the lowest priority to the highest; default last)', () => {
   it('orders rules by priority, resolves !Ref target groups, and the default action is the catch-all', () => {
     const m = parse(TEMPLATE(
-      ...rule('Api', 20, '/api/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
+      ...rule('Api', 20, '/api/*', forward('WebTG')),
       ...rule('Admin', 10, '/admin', ['        - {Type: fixed-response, FixedResponseConfig: {StatusCode: "403"}}']),
     ));
     const ordered = m.routes.filter((r) => r.evaluation.group === 'rules').sort((a, b) => a.evaluation.index - b.evaluation.index);
@@ -69,16 +83,16 @@ describe('aws-alb: listener rules (rules are evaluated from the lowest priority 
 
   it('a priority used twice on one listener is LB111 (ALB duplicate priority)', () => {
     const m = parse(TEMPLATE(
-      ...rule('A', 5, '/a', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
-      ...rule('B', 5, '/b', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
+      ...rule('A', 5, '/a', forward('WebTG')),
+      ...rule('B', 5, '/b', forward('WebTG')),
     ));
     assert.deepEqual(rules(m), ['LB111']);
   });
 
   it('a rule below a `/*` rule is unreachable (LB106), the mandatory default action is not', () => {
     const m = parse(TEMPLATE(
-      ...rule('All', 1, '/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
-      ...rule('Api', 2, '/api/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
+      ...rule('All', 1, '/*', forward('WebTG')),
+      ...rule('Api', 2, '/api/*', forward('WebTG')),
     ));
     assert.deepEqual(rules(m), ['LB106']);
   });
@@ -88,13 +102,7 @@ describe('aws-alb: forward weights (TargetGroupTuple.Weight 0–999)', () => {
   const weighted = (a: string, b: string) => TEMPLATE(
     '  BlueTG: {Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: {Port: 80}}',
     '  GreenTG: {Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: {Port: 80}}',
-    ...rule('Shift', 1, '/app/*', [
-      '        - Type: forward',
-      '          ForwardConfig:',
-      '            TargetGroups:',
-      `              - {TargetGroupArn: !Ref BlueTG, Weight: ${a}}`,
-      `              - {TargetGroupArn: {"Ref": "GreenTG"}, Weight: ${b}}`,
-    ]),
+    ...rule('Shift', 1, '/app/*', forwardConfig(`{TargetGroupArn: !Ref BlueTG, Weight: ${a}}`, `{TargetGroupArn: {"Ref": "GreenTG"}, Weight: ${b}}`)),
   );
 
   it('splits by weight; a 100/0 shift between target groups is not LB101', () => {
@@ -112,8 +120,8 @@ describe('aws-alb: forward weights (TargetGroupTuple.Weight 0–999)', () => {
 
   it('a target group that is not in the template is LB103; a parameter is resolved at deploy time', () => {
     const m = parse(TEMPLATE(
-      ...rule('Missing', 1, '/x', ['        - {Type: forward, TargetGroupArn: !Ref NoSuchTG}']),
-      ...rule('Param', 2, '/y', ['        - {Type: forward, TargetGroupArn: !Ref SharedTargetGroup}']),
+      ...rule('Missing', 1, '/x', forward('NoSuchTG')),
+      ...rule('Param', 2, '/y', forward('SharedTargetGroup')),
     ));
     assert.deepEqual(rules(m), ['LB103']);
     assert.equal(m.routes.find((r) => r.name === 'ListenerRule Param')!.target.kind, 'dynamic');
@@ -123,14 +131,8 @@ describe('aws-alb: forward weights (TargetGroupTuple.Weight 0–999)', () => {
 describe('aws-alb: target groups', () => {
   it('lists Targets as servers; HealthCheckEnabled false means no active check', () => {
     const m = parse(TEMPLATE(
-      '  AppTG:',
-      '    Type: AWS::ElasticLoadBalancingV2::TargetGroup',
-      '    Properties:',
-      '      Port: 8080',
-      '      TargetType: ip',
-      '      HealthCheckEnabled: false',
-      '      Targets: [{Id: 10.0.0.1}, {Id: 10.0.0.2, Port: 9090}]',
-      ...rule('App', 1, '/app/*', ['        - {Type: forward, TargetGroupArn: !Ref AppTG}']),
+      ...resource('AppTG', 'TargetGroup', 'Port: 8080', 'TargetType: ip', 'HealthCheckEnabled: false', 'Targets: [{Id: 10.0.0.1}, {Id: 10.0.0.2, Port: 9090}]'),
+      ...rule('App', 1, '/app/*', forward('AppTG')),
     ));
     const pool = m.pools.find((p) => p.name === 'AppTG')!;
     assert.deepEqual(pool.servers.map((s) => `${s.address} ${s.kind}`), ['10.0.0.1:8080 ip', '10.0.0.2:9090 ip']);
@@ -225,13 +227,10 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
   it('weights under !If follow their condition together (one condition, two deployments); JSON intrinsic weights are no LB002', () => {
     const m = parse(TEMPLATE(
       ...groups('BlueTG', 'GreenTG'),
-      ...rule('Shift', 1, '/app/*', [
-        '        - Type: forward',
-        '          ForwardConfig:',
-        '            TargetGroups:',
-        '              - {TargetGroupArn: !Ref BlueTG, Weight: !If [Canary, 90, 100]}',
-        '              - {TargetGroupArn: !Ref GreenTG, Weight: {"Fn::If": [Canary, 10, 0]}}',
-      ]),
+      ...rule('Shift', 1, '/app/*', forwardConfig(
+        '{TargetGroupArn: !Ref BlueTG, Weight: !If [Canary, 90, 100]}',
+        '{TargetGroupArn: !Ref GreenTG, Weight: {"Fn::If": [Canary, 10, 0]}}',
+      )),
       ...rule('Param', 2, '/p/*', [
         '        - Type: forward',
         '          ForwardConfig:',
@@ -247,13 +246,10 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
   it('a ForwardConfig group under !If with AWS::NoValue is absent in the other deployment', () => {
     const m = parse(TEMPLATE(
       ...groups('BlueTG', 'GreenTG'),
-      ...rule('Maybe', 1, '/app/*', [
-        '        - Type: forward',
-        '          ForwardConfig:',
-        '            TargetGroups:',
-        '              - {TargetGroupArn: !Ref BlueTG, Weight: 1}',
-        '              - !If [Canary, {TargetGroupArn: !Ref GreenTG, Weight: 1}, !Ref AWS::NoValue]',
-      ]),
+      ...rule('Maybe', 1, '/app/*', forwardConfig(
+        '{TargetGroupArn: !Ref BlueTG, Weight: 1}',
+        '!If [Canary, {TargetGroupArn: !Ref GreenTG, Weight: 1}, !Ref AWS::NoValue]',
+      )),
     ));
     assert.equal((target(m, 'ListenerRule Maybe') as { text: string }).text, 'BlueTG 50% + GreenTG 50% if Canary; BlueTG unless Canary');
     assert.deepEqual(rules(m), []);
@@ -261,20 +257,10 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
 
   it('Targets under !If are the union over the deployments (servers not final): no LB101/LB105/LB108', () => {
     const m = parse(TEMPLATE(
-      '  AppTG:',
-      '    Type: AWS::ElasticLoadBalancingV2::TargetGroup',
-      '    Properties:',
-      '      Port: 8080',
-      '      TargetType: ip',
-      '      Targets: !If [Big, [{Id: 10.0.0.1}, {Id: 10.0.0.2}], [{Id: 10.0.0.1}]]',
-      '  MoreTG:',
-      '    Type: AWS::ElasticLoadBalancingV2::TargetGroup',
-      '    Properties:',
-      '      Port: 8080',
-      '      TargetType: ip',
-      '      Targets: [{Id: 10.0.1.1}, !If [Big, {Id: 10.0.1.2}, !Ref AWS::NoValue]]',
-      ...rule('App', 1, '/app/*', ['        - {Type: forward, TargetGroupArn: !Ref AppTG}']),
-      ...rule('More', 2, '/more/*', ['        - {Type: forward, TargetGroupArn: !Ref MoreTG}']),
+      ...resource('AppTG', 'TargetGroup', 'Port: 8080', 'TargetType: ip', 'Targets: !If [Big, [{Id: 10.0.0.1}, {Id: 10.0.0.2}], [{Id: 10.0.0.1}]]'),
+      ...resource('MoreTG', 'TargetGroup', 'Port: 8080', 'TargetType: ip', 'Targets: [{Id: 10.0.1.1}, !If [Big, {Id: 10.0.1.2}, !Ref AWS::NoValue]]'),
+      ...rule('App', 1, '/app/*', forward('AppTG')),
+      ...rule('More', 2, '/more/*', forward('MoreTG')),
     ));
     const app = m.pools.find((p) => p.name === 'AppTG')!;
     assert.deepEqual(app.servers.map((s) => s.address), ['10.0.0.1:8080', '10.0.0.2:8080']);
@@ -288,7 +274,7 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
       '  AppTG:',
       '    Type: AWS::ElasticLoadBalancingV2::TargetGroup',
       `    Properties: {Port: 80, TargetType: ip, HealthCheckEnabled: ${enabled}, Targets: [{Id: 10.0.0.1}, {Id: 10.0.0.2}]}`,
-      ...rule('App', 1, '/app/*', ['        - {Type: forward, TargetGroupArn: !Ref AppTG}']),
+      ...rule('App', 1, '/app/*', forward('AppTG')),
     );
     const some = parse(tg('!If [Checked, true, false]'));
     assert.deepEqual(rules(some), []);
@@ -300,14 +286,12 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
 
   it('rule Conditions under !If are opaque where the deployments differ: a rule that matches everything in one deployment shadows nothing (no LB106)', () => {
     const m = parse(TEMPLATE(
-      '  Maybe:',
-      '    Type: AWS::ElasticLoadBalancingV2::ListenerRule',
-      '    Properties:',
-      '      ListenerArn: !Ref Listener',
-      '      Priority: 1',
-      '      Conditions: !If [HasPath, [{Field: path-pattern, PathPatternConfig: {Values: [/api/*]}}], [{Field: path-pattern, Values: ["/*"]}]]',
-      '      Actions: [{Type: forward, TargetGroupArn: !Ref WebTG}]',
-      ...rule('Api', 2, '/api/v1/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
+      ...resource(
+        'Maybe', 'ListenerRule', 'ListenerArn: !Ref Listener', 'Priority: 1',
+        'Conditions: !If [HasPath, [{Field: path-pattern, PathPatternConfig: {Values: [/api/*]}}], [{Field: path-pattern, Values: ["/*"]}]]',
+        'Actions: [{Type: forward, TargetGroupArn: !Ref WebTG}]',
+      ),
+      ...rule('Api', 2, '/api/v1/*', forward('WebTG')),
     ));
     const maybe = m.routes.find((r) => r.name === 'ListenerRule Maybe')!;
     assert.equal(maybe.matchText, 'path-pattern /api/* if HasPath; path-pattern /* unless HasPath');
@@ -317,9 +301,9 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
 
   it('a rule created under a resource Condition shadows only rules under the same condition; no duplicate-priority claim', () => {
     const m = parse(TEMPLATE(
-      ...rule('All', 1, '/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']).map((l, i) => (i === 1 ? `${l}\n    Condition: CatchAll` : l)),
-      ...rule('Api', 2, '/api/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
-      ...rule('Also', 2, '/also/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']).map((l, i) => (i === 1 ? `${l}\n    Condition: CatchAll` : l)),
+      ...rule('All', 1, '/*', forward('WebTG')).map((l, i) => (i === 1 ? `${l}\n    Condition: CatchAll` : l)),
+      ...rule('Api', 2, '/api/*', forward('WebTG')),
+      ...rule('Also', 2, '/also/*', forward('WebTG')).map((l, i) => (i === 1 ? `${l}\n    Condition: CatchAll` : l)),
     ));
     assert.equal(m.routes.find((r) => r.name === 'ListenerRule All')!.matchText, 'path-pattern /* (Condition CatchAll)');
     // `Also` (same condition, later) is shadowed by `All`; `Api` is not; priority 2 twice is not claimed (Also may not exist).
@@ -329,9 +313,9 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
   it('ListenerArn or Priority under !If: the rule is compared with no listener\'s rules (no LB111)', () => {
     const m = parse(TEMPLATE(
       '  Other: {Type: AWS::ElasticLoadBalancingV2::Listener, Properties: {Port: 8080, Protocol: HTTP, DefaultActions: [{Type: forward, TargetGroupArn: !Ref WebTG}]}}',
-      ...rule('Fixed', 5, '/a/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
-      ...rule('Moves', 5, '/b/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']).map((l) => l.replace('ListenerArn: !Ref Listener', 'ListenerArn: !If [UseOther, !Ref Other, !Ref Listener]')),
-      ...rule('Floats', '!If [Early, 5, 7]', '/c/*', ['        - {Type: forward, TargetGroupArn: !Ref WebTG}']),
+      ...rule('Fixed', 5, '/a/*', forward('WebTG')),
+      ...rule('Moves', 5, '/b/*', forward('WebTG')).map((l) => l.replace('ListenerArn: !Ref Listener', 'ListenerArn: !If [UseOther, !Ref Other, !Ref Listener]')),
+      ...rule('Floats', '!If [Early, 5, 7]', '/c/*', forward('WebTG')),
     ));
     const entry = (name: string) => m.entries.find((e) => e.id === m.routes.find((r) => r.name === name)!.entryId)!.name;
     assert.equal(entry('ListenerRule Moves'), 'listener Other or Listener (Fn::If)');
@@ -348,7 +332,7 @@ describe('aws-alb: Fn::Sub, Fn::GetAtt, Fn::ImportValue and parameters', () => {
       ...rule('Typo', 3, '/c/*', ["        - {Type: forward, TargetGroupArn: !Sub '${WebTg}'}"]),
       ...rule('Mapped', 4, '/d/*', ["        - {Type: forward, TargetGroupArn: !Sub ['${Tg}', {Tg: !Ref SharedTargetGroup}]}"]),
       ...rule('Import', 5, '/e/*', ["        - {Type: forward, TargetGroupArn: !ImportValue shared-tg}"]),
-      ...rule('Param', 6, '/f/*', ['        - {Type: forward, TargetGroupArn: !Ref SharedTargetGroup}']),
+      ...rule('Param', 6, '/f/*', forward('SharedTargetGroup')),
     ));
     const t = Object.fromEntries(m.routes.map((r) => [r.name, r.target.kind === 'pool' ? `pool ${r.target.name}` : r.target.kind === 'dynamic' ? `dynamic ${r.target.text}` : r.target.kind]));
     assert.equal(t['ListenerRule Sub'], 'pool WebTG');
@@ -361,13 +345,10 @@ describe('aws-alb: Fn::Sub, Fn::GetAtt, Fn::ImportValue and parameters', () => {
 
   it('condition values from parameters are not literals: `!Ref PathParam` is an opaque condition, not the path "PathParam"', () => {
     const m = parse(TEMPLATE(
-      '  Dyn:',
-      '    Type: AWS::ElasticLoadBalancingV2::ListenerRule',
-      '    Properties:',
-      '      ListenerArn: !Ref Listener',
-      '      Priority: 1',
-      '      Conditions: [{Field: path-pattern, Values: [!Ref PathParam]}]',
-      '      Actions: [{Type: forward, TargetGroupArn: !Ref WebTG}]',
+      ...resource(
+        'Dyn', 'ListenerRule', 'ListenerArn: !Ref Listener', 'Priority: 1',
+        'Conditions: [{Field: path-pattern, Values: [!Ref PathParam]}]', 'Actions: [{Type: forward, TargetGroupArn: !Ref WebTG}]',
+      ),
     ));
     assert.deepEqual(m.routes.find((r) => r.name === 'ListenerRule Dyn')!.match, [{ field: 'path', op: 'opaque', value: '!Ref PathParam' }]);
   });

@@ -6,6 +6,7 @@ import { envoyFormat } from '../../../server/src/formats/envoy';
 import { NO_FILES } from '../../../server/src/formats/types';
 import type { TrafficModel } from '../../../server/src/model/types';
 import { detectFormat } from '../../../server/src/service/formats';
+import { envoyBootstrap } from '../../helpers/envoy';
 
 const parse = (text: string, uri = 'file:///etc/envoy/envoy.yaml'): TrafficModel => envoyFormat.parse(uri, text, NO_FILES);
 const analyze = (m: TrafficModel) => analyzeModel(m);
@@ -21,29 +22,8 @@ function shares(m: TrafficModel, routeIndex = 0): Record<string, number> {
 }
 
 /** A bootstrap with one listener routing `routes` (YAML, indented for `routes:`) and the given clusters. */
-function bootstrap(routes: string, clusters: string): string {
-  return `static_resources:
-  listeners:
-  - name: ingress
-    address:
-      socket_address: { address: 0.0.0.0, port_value: 10000 }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            name: local_route
-            virtual_hosts:
-            - name: backend
-              domains: ["example.com"]
-              routes:
-${routes}
-  clusters:
-${clusters}
-`;
-}
+const bootstrap = (routes: string, clusters: string): string =>
+  envoyBootstrap(routes, `${clusters}\n`, { routeConfig: 'local_route', virtualHost: 'backend', domain: 'example.com' });
 
 /** A STATIC cluster with IP endpoints (`ip[:weight]`), and optional extra cluster fields. */
 function cluster(name: string, ips: string[], extra = ''): string {

@@ -2,9 +2,9 @@
  * Quick fixes in CloudFormation templates (YAML with short tags, or JSON) for AWS::ElasticLoadBalancingV2
  * resources. Property names are CloudFormation's; edits go through the shared declarative helpers.
  */
-import type { Fix, FixProvider } from '../types';
-import { DeclarativeFixer, clampFix, fix, hashUnlessJson, removeDuplicateFix, removeUnusedFix } from '../declarative/fixes';
-import { bool, get, num, pair, str, type TNode } from '../declarative/tree';
+import type { Fix } from '../types';
+import { DeclarativeFixer, declarativeFixProvider, fix, rangeFix, removeDuplicateFix, removeUnusedFix, walk } from '../declarative/fixes';
+import { bool, get, num, pair, str } from '../declarative/tree';
 import type { Range } from '../../model/types';
 
 /** `Name` as a whole word (logical ids are alphanumeric). */
@@ -22,19 +22,11 @@ const resource = (f: DeclarativeFixer, el: { source: { uri: string; range: { sta
 
 /** LB103: the logical id inside the reference (`!Ref`, `Fn::GetAtt`, `!Sub '${…}'`) replaced by the closest target group. */
 function renameReference(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  const { name, suggestion } = d.data ?? {};
-  if (typeof name !== 'string' || typeof suggestion !== 'string' || d.uri !== f.ctx.uri || !/^[A-Za-z0-9]+$/.test(suggestion)) return [];
-  const ref = f.nodeAt(d.range);
-  if (!ref) return [];
-  const scalars: TNode[] = [];
-  const collect = (n: TNode) => {
-    if (n.kind === 'scalar') scalars.push(n);
-    for (const p of n.pairs ?? []) collect(p.value);
-    for (const i of n.items ?? []) collect(i);
-  };
-  collect(ref);
-  for (const s of scalars) {
+  const { name, suggestion } = f.ctx.diagnostic.data ?? {};
+  const ref = f.findingNode();
+  if (typeof name !== 'string' || typeof suggestion !== 'string' || !ref || !/^[A-Za-z0-9]+$/.test(suggestion)) return [];
+  for (const s of walk(ref)) {
+    if (s.kind !== 'scalar') continue;
     const raw = f.t.slice(s.range);
     const m = word(name).exec(raw);
     if (s.range.start.line !== s.range.end.line || !m) continue;
@@ -77,45 +69,22 @@ function deleteRule(f: DeclarativeFixer): Fix[] {
  * another rule of the template already has that priority (each may be used once per listener).
  */
 function invalidValue(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  if (d.uri !== f.ctx.uri) return [];
-  const node = f.nodeAt(d.range);
+  const node = f.findingNode();
   const value = num(node);
   if (!node || node.tag || value === undefined) return [];
   const key = f.keyOf(node);
-  const clamp = (lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(value)));
-  if (key === 'Weight') return clampFix(f, node, clamp(0, 999), value > 999 ? 'the maximum' : value < 0 ? 'the minimum' : 'an integer');
-  if (key === 'Priority') {
-    const p = clamp(1, 50000);
-    const taken = f.mentionsOf([String(p)], [node.range]).some((n) => f.keyOf(n) === 'Priority');
-    return taken ? [] : clampFix(f, node, p, value > 50000 ? 'the maximum' : value < 1 ? 'the minimum' : 'an integer');
-  }
-  return [];
+  if (key === 'Weight') return rangeFix(f, node, value, 0, 999);
+  if (key !== 'Priority') return [];
+  const p = Math.max(1, Math.min(50000, Math.round(value)));
+  const taken = f.mentionsOf([String(p)], [node.range]).some((n) => f.keyOf(n) === 'Priority');
+  return taken ? [] : rangeFix(f, node, value, 1, 50000);
 }
 
-export const albFixes: FixProvider = {
-  lineComment: '#',
-  lineCommentFor: hashUnlessJson,
-  provideFixes(ctx) {
-    const f = new DeclarativeFixer(ctx);
-    const data = ctx.diagnostic.data ?? {};
-    switch (ctx.diagnostic.ruleId) {
-      case 'LB103':
-        return renameReference(f);
-      case 'LB105':
-        return removeDuplicateFix(f);
-      case 'LB106':
-        return deleteRule(f);
-      case 'LB107':
-        return enableHealthChecks(f);
-      case 'LB110': {
-        const pool = f.pool(data.poolId);
-        return pool ? removeUnusedFix(f, resource(f, pool), 'target group', [pool.name], true) : [];
-      }
-      case 'LB002':
-        return invalidValue(f);
-      default:
-        return [];
-    }
-  },
-};
+export const albFixes = declarativeFixProvider({
+  LB103: renameReference,
+  LB105: removeDuplicateFix,
+  LB106: deleteRule,
+  LB107: enableHealthChecks,
+  LB110: (f) => removeUnusedFix(f, 'target group', (pool) => resource(f, pool), { word: true }),
+  LB002: invalidValue,
+});

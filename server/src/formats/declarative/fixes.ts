@@ -11,7 +11,7 @@
  */
 import type { Position, Range, Route, Server, TrafficModel, Pool } from '../../model/types';
 import { FixText, posKey } from '../fixText';
-import type { Fix, FixContext, FixEdit } from '../types';
+import type { Fix, FixContext, FixDiagnostic, FixEdit, FixProvider } from '../types';
 import { loadYaml } from '../yaml/yamlFile';
 import { str, yamlTrees, type TNode, type TPair } from './tree';
 
@@ -39,7 +39,7 @@ function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /** Everything below a node (the node first). */
-function* walk(n: TNode): Generator<TNode> {
+export function* walk(n: TNode): Generator<TNode> {
   yield n;
   for (const p of n.pairs ?? []) yield* walk(p.value);
   for (const i of n.items ?? []) yield* walk(i);
@@ -217,6 +217,12 @@ export class DeclarativeFixer {
   /** The node behind a model element of this document. */
   nodeOf(el: { source: { uri: string; range: Range } } | undefined): TNode | undefined {
     return el && this.here(el) ? this.nodeAt(el.source.range) : undefined;
+  }
+
+  /** The node at the finding, when the finding is in the document being fixed. */
+  findingNode(): TNode | undefined {
+    const d = this.ctx.diagnostic;
+    return d.uri === this.ctx.uri ? this.nodeAt(d.range) : undefined;
   }
 
   /** The value of the map entry whose key starts at `pos`. */
@@ -605,11 +611,9 @@ export function fix(title: string, edits: FixEdit[] | undefined, isPreferred?: b
 
 /** LB103: the name at the finding replaced by the closest defined one (`data.suggestion`, or `name` when given). */
 export function renameFix(f: DeclarativeFixer, name?: string): Fix[] {
-  const d = f.ctx.diagnostic;
-  const suggestion = name ?? d.data?.suggestion;
-  if (typeof suggestion !== 'string' || d.uri !== f.ctx.uri) return [];
-  const node = f.nodeAt(d.range);
-  if (!node || node.kind !== 'scalar') return [];
+  const suggestion = name ?? f.ctx.diagnostic.data?.suggestion;
+  const node = f.findingNode();
+  if (typeof suggestion !== 'string' || !node || node.kind !== 'scalar') return [];
   return fix(`Change to "${suggestion}"`, [f.replaceScalar(node, suggestion)], true);
 }
 
@@ -623,15 +627,22 @@ export function removeDuplicateFix(f: DeclarativeFixer): Fix[] {
 }
 
 /**
- * LB110: the unused pool's definition deleted, only when none of `names` (or, `word`, no scalar holding them as a
- * word) appears elsewhere in the document; a pool defined in another file is left alone.
+ * LB110: the unused pool's definition (`definition`, a node of this document) deleted, only when none of its
+ * `names` (the pool's name unless given; or, `word`, no scalar holding them as a word) appears elsewhere in the
+ * document; a pool defined in another file is left alone.
  */
-export function removeUnusedFix(f: DeclarativeFixer, node: TNode | undefined, what: string, names: string[], word = false): Fix[] {
+export function removeUnusedFix(
+  f: DeclarativeFixer,
+  what: string,
+  definition: (pool: Pool) => TNode | undefined,
+  { names = (pool: Pool) => [pool.name], word = false }: { names?: (pool: Pool) => string[]; word?: boolean } = {},
+): Fix[] {
   const pool = f.pool(f.ctx.diagnostic.data?.poolId);
+  const node = pool && definition(pool);
   if (!pool || !node || !f.here(pool) || pool.referencedElsewhere || pool.synthesized) return [];
   const own = f.pairOf(node)?.keyRange;
   const range = own ? { start: own.start, end: node.range.end } : node.range;
-  if (f.mentionsOf(names, [range], word).length) return [];
+  if (f.mentionsOf(names(pool), [range], word).length) return [];
   return fix(`Remove the unused ${what} "${pool.name}"`, f.deleteNode(node));
 }
 
@@ -658,6 +669,33 @@ export function equalWeightsFix(f: DeclarativeFixer, pool: Pool | undefined, wei
 export function clampFix(f: DeclarativeFixer, node: TNode | undefined, value: number, why: string): Fix[] {
   if (!node || node.kind !== 'scalar') return [];
   return fix(`Change to ${value} (${why})`, [f.replaceScalar(node, value)], true);
+}
+
+/** LB002: a number (`value`, read from `node`) replaced by the closest integer of `lo…hi`. */
+export function rangeFix(f: DeclarativeFixer, node: TNode, value: number, lo: number, hi: number): Fix[] {
+  const fixed = Math.max(lo, Math.min(hi, Math.round(value)));
+  return clampFix(f, node, fixed, value > hi ? 'the maximum' : value < lo ? 'the minimum' : 'an integer');
+}
+
+/** A map entry at a finding: its value (the finding's node), the entry, and the map it is in. */
+export interface FindingEntry {
+  node: TNode;
+  pair: TPair;
+  owner: TNode;
+}
+
+/** The entry whose value is at the finding, when its key is `key` (`anyCase`: compared case-insensitively). */
+export function findingEntry(f: DeclarativeFixer, key: string, anyCase = false): FindingEntry | undefined {
+  const node = f.findingNode();
+  const pair = f.pairOf(node);
+  const owner = f.parent(node);
+  if (!node || !pair || !owner) return undefined;
+  return (anyCase ? pair.key.toLowerCase() === key.toLowerCase() : pair.key === key) ? { node, pair, owner } : undefined;
+}
+
+/** LB002: an invalid weight deleted; the products' default weight, 1, is also what the analysis assumed for it. */
+export function removeWeightFix(f: DeclarativeFixer, weight: FindingEntry): Fix[] {
+  return fix('Remove the invalid weight (the default is 1)', f.deletePair(weight.owner, weight.pair), true);
 }
 
 /**
@@ -687,4 +725,27 @@ export function unreachableRouteFix(f: DeclarativeFixer): Fix[] {
   }
   fixes.push(...fix(`Delete the unreachable ${route.name}`, f.deleteItem(list, node)));
   return fixes;
+}
+
+// ---- the provider ------------------------------------------------------------------------------------------
+
+/** A format's fixes for one rule, from the document's fixer and the finding's `data`. */
+export type RuleFix = (f: DeclarativeFixer, data: NonNullable<FixDiagnostic['data']>) => Fix[];
+
+/**
+ * A declarative format's fix provider: `#` line comments (none in JSON), and the fixes of `rules` by rule id
+ * (none for another rule). `fixer` reads the document (YAML or JSON unless the format says otherwise).
+ */
+export function declarativeFixProvider(
+  rules: { [ruleId: string]: RuleFix },
+  fixer: (ctx: FixContext) => DeclarativeFixer = (ctx) => new DeclarativeFixer(ctx),
+): FixProvider {
+  return {
+    lineComment: '#',
+    lineCommentFor: hashUnlessJson,
+    provideFixes(ctx) {
+      const { ruleId, data } = ctx.diagnostic;
+      return Object.hasOwn(rules, ruleId) ? rules[ruleId](fixer(ctx), data ?? {}) : [];
+    },
+  };
 }

@@ -2,10 +2,10 @@
  * Quick fixes in Envoy's syntax (YAML or JSON, snake_case or the lowerCamelCase of the proto3 JSON mapping).
  * The edits go through the shared declarative helpers; this file knows Envoy's field names and values.
  */
-import type { Fix, FixProvider } from '../types';
+import type { Fix } from '../types';
 import {
-  DeclarativeFixer, clampFix, equalWeightsFix, fix, hashUnlessJson, removeDuplicateFix, removeUnusedFix, renameFix,
-  serverList, unreachableRouteFix, type Value,
+  DeclarativeFixer, clampFix, declarativeFixProvider, equalWeightsFix, fix, rangeFix, removeDuplicateFix, removeUnusedFix,
+  renameFix, serverList, unreachableRouteFix, type RuleFix, type Value,
 } from '../declarative/fixes';
 import { num, pair, str, type TNode, type TPair } from '../declarative/tree';
 import type { Server } from '../../model/types';
@@ -91,16 +91,14 @@ function undefinedCluster(f: DeclarativeFixer): Fix[] {
 
 /** LB002: weights into their range (config.endpoint.v3: load_balancing_weight "at least 1"), total_weight to the sum. */
 function invalidValue(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  if (d.uri !== f.ctx.uri) return [];
-  const node = f.nodeAt(d.range);
+  const node = f.findingNode();
   const key = f.keyOf(node);
   const value = num(node);
-  if ((key === 'load_balancing_weight' || key === 'loadBalancingWeight') && value !== undefined) {
-    const fixed = Math.max(1, Math.round(value));
-    return fixed !== value ? clampFix(f, node, fixed, value < 1 ? 'the minimum' : 'an integer') : [];
+  if (!node || value === undefined) return [];
+  if (key === 'load_balancing_weight' || key === 'loadBalancingWeight') {
+    return Number.isInteger(value) && value >= 1 ? [] : rangeFix(f, node, value, 1, Infinity);
   }
-  if ((key === 'total_weight' || key === 'totalWeight') && value !== undefined) {
+  if (key === 'total_weight' || key === 'totalWeight') {
     const clusters = field(f.parent(node), 'clusters')?.value;
     const weights = (clusters?.items ?? []).map((c) => num(field(c, 'weight')?.value) ?? 0);
     const sum = weights.reduce((a, b) => a + b, 0);
@@ -109,37 +107,21 @@ function invalidValue(f: DeclarativeFixer): Fix[] {
   return [];
 }
 
-export const envoyFixes: FixProvider = {
-  lineComment: '#',
-  lineCommentFor: hashUnlessJson,
-  provideFixes(ctx) {
-    const f = new DeclarativeFixer(ctx);
-    const data = ctx.diagnostic.data ?? {};
-    switch (ctx.diagnostic.ruleId) {
-      case 'LB101':
-      case 'LB104':
-        return [...bringBack(f, f.servers(data.serverIds)), ...equalWeights(f, data.poolId)];
-      case 'LB102':
-        return equalWeights(f, data.poolId);
-      case 'LB103':
-        return undefinedCluster(f);
-      case 'LB105':
-        return removeDuplicateFix(f);
-      case 'LB106':
-        return unreachableRouteFix(f);
-      case 'LB107':
-        return healthCheck(f);
-      case 'LB110': {
-        const pool = f.pool(data.poolId);
-        const node = f.nodeOf(pool);
-        // Only a cluster that is an item of a list (not the `resource` of an xDS wrapper).
-        if (!pool || f.parent(node)?.kind !== 'seq') return [];
-        return removeUnusedFix(f, node, 'cluster', [pool.name]);
-      }
-      case 'LB002':
-        return invalidValue(f);
-      default:
-        return [];
-    }
-  },
-};
+/** LB101/LB104: more of the pool's endpoints take traffic. */
+const moreEndpoints: RuleFix = (f, data) => [...bringBack(f, f.servers(data.serverIds)), ...equalWeights(f, data.poolId)];
+
+export const envoyFixes = declarativeFixProvider({
+  LB101: moreEndpoints,
+  LB104: moreEndpoints,
+  LB102: (f, data) => equalWeights(f, data.poolId),
+  LB103: undefinedCluster,
+  LB105: removeDuplicateFix,
+  LB106: unreachableRouteFix,
+  LB107: healthCheck,
+  // Only a cluster that is an item of a list (not the `resource` of an xDS wrapper).
+  LB110: (f) => removeUnusedFix(f, 'cluster', (pool) => {
+    const node = f.nodeOf(pool);
+    return f.parent(node)?.kind === 'seq' ? node : undefined;
+  }),
+  LB002: invalidValue,
+});

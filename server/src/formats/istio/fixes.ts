@@ -3,9 +3,10 @@
  * DestinationRule subsets and traffic policies, ServiceEntry endpoints. Pools are named `host` or `host|subset`.
  */
 import type { Pool } from '../../model/types';
-import type { Fix, FixProvider } from '../types';
+import type { Fix } from '../types';
 import {
-  DeclarativeFixer, equalWeightsFix, fix, hashUnlessJson, removeDuplicateFix, renameFix, unreachableRouteFix, type Value,
+  DeclarativeFixer, clampFix, declarativeFixProvider, equalWeightsFix, findingEntry, fix, removeDuplicateFix, removeWeightFix,
+  renameFix, unreachableRouteFix, type RuleFix, type Value,
 } from '../declarative/fixes';
 import { get, num, pair, str, type TNode } from '../declarative/tree';
 import { fqdn } from './lower';
@@ -26,11 +27,10 @@ function rulesFor(f: DeclarativeFixer, host: string): TNode[] {
  * DestinationRule for the host (`labels: {version: …}` to be adjusted); an unknown host the closest known one.
  */
 function undefinedDestination(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  const node = f.nodeAt(d.range);
+  const node = f.findingNode();
   const written = str(node);
-  const { name, suggestion } = d.data ?? {};
-  if (!node || !written || typeof name !== 'string' || d.uri !== f.ctx.uri) return [];
+  const { name, suggestion } = f.ctx.diagnostic.data ?? {};
+  if (!node || !written || typeof name !== 'string') return [];
   const fixes: Fix[] = [];
   if (f.keyOf(node) === 'subset') {
     const host = hostOf(name);
@@ -86,45 +86,26 @@ function outlierDetection(f: DeclarativeFixer, pool: Pool | undefined): Fix[] {
  * that is not a positive integer is removed ("0 means unset": Istio uses 1) or rounded down.
  */
 function invalidWeight(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  if (d.uri !== f.ctx.uri) return [];
-  const node = f.nodeAt(d.range);
-  const weight = f.pairOf(node);
-  const owner = f.parent(node);
+  const weight = findingEntry(f, 'weight');
+  if (!weight) return [];
+  const { node, owner } = weight;
   const value = num(node);
-  if (!node || !owner || weight?.key !== 'weight') return [];
-  if (pair(owner, 'destination')) return value !== undefined && value < 0 ? fix('Change to 0 (the minimum)', [f.replaceScalar(node, 0)], true) : [];
-  if (pair(owner, 'address')) {
-    if (value !== undefined && value >= 1) return fix(`Change to ${Math.floor(value)} (an integer)`, [f.replaceScalar(node, Math.floor(value))], true);
-    return fix('Remove the invalid weight (the default is 1)', f.deletePair(owner, weight), true);
-  }
-  return [];
+  if (pair(owner, 'destination')) return value !== undefined && value < 0 ? clampFix(f, node, 0, 'the minimum') : [];
+  if (!pair(owner, 'address')) return [];
+  return value !== undefined && value >= 1 ? clampFix(f, node, Math.floor(value), 'an integer') : removeWeightFix(f, weight);
 }
 
-export const istioFixes: FixProvider = {
-  lineComment: '#',
-  lineCommentFor: hashUnlessJson,
-  provideFixes(ctx) {
-    const f = new DeclarativeFixer(ctx);
-    const data = ctx.diagnostic.data ?? {};
-    switch (ctx.diagnostic.ruleId) {
-      case 'LB101':
-      case 'LB102':
-      case 'LB104':
-        // ServiceEntry endpoints are the only servers with weights.
-        return equalWeightsFix(f, f.pool(data.poolId), (endpoint) => (pair(endpoint, 'address') ? pair(endpoint, 'weight')?.value : undefined));
-      case 'LB103':
-        return undefinedDestination(f);
-      case 'LB105':
-        return removeDuplicateFix(f);
-      case 'LB106':
-        return unreachableRouteFix(f);
-      case 'LB107':
-        return outlierDetection(f, f.pool(data.poolId));
-      case 'LB002':
-        return invalidWeight(f);
-      default:
-        return [];
-    }
-  },
-};
+/** LB101/LB102/LB104: equal weights for the endpoints — ServiceEntry endpoints are the only servers with weights. */
+const equalWeights: RuleFix = (f, data) =>
+  equalWeightsFix(f, f.pool(data.poolId), (endpoint) => (pair(endpoint, 'address') ? pair(endpoint, 'weight')?.value : undefined));
+
+export const istioFixes = declarativeFixProvider({
+  LB101: equalWeights,
+  LB102: equalWeights,
+  LB104: equalWeights,
+  LB103: undefinedDestination,
+  LB105: removeDuplicateFix,
+  LB106: unreachableRouteFix,
+  LB107: (f, data) => outlierDetection(f, f.pool(data.poolId)),
+  LB002: invalidWeight,
+});

@@ -2,8 +2,10 @@
  * Quick fixes in Kubernetes Ingress and Gateway API manifests (YAML or JSON). Backends are Services — logical,
  * health-checked by readiness probes — so the fixes are about names and weights, not servers.
  */
-import type { Fix, FixProvider } from '../types';
-import { DeclarativeFixer, clampFix, fix, hashUnlessJson, renameFix, type Value } from '../declarative/fixes';
+import type { Fix } from '../types';
+import {
+  DeclarativeFixer, declarativeFixProvider, findingEntry, fix, rangeFix, removeWeightFix, renameFix, type Value,
+} from '../declarative/fixes';
 import { get, num, pair, str, type TNode } from '../declarative/tree';
 
 /** The manifest (the map with `apiVersion` and `kind`) a node belongs to. */
@@ -29,13 +31,12 @@ function namespaceOf(f: DeclarativeFixer, nameNode: TNode): string {
  * or a new Service manifest for the missing name at the end of the file (YAML only: a JSON file holds one document).
  */
 function undefinedService(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  const node = f.nodeAt(d.range);
+  const node = f.findingNode();
   const name = str(node);
-  if (!node || node.kind !== 'scalar' || !name || d.uri !== f.ctx.uri) return [];
+  if (!node || node.kind !== 'scalar' || !name) return [];
   const ns = namespaceOf(f, node);
   const fixes: Fix[] = [];
-  const suggestion = d.data?.suggestion;
+  const suggestion = f.ctx.diagnostic.data?.suggestion;
   if (typeof suggestion === 'string' && !suggestion.includes(' ')) {
     const slash = suggestion.indexOf('/');
     const sameNs = slash < 0 ? ns === 'default' : suggestion.slice(0, slash) === ns;
@@ -59,31 +60,10 @@ function undefinedService(f: DeclarativeFixer): Fix[] {
  * non-numeric weight is removed: the default 1 is what the analysis assumed for it.
  */
 function invalidWeight(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  if (d.uri !== f.ctx.uri) return [];
-  const node = f.nodeAt(d.range);
-  const pairOf = f.pairOf(node);
-  const ref = f.parent(node);
-  if (!node || !ref || pairOf?.key !== 'weight') return [];
-  const value = num(node);
-  if (value !== undefined && value >= 0) {
-    return clampFix(f, node, Math.min(1_000_000, Math.round(value)), value > 1_000_000 ? 'the maximum' : 'an integer');
-  }
-  return fix('Remove the invalid weight (the default is 1)', f.deletePair(ref, pairOf), true);
+  const weight = findingEntry(f, 'weight');
+  if (!weight) return [];
+  const value = num(weight.node);
+  return value !== undefined && value >= 0 ? rangeFix(f, weight.node, value, 0, 1_000_000) : removeWeightFix(f, weight);
 }
 
-export const kubernetesFixes: FixProvider = {
-  lineComment: '#',
-  lineCommentFor: hashUnlessJson,
-  provideFixes(ctx) {
-    const f = new DeclarativeFixer(ctx);
-    switch (ctx.diagnostic.ruleId) {
-      case 'LB103':
-        return undefinedService(f);
-      case 'LB002':
-        return invalidWeight(f);
-      default:
-        return [];
-    }
-  },
-};
+export const kubernetesFixes = declarativeFixProvider({ LB103: undefinedService, LB002: invalidWeight });

@@ -2,26 +2,24 @@
  * Quick fixes in Traefik's dynamic configuration (file provider YAML or TOML, and the CRDs' YAML). Keys are
  * looked up case-insensitively like Traefik decodes them; new keys are written as the documentation writes them.
  */
-import type { Fix, FixProvider } from '../types';
+import type { Pool } from '../../model/types';
+import type { Fix, FixContext } from '../types';
 import {
-  DeclarativeFixer, equalWeightsFix, fix, hashUnlessJson, removeDuplicateFix, removeUnusedFix, renameFix, type Value,
+  DeclarativeFixer, clampFix, declarativeFixProvider, equalWeightsFix, findingEntry, fix, removeDuplicateFix, removeUnusedFix,
+  removeWeightFix, renameFix, type RuleFix, type Value,
 } from '../declarative/fixes';
 import { getCI, num, pairCI, str, type TNode } from '../declarative/tree';
+import { isTomlText } from './lower';
 import { parseToml } from './toml';
 
-/** TOML or YAML, decided like the lowering does (`loadRoots` in lower.ts): by extension, else by content. */
-const isToml = (uri: string, text: string) =>
-  /\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^\s*\[/m.test(text) && !/^\s*\w[\w.-]*\s*:/m.test(text));
-
-function fixer(ctx: Parameters<FixProvider['provideFixes']>[0]): DeclarativeFixer {
-  return isToml(ctx.uri, ctx.text) ? new DeclarativeFixer(ctx, 'toml', () => [parseToml(ctx.text).root]) : new DeclarativeFixer(ctx);
+/** The document as TOML or YAML, decided like the lowering does. */
+function fixer(ctx: FixContext): DeclarativeFixer {
+  return isTomlText(ctx.uri, ctx.text) ? new DeclarativeFixer(ctx, 'toml', () => [parseToml(ctx.text).root]) : new DeclarativeFixer(ctx);
 }
 
 /** The service definition behind a pool of this file (its name is the key of the definition). */
-const serviceNode = (f: DeclarativeFixer, poolId: unknown): TNode | undefined => {
-  const pool = f.pool(poolId);
-  return pool && f.here(pool) ? f.valueAtKey(pool.nameSource.range.start) : undefined;
-};
+const serviceNode = (f: DeclarativeFixer, pool: Pool | undefined): TNode | undefined =>
+  pool && f.here(pool) ? f.valueAtKey(pool.nameSource.range.start) : undefined;
 
 /**
  * LB107: an active HTTP health check under `loadBalancer` ("healthCheck … path, interval", doc.traefik.io
@@ -31,17 +29,17 @@ const serviceNode = (f: DeclarativeFixer, poolId: unknown): TNode | undefined =>
 function healthCheck(f: DeclarativeFixer): Fix[] {
   const pool = f.pool(f.ctx.diagnostic.data?.poolId);
   if (!pool || pool.kind !== 'loadBalancer' || pool.namespace !== 'http') return [];
-  const lb = pairCI(serviceNode(f, pool.id), 'loadBalancer')?.value;
+  const lb = pairCI(serviceNode(f, pool), 'loadBalancer')?.value;
   if (!lb || lb.kind !== 'map' || pairCI(lb, 'healthCheck') || pairCI(lb, 'passiveHealthCheck')) return [];
   return fix('Add an active health check (healthCheck on "/" every 10s)', f.insertPair(lb, 'healthCheck', { path: '/', interval: '10s' }));
 }
 
 /** LB101/LB102/LB104: server weights (default 1) removed from a loadBalancer service. */
-function equalWeights(f: DeclarativeFixer, poolId: unknown): Fix[] {
-  const pool = f.pool(poolId);
+const equalWeights: RuleFix = (f, data) => {
+  const pool = f.pool(data.poolId);
   if (pool?.kind !== 'loadBalancer') return [];
   return equalWeightsFix(f, pool, (server) => pairCI(server, 'weight')?.value);
-}
+};
 
 /** LB103: the closest service name (a `@file` suffix kept), or a new service in this file's `services`. */
 function undefinedService(f: DeclarativeFixer): Fix[] {
@@ -75,47 +73,24 @@ function unreachableRouter(f: DeclarativeFixer): Fix[] {
  * (Traefik's default is 1, which is also what the analysis assumed for it).
  */
 function invalidWeight(f: DeclarativeFixer): Fix[] {
-  const d = f.ctx.diagnostic;
-  if (d.uri !== f.ctx.uri) return [];
-  const node = f.nodeAt(d.range);
-  const pair = f.pairOf(node);
-  const server = f.parent(node);
-  if (!node || !pair || !server || pair.key.toLowerCase() !== 'weight') return [];
-  const value = num(node);
-  if (value !== undefined && value > 0 && !Number.isInteger(value)) {
-    const n = Math.max(1, Math.round(value));
-    return fix(`Change to ${n} (an integer)`, [f.replaceScalar(node, n)], true);
-  }
-  return fix('Remove the invalid weight (the default is 1)', f.deletePair(server, pair), true);
+  const weight = findingEntry(f, 'weight', true);
+  if (!weight) return [];
+  const value = num(weight.node);
+  if (value !== undefined && value > 0 && !Number.isInteger(value)) return clampFix(f, weight.node, Math.max(1, Math.round(value)), 'an integer');
+  return removeWeightFix(f, weight);
 }
 
-export const traefikFixes: FixProvider = {
-  lineComment: '#',
-  lineCommentFor: hashUnlessJson,
-  provideFixes(ctx) {
-    const f = fixer(ctx);
-    const data = ctx.diagnostic.data ?? {};
-    switch (ctx.diagnostic.ruleId) {
-      case 'LB101':
-      case 'LB102':
-      case 'LB104':
-        return equalWeights(f, data.poolId);
-      case 'LB103':
-        return undefinedService(f);
-      case 'LB105':
-        return removeDuplicateFix(f);
-      case 'LB106':
-        return unreachableRouter(f);
-      case 'LB107':
-        return healthCheck(f);
-      case 'LB110': {
-        const pool = f.pool(data.poolId);
-        return pool ? removeUnusedFix(f, serviceNode(f, pool.id), 'service', [pool.name, `${pool.name}@file`]) : [];
-      }
-      case 'LB002':
-        return invalidWeight(f);
-      default:
-        return [];
-    }
+export const traefikFixes = declarativeFixProvider(
+  {
+    LB101: equalWeights,
+    LB102: equalWeights,
+    LB104: equalWeights,
+    LB103: undefinedService,
+    LB105: removeDuplicateFix,
+    LB106: unreachableRouter,
+    LB107: healthCheck,
+    LB110: (f) => removeUnusedFix(f, 'service', (pool) => serviceNode(f, pool), { names: (pool) => [pool.name, `${pool.name}@file`] }),
+    LB002: invalidWeight,
   },
-};
+  fixer,
+);

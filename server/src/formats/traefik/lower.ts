@@ -81,8 +81,12 @@ export function sourcesOf(roots: TNode[]): Sources {
   return s;
 }
 
+/** A TOML document rather than YAML or JSON: by extension, else by content (a `[table]` line and no `key:` line). */
+export const isTomlText = (uri: string, text: string): boolean =>
+  /\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^\s*\[/m.test(text) && !/^\s*\w[\w.-]*\s*:/m.test(text));
+
 function loadRoots(uri: string, text: string): { roots: TNode[]; file?: ReturnType<typeof loadYaml>; toml?: ReturnType<typeof parseToml> } {
-  if (/\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^\s*\[/m.test(text) && !/^\s*\w[\w.-]*\s*:/m.test(text))) {
+  if (isTomlText(uri, text)) {
     const toml = parseToml(text);
     return { roots: [toml.root], toml };
   }
