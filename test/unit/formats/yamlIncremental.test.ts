@@ -13,16 +13,7 @@ import { isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'ya
 import { spliceParse, textEdit, YAML_PARSE_OPTIONS } from '../../../server/src/formats/yaml/incremental';
 import { incrementalOptions, loadYaml, parseStats } from '../../../server/src/formats/yaml/yamlFile';
 import { CORPUS_SKIP, corpusFiles, corpusPath } from '../../helpers/corpus';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { rng } from '../../helpers/randomEdits';
 
 const full = (text: string): Document.Parsed => parseDocument(text, YAML_PARSE_OPTIONS);
 
