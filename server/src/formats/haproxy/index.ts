@@ -1,5 +1,6 @@
 import { haproxyFixes } from './fixes';
 /** The HAProxy format: `haproxy.cfg` and friends. */
+import { documentStates } from '../documentState';
 import type { FormatParser } from '../types';
 import { HaproxyLowerCache, lowerHaproxy } from './lower';
 import { HaproxyParseCache, parseHaproxy } from './parser';
@@ -45,17 +46,7 @@ export function detectHaproxy(uri: string, text: string): number {
  * or first line changed are parsed and read again (see `parseHaproxy` and `HaproxyLowerCache`). Bounded: a
  * language server edits a few documents at a time; the CLI parses each file once.
  */
-const MAX_DOCUMENTS = 8;
-const states = new Map<string, { parse: HaproxyParseCache; lower: HaproxyLowerCache }>();
-
-function stateOf(uri: string): { parse: HaproxyParseCache; lower: HaproxyLowerCache } {
-  let state = states.get(uri);
-  if (state) states.delete(uri);
-  else state = { parse: new HaproxyParseCache(), lower: new HaproxyLowerCache() };
-  states.set(uri, state);
-  if (states.size > MAX_DOCUMENTS) states.delete(states.keys().next().value as string);
-  return state;
-}
+const stateOf = documentStates(() => ({ parse: new HaproxyParseCache(), lower: new HaproxyLowerCache() }));
 
 export const haproxyFormat: FormatParser = {
   fixes: haproxyFixes,

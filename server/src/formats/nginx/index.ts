@@ -1,4 +1,5 @@
 import { nginxFixes } from './fixes';
+import { documentStates } from '../documentState';
 import type { FormatParser } from '../types';
 import { lowerNginx, NginxLowerCache } from './lower';
 import { parseNginx } from './parser';
@@ -66,17 +67,7 @@ function isNginxPath(uri: string): 'certain' | 'likely' | undefined {
  * Lowering state of the documents analysed most recently, by URI: after an edit, unchanged `upstream` blocks keep
  * their pools (see `NginxLowerCache`). Bounded: a language server edits a few documents at a time.
  */
-const MAX_DOCUMENTS = 8;
-const caches = new Map<string, NginxLowerCache>();
-
-function cacheOf(uri: string): NginxLowerCache {
-  let cache = caches.get(uri);
-  if (cache) caches.delete(uri);
-  else cache = new NginxLowerCache();
-  caches.set(uri, cache);
-  if (caches.size > MAX_DOCUMENTS) caches.delete(caches.keys().next().value as string);
-  return cache;
-}
+const cacheOf = documentStates(() => new NginxLowerCache());
 
 export const nginxFormat: FormatParser = {
   fixes: nginxFixes,
