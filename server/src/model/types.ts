@@ -40,7 +40,139 @@ export interface EntryPoint {
   source: SourceRef;
   /** The range of the entry's name/header line, for outline selection. */
   selection: SourceRef;
+  /**
+   * Where it accepts connections (nginx `listen`, HAProxy `bind`, an Envoy listener's address, a Gateway listener,
+   * an ALB listener, a Traefik entryPoint). Absent: not known statically — the routing engine lets any request
+   * arrive. An empty list: the entry takes no connections at all.
+   */
+  binds?: Bind[];
+  /**
+   * What the product answers when nothing routes a request that arrived here (no site for its host, or no route
+   * matched and no default): default `{ status: 404, text: 'no route' }`. HAProxy answers 503 without a default
+   * backend, nginx 404 from the default server, Envoy 404 (response flag NR).
+   */
+  noRoute?: { status: number; text: string };
 }
+
+/** A socket an entry point listens on (one `listen` / `bind` line, one listener). */
+export interface Bind {
+  /** TCP/UDP port; undefined when it is not known statically (an environment variable): any port. */
+  port?: number;
+  /** The address when restricted to one (`10.0.0.1`, `::1`); undefined: every address. */
+  address?: string;
+  /** TLS is terminated here (nginx `ssl`, HAProxy `ssl crt`, an Envoy TLS transport socket, HTTPS/TLS listeners). Undefined: unknown, either scheme. */
+  tls?: boolean;
+  /** `http` (default): routes take HTTP requests; `tcp`/`udp`: the entry forwards whole connections. */
+  protocol?: 'http' | 'tcp' | 'udp';
+  /**
+   * The entry answers requests on this port whose host no site names (nginx: the `default_server` of the
+   * address:port, else the first server block listening on it — the format decides and marks exactly one).
+   */
+  default?: boolean;
+  /** The `listen`/`bind` line, for traces. */
+  source?: SourceRef;
+}
+
+/**
+ * A virtual host: the part of an entry point chosen by the request's host before its routes are searched (an
+ * nginx `server` block's `server_name`s, an Envoy `virtual_host`'s `domains`, an Istio Gateway server's hosts, an
+ * Ingress rule's host). Selection among the sites that can take a request on one socket follows one documented
+ * precedence (nginx `server_name`, Envoy `domains`, Gateway API hostnames all agree on it): an exact name, then the
+ * longest suffix wildcard (`*.example.com`), then the longest prefix wildcard (`www.*`), then the first regex in
+ * order, then `any` (`*`); when nothing matches, the site of the entry whose bind is `default` for the port, else
+ * the entry's `noRoute`. Entries without sites have one implicit site that takes any host.
+ */
+export interface Site {
+  id: string;
+  entryId: string;
+  /** Display name (`server_name api.example.com`, `virtual_host backend`). */
+  name: string;
+  /** Host patterns; an empty list takes any host. */
+  hosts: HostPattern[];
+  /** TLS server names that select this site before hosts are compared (Envoy filter chain `server_names`); absent: any. */
+  sni?: HostPattern[];
+  source: SourceRef;
+}
+
+/** A host name pattern of a site. Host names compare case-insensitively, without the port. */
+export interface HostPattern {
+  /**
+   * - `exact`: the name itself (`api.example.com`); also the empty name (requests without a Host);
+   * - `suffix`: `*.example.com` / `*-api.example.com` — `value` is what follows the `*` (`.example.com`), and the
+   *   `*` stands for at least one character (any number of labels unless `singleLabel`);
+   * - `prefix`: `www.*` — `value` is what precedes the `*` (`www.`);
+   * - `regex`: `value` is a regular expression in `dialect`, searched in the name (nginx `~`);
+   * - `any`: every host (`*`, `_` catch-alls where the product documents them as such).
+   */
+  kind: 'exact' | 'suffix' | 'prefix' | 'regex' | 'any';
+  value: string;
+  /** `suffix` only: the `*` stands for exactly one DNS label (Kubernetes Ingress `*.foo.com`). */
+  singleLabel?: boolean;
+  /** `regex` only. */
+  dialect?: RegexDialect;
+  /** The text as written, for messages. */
+  text?: string;
+}
+
+/** Which regular-expression language a pattern is written in: PCRE (nginx, HAProxy) or RE2 (Envoy, Istio, Gateway API, Traefik). */
+export type RegexDialect = 'pcre' | 're2';
+
+// ---- the request-matching language of the routing engine ----------------------------------------------------
+
+/**
+ * A part of a request a condition inspects:
+ * - `method` (upper case as sent), `scheme` (`http`/`https`), `host` (lower case, without port), `port` (the
+ *   connection's destination port, decimal), `path` (without the query), `query` (the raw query string, without
+ *   `?`), `url` (path and `?query` as sent), `sni` (TLS server name), `src` (client address), `tls` (`on`/`off`);
+ * - `header:<lower-case name>` (absent when not sent; repeated headers joined with `,`), `arg:<name>` (a query
+ *   parameter's first value, absent when not sent), `cookie:<name>`.
+ */
+export type RequestField =
+  | 'method' | 'scheme' | 'host' | 'port' | 'path' | 'query' | 'url' | 'sni' | 'src' | 'tls'
+  | `header:${string}` | `arg:${string}` | `cookie:${string}`;
+
+/**
+ * A set of strings a field's value must belong to. A test on an absent field (a header not sent) is false for
+ * every kind, `present` included; its negation is true.
+ */
+export type StringMatch =
+  | { op: 'exact' | 'prefix' | 'suffix' | 'contains'; value: string; ignoreCase?: boolean }
+  /**
+   * A path prefix on `/` boundaries: the value itself or the value followed by `/` and anything (a trailing `/` of
+   * the value is ignored): Gateway API / Ingress `PathPrefix`/`Prefix`, Envoy `path_separated_prefix`.
+   */
+  | { op: 'segment-prefix'; value: string; ignoreCase?: boolean }
+  /** `*` any run of characters, `?` one character, everything else literal; the whole value must match (ALB). */
+  | { op: 'glob'; value: string; ignoreCase?: boolean }
+  /**
+   * A regular expression in `dialect`. `anchored`: the whole value must match (Envoy `safe_regex`, Istio, Gateway
+   * API, Traefik `PathRegexp`); otherwise a match anywhere in the value is enough (nginx, HAProxy), as `^`/`$` say.
+   */
+  | { op: 'regex'; value: string; dialect: RegexDialect; anchored: boolean; ignoreCase?: boolean }
+  /** An address in a network (`10.0.0.0/8`, `::1`, a single address). */
+  | { op: 'cidr'; value: string }
+  /** The field is present with any value (a header that was sent). */
+  | { op: 'present' };
+
+/**
+ * What a request must satisfy. Formats lower their own syntax into this (HAProxy ACLs with `||`, `!` and
+ * implicit AND; Istio lists of `match` blocks; Gateway API `matches`; ALB conditions; Traefik rules…); the engine
+ * and the shadowing proofs never know which product wrote it.
+ */
+export type Condition =
+  /** Every part holds (an empty list always holds). */
+  | { kind: 'all'; of: Condition[] }
+  /** Some part holds (an empty list never holds). */
+  | { kind: 'any'; of: Condition[] }
+  | { kind: 'not'; of: Condition }
+  | { kind: 'test'; field: RequestField; match: StringMatch }
+  /**
+   * A matcher outside the language (Envoy `dynamic_metadata`/`runtime_fraction`/CEL, a HAProxy fetch lb-lens does
+   * not model, an nginx `if` on a variable it cannot follow, a PCRE construct a linear-time engine cannot run):
+   * undecidable. Two opaque conditions with the same `text` in one entry point are the same condition (a repeated
+   * HAProxy ACL expression); otherwise an opaque condition is never evidence that one route covers another.
+   */
+  | { kind: 'opaque'; text: string; why: string };
 
 /** One condition of a route's match; a route matches when all its conditions hold. */
 export interface MatchCondition {
@@ -65,12 +197,20 @@ export interface MatchCondition {
  * - `first-match`: in ascending `index`; the first route whose match holds takes the request
  *   (HAProxy `use_backend`, nginx regex locations, priority-sorted rules);
  * - `longest-prefix`: the longest matching prefix wins regardless of order (nginx prefix locations);
- * - `exact`: exact-match lookups (nginx `location =`).
+ * - `exact`: exact-match lookups (nginx `location =`);
+ * - `last-match`: every route is tried in `index` order and the last one that matches wins (nginx `if` blocks of
+ *   one location: each matching `if` replaces the configuration, ngx_http_rewrite_module).
+ *
+ * The routing engine searches a site (or a chosen route's children, `parent`) as nginx documents for locations,
+ * which also covers the plain first-match lists of the other products: an `exact` route that matches wins; else
+ * the longest matching route of a `longest-prefix` group is remembered, and when it has `preemptedBy` that group
+ * is searched first; else the `first-match` groups are searched in the order of their first route in the model.
+ * Then the chosen route's child groups (`parent`) are searched the same way.
  * Identical matches in `longest-prefix`/`exact` groups are conflicting definitions.
  */
 export interface RouteEvaluation {
   group: string;
-  strategy: 'first-match' | 'longest-prefix' | 'exact';
+  strategy: 'first-match' | 'last-match' | 'longest-prefix' | 'exact';
   index: number;
   /**
    * A first-match group of the same entry point that is consulted before this route's own result is used:
@@ -78,6 +218,11 @@ export interface RouteEvaluation {
    * locations before using a plain prefix location, so `location ~ /` makes `location /api/` unreachable).
    */
   preemptedBy?: string;
+  /**
+   * A route id: this group is searched only after that route was chosen (nginx nested locations, `if` blocks
+   * inside a location); a route of the group that matches replaces it. Absent: the group belongs to the site.
+   */
+  parent?: string;
 }
 
 export type RouteTarget =
@@ -87,10 +232,27 @@ export type RouteTarget =
   | { kind: 'address'; address: string; poolId: string; nameSource: SourceRef }
   /** A weighted split over several pools (Envoy weighted_clusters, Traefik weighted, …). */
   | { kind: 'split'; parts: Array<{ name: string; namespace: string; weight: number; poolId?: string; nameSource: SourceRef }> }
-  /** The target is computed at run time (variables, `use_backend %[…]`): no distribution. */
-  | { kind: 'dynamic'; text: string; nameSource: SourceRef }
+  /**
+   * The target is computed at run time (variables, `use_backend %[…]`): no distribution. `byHeader`: the pool is
+   * named by a request header (Envoy `cluster_header`): the routing engine resolves the header's value in
+   * `namespace`, and answers `missingStatus` when the header is absent or names no pool.
+   */
+  | { kind: 'dynamic'; text: string; nameSource: SourceRef; byHeader?: { header: string; namespace: string; missingStatus: number } }
   /** The route answers itself (return, redirect, static files). It is kept for reachability, without a distribution. */
-  | { kind: 'none'; reason: string };
+  | { kind: 'none'; reason: string; response?: RouteResponse };
+
+/**
+ * What a route that answers itself sends: a redirect (Envoy `redirect`, nginx `return 301 …`, HAProxy
+ * `http-request redirect`, an ALB redirect action) or a direct response (Envoy `direct_response`, nginx `return 404`,
+ * HAProxy `http-request deny|return`, an ALB fixed-response, static files served by the proxy itself).
+ */
+export interface RouteResponse {
+  kind: 'redirect' | 'direct';
+  /** The HTTP status when the config states it (or the product's documented default: 302 for a redirect…). */
+  status?: number;
+  /** Redirect target as written. */
+  location?: string;
+}
 
 export interface Route {
   id: string;
@@ -106,6 +268,16 @@ export interface Route {
   evaluation: RouteEvaluation;
   /** Explicit priority where the format has one (Traefik, ALB); used for LB111 duplicates. */
   priority?: number;
+  /**
+   * What a request must satisfy to be taken by this route when its group is searched — in the routing engine's
+   * language, with the product's semantics (regex dialect and anchoring, case, path segments). Conditions already
+   * decided by the step that chose the route's site or parent (the virtual host's domains, the parent location)
+   * are not repeated here. Absent: the engine derives it from `match` (path `exact`/`prefix`/`regex` as a PCRE
+   * search; anything else opaque).
+   */
+  when?: Condition;
+  /** The site whose route list holds this route; absent: the implicit site of the entry (any host). */
+  siteId?: string;
   target: RouteTarget;
   /** The whole directive/rule that defines the route. Its first line is the route's `line` in outputs. */
   source: SourceRef;
@@ -248,6 +420,8 @@ export interface TrafficModel {
   mentions: PoolMention[];
   /** Named definitions that are not pools (absent when the format has none); names share the pools' namespaces. */
   definitions?: NamedDefinition[];
+  /** Virtual hosts (absent or empty: every entry point is one site that takes any host). */
+  sites?: Site[];
   /**
    * True when the model holds the whole configuration (a main file with its includes resolved), so a
    * missing pool is really missing and an unreferenced pool is really unused. Fragments are open.

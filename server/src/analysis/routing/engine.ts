@@ -1,0 +1,449 @@
+import type { Bind, Condition, EntryPoint, HostPattern, Pool, Route, Site, SourceRef, TrafficModel } from '../../model/types';
+import { poolShares, routeDistribution, type FailedSet, type RouteDistribution, type ServerShare } from '../distribution';
+import type { ModelIndex } from '../modelIndex';
+import { evaluate, prefixLength, routeCondition } from './condition';
+import { regexMatches } from './regex';
+import type { Request } from './request';
+
+/**
+ * The routing engine: which entry point, site, route, pool and servers take one request — in each product's
+ * documented order, from the model alone (no format knows it, it knows no format).
+ *
+ *   1. entry points whose binds take the request's port and scheme (entries without binds take anything); those
+ *      that share a socket compete, others each give their own result;
+ *   2. the site (virtual host) by host name, with the one precedence nginx, Envoy and Gateway API document:
+ *      exact, longest suffix wildcard, longest prefix wildcard, first regex, any; else the socket's default;
+ *   3. the routes of the site: exact lookups, then the longest prefix (regex groups searched first where the
+ *      product says so), then first-match lists; then the chosen route's children (nested locations, `if`s);
+ *   4. the route's outcome: its pools and servers with their shares (failures simulated), a redirect or direct
+ *      response, or no backend with the status the product returns.
+ */
+
+export interface TraceStep {
+  /** What was considered. */
+  kind: 'entry' | 'site' | 'route' | 'note';
+  name: string;
+  source?: SourceRef;
+  /** `match`: it takes the request; `chosen`: kept while the search goes on (longest prefix, a parent). */
+  result: 'match' | 'no-match' | 'undecidable' | 'chosen' | 'skipped';
+  why: string;
+}
+
+export type Outcome = 'pool' | 'redirect' | 'direct' | 'no-backend' | 'dynamic';
+
+export interface RoutingResult {
+  entry: EntryPoint;
+  /** The bind that accepted the connection (undefined when the entry states none). */
+  bind?: Bind;
+  /** The site that was chosen (undefined when none took the host). */
+  site?: SiteView;
+  outcome: Outcome;
+  /** The HTTP status the product answers with, when it is known (redirects, direct responses, no backend). */
+  status?: number;
+  route?: Route;
+  /** The pools the request may go to, with the share of the request each gets (a weighted split). */
+  pools: Array<{ pool: Pool; share: number }>;
+  /** Every server of those pools with its share of this request (0 for those that get nothing). */
+  servers: ServerShare[];
+  distribution?: RouteDistribution;
+  /** One line: what happens to the request. */
+  summary: string;
+  trace: TraceStep[];
+  /** Conditions that could not be decided on the way (taken as not matching). */
+  undecidable: string[];
+}
+
+/** A site as the engine sees it: explicit, or the implicit one of an entry without sites. */
+export interface SiteView {
+  id: string;
+  entryId: string;
+  name: string;
+  hosts: HostPattern[];
+  sni?: HostPattern[];
+  source: SourceRef;
+  implicit: boolean;
+}
+
+export interface RouteOptions {
+  /** Only entry points with this name (`frontend fe_http`, or just `fe_http`). */
+  entry?: string;
+  /** Servers taken as failed (ids). */
+  failed?: FailedSet;
+}
+
+// ---- the routing table of a model, built once ------------------------------------------------------------------
+
+interface Group {
+  name: string;
+  strategy: Route['evaluation']['strategy'];
+  routes: Route[];
+  /** Position of the group's first route in the model (order of first-match groups). */
+  order: number;
+}
+
+/** The routes searched together: those of one site, or the children of one route. */
+interface Scope {
+  groups: Group[];
+}
+
+export class RoutingTable {
+  readonly sites: SiteView[] = [];
+  readonly siteById = new Map<string, SiteView>();
+  readonly sitesByEntry = new Map<string, SiteView[]>();
+  readonly scopes = new Map<string, Scope>();
+  /** Groups by `${scopeId}\0${group}` (for `preemptedBy`). */
+  readonly groups = new Map<string, Group>();
+  /** The scope each route belongs to. */
+  readonly scopeOf = new Map<Route, string>();
+
+  constructor(readonly model: TrafficModel) {
+    for (const s of model.sites ?? []) this.addSite({ ...s, implicit: false });
+    for (const e of model.entries) {
+      if (!this.sitesByEntry.has(e.id)) this.addSite(implicitSite(e));
+    }
+    model.routes.forEach((r, i) => {
+      const scopeId = r.evaluation.parent ?? (r.siteId && this.siteById.has(r.siteId) ? r.siteId : implicitSiteId(r.entryId));
+      if (!r.evaluation.parent && !this.siteById.has(scopeId)) {
+        // A route without a site in an entry that has explicit sites, or of an entry the model does not list.
+        const e = model.entries.find((x) => x.id === r.entryId);
+        this.addSite(e ? implicitSite(e) : { ...implicitSite({ id: r.entryId, name: r.entryId } as EntryPoint), source: r.source });
+      }
+      this.scopeOf.set(r, scopeId);
+      let scope = this.scopes.get(scopeId);
+      if (!scope) this.scopes.set(scopeId, (scope = { groups: [] }));
+      const key = `${scopeId}\u0000${r.evaluation.group}`;
+      let g = this.groups.get(key);
+      if (!g) {
+        g = { name: r.evaluation.group, strategy: r.evaluation.strategy, routes: [], order: i };
+        this.groups.set(key, g);
+        scope.groups.push(g);
+      }
+      g.routes.push(r);
+    });
+    for (const g of this.groups.values()) g.routes.sort((a, b) => a.evaluation.index - b.evaluation.index);
+  }
+
+  private addSite(s: SiteView): void {
+    this.sites.push(s);
+    this.siteById.set(s.id, s);
+    const list = this.sitesByEntry.get(s.entryId);
+    if (list) list.push(s);
+    else this.sitesByEntry.set(s.entryId, [s]);
+  }
+
+  /** The group a route's `preemptedBy` names, in the route's scope. */
+  preemptingGroup(route: Route): Group | undefined {
+    const name = route.evaluation.preemptedBy;
+    if (!name) return undefined;
+    return this.groups.get(`${this.scopeOf.get(route)}\u0000${name}`);
+  }
+}
+
+export const implicitSiteId = (entryId: string) => `site:${entryId}`;
+
+function implicitSite(e: EntryPoint): SiteView {
+  return { id: implicitSiteId(e.id), entryId: e.id, name: e.name ?? e.id, hosts: [], source: e.source, implicit: true };
+}
+
+const tables = new WeakMap<TrafficModel, RoutingTable>();
+
+/** The routing table of a model (built once per model object). */
+export function routingTable(model: TrafficModel): RoutingTable {
+  let t = tables.get(model);
+  if (!t) tables.set(model, (t = new RoutingTable(model)));
+  return t;
+}
+
+// ---- step 1: entry points ----------------------------------------------------------------------------------------
+
+function bindTakes(b: Bind, req: Request): boolean {
+  if (b.port !== undefined && b.port !== req.port) return false;
+  if (b.tls !== undefined && b.tls !== (req.scheme === 'https')) return false;
+  return true;
+}
+
+const bindText = (b: Bind) => `${b.address ? `${b.address.includes(':') ? `[${b.address}]` : b.address}:` : ''}${b.port ?? '*'}${b.tls ? ' (TLS)' : ''}${b.protocol && b.protocol !== 'http' ? ` ${b.protocol}` : ''}`;
+
+export function entryMatchesName(e: EntryPoint, name: string): boolean {
+  const n = name.trim().toLowerCase();
+  const full = e.name.toLowerCase();
+  return full === n || full.split(/\s+/).slice(1).join(' ') === n || full.endsWith(` ${n}`);
+}
+
+interface Socket {
+  key: string;
+  entries: Array<{ entry: EntryPoint; bind?: Bind }>;
+}
+
+function sockets(model: TrafficModel, req: Request, options: RouteOptions): Socket[] {
+  const byKey = new Map<string, Socket>();
+  const out: Socket[] = [];
+  for (const e of model.entries) {
+    if (options.entry !== undefined && !entryMatchesName(e, options.entry)) continue;
+    const add = (key: string, bind?: Bind) => {
+      let s = byKey.get(key);
+      if (!s) {
+        byKey.set(key, (s = { key, entries: [] }));
+        out.push(s);
+      }
+      if (!s.entries.some((x) => x.entry === e)) s.entries.push({ entry: e, bind });
+    };
+    if (!e.binds) {
+      add(`entry:${e.id}`);
+      continue;
+    }
+    for (const b of e.binds) {
+      if (!bindTakes(b, req)) continue;
+      // Entries listening on the same address and port share the socket and compete by host; a bind on a
+      // specific address is another socket (which one a request reaches depends on the address it was sent to).
+      add(b.port === undefined ? `entry:${e.id}` : `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`, b);
+    }
+  }
+  return out;
+}
+
+// ---- step 2: sites ---------------------------------------------------------------------------------------------
+
+/** How well a host pattern matches: lower rank first, then longer `length`; undefined when it does not match. */
+function hostRank(p: HostPattern, host: string, undecided: string[]): { rank: number; length: number } | undefined {
+  const v = p.value.toLowerCase();
+  switch (p.kind) {
+    case 'exact':
+      return host === v ? { rank: 0, length: v.length } : undefined;
+    case 'suffix': {
+      if (!(host.length > v.length && host.endsWith(v))) return undefined;
+      if (p.singleLabel && host.slice(0, host.length - v.length).includes('.')) return undefined;
+      return { rank: 1, length: v.length };
+    }
+    case 'prefix':
+      return host.length > v.length && host.startsWith(v) ? { rank: 2, length: v.length } : undefined;
+    case 'regex': {
+      const r = regexMatches(p.value, p.dialect ?? 'pcre', true, false, host);
+      if (r === undefined) {
+        undecided.push(`host pattern ${p.text ?? p.value}: cannot be decided`);
+        return undefined;
+      }
+      return r ? { rank: 3, length: 0 } : undefined;
+    }
+    case 'any':
+      return { rank: 4, length: 0 };
+  }
+}
+
+const patternText = (p: HostPattern) => p.text ?? (p.kind === 'suffix' ? `*${p.value}` : p.kind === 'prefix' ? `${p.value}*` : p.kind === 'any' ? '*' : p.kind === 'regex' ? `~${p.value}` : p.value || '""');
+const RANK_NAMES = ['exact name', 'suffix wildcard', 'prefix wildcard', 'regular expression', 'catch-all'];
+
+function bestSite(sites: SiteView[], names: string, undecided: string[]): { site: SiteView; pattern?: HostPattern; rank: number } | undefined {
+  let best: { site: SiteView; pattern?: HostPattern; rank: number; length: number } | undefined;
+  for (const s of sites) {
+    const patterns = s.hosts.length === 0 ? [{ kind: 'any', value: '' } as HostPattern] : s.hosts;
+    for (const p of patterns) {
+      const r = hostRank(p, names, undecided);
+      if (!r) continue;
+      if (!best || r.rank < best.rank || (r.rank === best.rank && r.length > best.length)) {
+        best = { site: s, pattern: s.hosts.length === 0 ? undefined : p, ...r };
+      }
+    }
+  }
+  return best;
+}
+
+function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: TraceStep[], undecided: string[]): { entry: EntryPoint; bind?: Bind; site?: SiteView } {
+  let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []);
+  // TLS server names choose among sites first (Envoy filter chains); sites that name none take the rest.
+  if (sites.some((s) => s.sni?.length)) {
+    const sni = req.sni ?? '';
+    const bySni = bestSite(sites.filter((s) => s.sni?.length).map((s) => ({ ...s, hosts: s.sni! })), sni, undecided);
+    sites = bySni ? sites.filter((s) => s.id === bySni.site.id) : sites.filter((s) => !s.sni?.length);
+    if (bySni) trace.push({ kind: 'site', name: bySni.site.name, source: bySni.site.source, result: 'chosen', why: `TLS server name "${sni}" matches ${patternText(bySni.pattern ?? { kind: 'any', value: '' })}` });
+  }
+  const entryOf = (s: SiteView) => socket.entries.find((x) => x.entry.id === s.entryId)!;
+  const best = bestSite(sites, req.host, undecided);
+  if (best) {
+    const { entry, bind } = entryOf(best.site);
+    if (!(sites.length === 1 && best.site.implicit)) {
+      trace.push({
+        kind: 'site', name: best.site.name, source: best.site.source, result: 'match',
+        why: best.pattern ? `host "${req.host}" matches ${patternText(best.pattern)} (${RANK_NAMES[best.rank]})` : `takes any host`,
+      });
+    }
+    return { entry, bind, site: best.site };
+  }
+  // The socket's default (nginx: default_server, else the first server block on the address:port).
+  const def = socket.entries.find((x) => x.bind?.default);
+  if (def) {
+    const own = table.sitesByEntry.get(def.entry.id) ?? [];
+    if (own.length === 1) {
+      trace.push({ kind: 'site', name: own[0].name, source: own[0].source, result: 'match', why: `no server name matches host "${req.host}": the default for ${bindText(def.bind!)} takes it` });
+      return { entry: def.entry, bind: def.bind, site: own[0] };
+    }
+  }
+  const first = socket.entries[0];
+  trace.push({ kind: 'site', name: first.entry.name, source: first.entry.source, result: 'no-match', why: `no virtual host takes host "${req.host}"` });
+  return { entry: first.entry, bind: first.bind };
+}
+
+// ---- step 3: routes --------------------------------------------------------------------------------------------
+
+interface Search {
+  route?: Route;
+}
+
+function test(route: Route, req: Request, trace: TraceStep[], undecided: string[]): boolean {
+  const r = evaluate(routeCondition(route), req);
+  if (r.value === undefined) {
+    undecided.push(`${route.name} (line ${route.source.range.start.line + 1}): ${r.why}`);
+    trace.push({ kind: 'route', name: route.name, source: route.source, result: 'undecidable', why: `${r.why} — taken as not matching` });
+    return false;
+  }
+  trace.push({ kind: 'route', name: route.name, source: route.source, result: r.value ? 'match' : 'no-match', why: r.why });
+  return r.value;
+}
+
+function firstMatch(g: Group, req: Request, trace: TraceStep[], undecided: string[]): Route | undefined {
+  for (const r of g.routes) if (test(r, req, trace, undecided)) return r;
+  return undefined;
+}
+
+/** Search one scope (a site, or a chosen route's children) as nginx documents for locations. */
+function searchScope(table: RoutingTable, scopeId: string, req: Request, trace: TraceStep[], undecided: string[], depth = 0): Search {
+  const scope = table.scopes.get(scopeId);
+  if (!scope || depth > 64) return {};
+  let chosen: Route | undefined;
+  for (const g of scope.groups) {
+    if (g.strategy !== 'exact') continue;
+    chosen = firstMatch(g, req, trace, undecided);
+    if (chosen) break;
+  }
+  const searched = new Set<Group>();
+  if (!chosen) {
+    let longest: { route: Route; length: number } | undefined;
+    for (const g of scope.groups) {
+      if (g.strategy !== 'longest-prefix') continue;
+      for (const r of g.routes) {
+        const steps: TraceStep[] = [];
+        if (!test(r, req, steps, undecided)) continue;
+        const length = prefixLength(routeCondition(r));
+        if (!longest || length > longest.length) longest = { route: r, length };
+      }
+    }
+    if (longest) {
+      const pre = table.preemptingGroup(longest.route);
+      if (pre) {
+        trace.push({ kind: 'route', name: longest.route.name, source: longest.route.source, result: 'chosen', why: 'longest matching prefix: remembered while the regular expressions are checked' });
+        searched.add(pre);
+        chosen = firstMatch(pre, req, trace, undecided);
+        if (!chosen) trace.push({ kind: 'note', name: longest.route.name, source: longest.route.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' });
+      } else {
+        trace.push({ kind: 'route', name: longest.route.name, source: longest.route.source, result: 'match', why: 'longest matching prefix' });
+      }
+      chosen ??= longest.route;
+    }
+  }
+  if (!chosen) {
+    const lists = scope.groups.filter((g) => g.strategy === 'first-match' && !searched.has(g)).sort((a, b) => a.order - b.order);
+    for (const g of lists) {
+      chosen = firstMatch(g, req, trace, undecided);
+      if (chosen) break;
+    }
+  }
+  if (!chosen) {
+    for (const g of scope.groups) {
+      if (g.strategy !== 'last-match') continue;
+      for (const r of g.routes) if (test(r, req, trace, undecided)) chosen = r;
+      if (chosen) break;
+    }
+  }
+  if (!chosen) return {};
+  // Children: nested locations, `if` blocks — a match replaces the parent.
+  if (table.scopes.has(chosen.id)) {
+    const inner = searchScope(table, chosen.id, req, trace, undecided, depth + 1);
+    if (inner.route) return inner;
+  }
+  return { route: chosen };
+}
+
+// ---- step 4: outcome -------------------------------------------------------------------------------------------
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+function outcomeOf(route: Route, index: ModelIndex, req: Request, failed: FailedSet): Pick<RoutingResult, 'outcome' | 'status' | 'pools' | 'servers' | 'distribution' | 'summary'> {
+  const t = route.target;
+  if (t.kind === 'none') {
+    const r = t.response;
+    if (r?.kind === 'redirect') return { outcome: 'redirect', status: r.status, pools: [], servers: [], summary: `redirect${r.status ? ` ${r.status}` : ''}${r.location ? ` to ${r.location}` : ''}` };
+    return { outcome: 'direct', status: r?.status, pools: [], servers: [], summary: `answered by the proxy itself${r?.status ? ` (${r.status})` : ''}: ${t.reason}` };
+  }
+  if (t.kind === 'dynamic') {
+    if (t.byHeader) {
+      const value = req.headers.get(t.byHeader.header.toLowerCase());
+      const pool = value === undefined ? undefined : index.resolve(value, t.byHeader.namespace);
+      if (!pool) {
+        return { outcome: 'no-backend', status: t.byHeader.missingStatus, pools: [], servers: [], summary: value === undefined ? `header ${t.byHeader.header} is absent: ${t.byHeader.missingStatus}` : `header ${t.byHeader.header} names "${value}", which is not defined: ${t.byHeader.missingStatus}` };
+      }
+      const { shares } = poolShares(pool, failed);
+      const servers = pool.servers.map((s) => ({ server: s, pool, share: shares.get(s.id) ?? 0, failed: failed.has(s.id) }));
+      return { outcome: 'pool', pools: [{ pool, share: 1 }], servers, summary: `pool ${pool.name} (named by header ${t.byHeader.header})` };
+    }
+    return { outcome: 'dynamic', pools: [], servers: [], summary: `target computed at run time (${t.text})` };
+  }
+  const d = routeDistribution(route, index, failed);
+  if (d.kind === 'unresolved') return { outcome: 'no-backend', status: 503, pools: [], servers: [], distribution: d, summary: 'the pool it names is not defined' };
+  let total = 0;
+  const weights = new Map<Pool, number>();
+  if (t.kind === 'split') {
+    for (const part of t.parts) {
+      const p = index.resolve(part.name, part.namespace, part.poolId);
+      const w = Math.max(0, part.weight);
+      total += w;
+      if (p) weights.set(p, (weights.get(p) ?? 0) + w);
+    }
+  }
+  const pools = d.pools.map((pool) => ({ pool, share: t.kind === 'split' ? (total > 0 ? (weights.get(pool) ?? 0) / total : 0) : 1 }));
+  if (d.served <= 0) {
+    return { outcome: 'no-backend', status: 503, pools, servers: d.shares, distribution: d, summary: `no usable server in ${pools.map((p) => p.pool.name).join(', ')}: 503` };
+  }
+  const top = [...d.shares].filter((s) => s.share > 0).sort((a, b) => b.share - a.share);
+  const names = top.slice(0, 3).map((s) => `${s.server.name ?? s.server.address} ${pct(s.share)}`).join(', ');
+  return { outcome: 'pool', pools, servers: d.shares, distribution: d, summary: `${pools.map((p) => p.pool.name).join(' + ')} → ${names}${top.length > 3 ? ', …' : ''}` };
+}
+
+// ---- the engine ---------------------------------------------------------------------------------------------
+
+/**
+ * Route one request through a model: one result per socket that can take it (an entry point, or entry points
+ * sharing an address and port). Empty when no entry point listens where the request arrives.
+ */
+export function routeRequest(model: TrafficModel, index: ModelIndex, req: Request, options: RouteOptions = {}): RoutingResult[] {
+  const table = routingTable(model);
+  const failed = options.failed ?? new Set<string>();
+  const results: RoutingResult[] = [];
+  for (const socket of sockets(model, req, options)) {
+    const trace: TraceStep[] = [];
+    const undecidable: string[] = [];
+    for (const x of socket.entries) {
+      trace.push({ kind: 'entry', name: x.entry.name, source: x.bind?.source ?? x.entry.selection, result: 'match', why: x.bind ? `listens on ${bindText(x.bind)}` : 'its listening address is not known statically: taken to accept the request' });
+    }
+    const { entry, bind, site } = selectSite(socket, table, req, trace, undecidable);
+    const noRoute = entry.noRoute ?? { status: 404, text: 'no route matches' };
+    const base = { entry, bind, site, trace, undecidable };
+    if (!site) {
+      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
+      continue;
+    }
+    const found = searchScope(table, site.id, req, trace, undecidable);
+    if (!found.route) {
+      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
+      continue;
+    }
+    results.push({ ...base, route: found.route, ...outcomeOf(found.route, index, req, failed) });
+  }
+  return results;
+}
+
+/** The condition of a route in the engine's language (its own, or derived from `match`). */
+export function conditionOf(route: Route): Condition {
+  return routeCondition(route);
+}
+
+export type { Site };
