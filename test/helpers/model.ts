@@ -1,6 +1,6 @@
 import { ModelBuilder } from '../../server/src/model/builder';
 import { addressKey, classifyAddress } from '../../server/src/model/address';
-import type { MatchCondition, Pool, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../server/src/model/types';
+import type { Condition, MatchCondition, Pool, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../server/src/model/types';
 
 /**
  * A tiny DSL to write traffic models directly in rule and distribution tests, independent of any format.
@@ -48,7 +48,7 @@ export class TestModel {
   route(
     name: string,
     target: string | RouteTarget | { address: string } | { split: Array<[string, number]> } | null,
-    opts: { match?: MatchCondition[]; catchAll?: boolean; strategy?: Route['evaluation']['strategy']; index?: number; priority?: number; group?: string } = {},
+    opts: { match?: MatchCondition[]; when?: Condition; catchAll?: boolean; strategy?: Route['evaluation']['strategy']; index?: number; priority?: number; group?: string; preemptedBy?: string } = {},
   ): Route {
     const source = this.at();
     let t: RouteTarget;
@@ -64,11 +64,14 @@ export class TestModel {
     } else if ('split' in target) {
       t = { kind: 'split', parts: target.split.map(([n, w]) => ({ name: n, namespace: 'http', weight: w, nameSource: source })) };
     } else t = target as RouteTarget;
-    return this.b.route({
+    const route = this.b.route({
       entryId: this.entry.id, name, matchText: name, match: opts.match ?? [], catchAll: opts.catchAll ?? false,
       evaluation: { group: opts.group ?? 'g', strategy: opts.strategy ?? 'first-match', index: opts.index ?? this.b.model.routes.length },
       priority: opts.priority, target: t, source,
     });
+    if (opts.when) route.when = opts.when;
+    if (opts.preemptedBy) route.evaluation.preemptedBy = opts.preemptedBy;
+    return route;
   }
 
   comment(text: string): void {

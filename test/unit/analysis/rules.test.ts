@@ -153,7 +153,7 @@ test('LB106: a preempting group (nginx regexes before prefix locations) shadows 
   t.route('location /api/', null, { match: [prefix('/api/')], strategy: 'longest-prefix', group: 'prefix' });
   t.model.routes[1].evaluation.preemptedBy = 'regex';
   t.route('location = /x', null, { match: [{ field: 'path', op: 'exact', value: '/x' }], strategy: 'exact', group: 'exact' });
-  assert.deepEqual(only(t, 'LB106').map((d) => d.message), ['location /api/ can never match: location ~ / (line 3) takes all its requests first.']);
+  assert.deepEqual(only(t, 'LB106').map((d) => d.message), ['location /api/ can never match: location ~ / (line 3) takes all its requests first. For example GET /api/.']);
 });
 
 test('LB107 bad: servers without health checking (all, or some); good: passive or active checks everywhere', () => {

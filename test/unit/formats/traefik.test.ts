@@ -110,10 +110,10 @@ describe('traefik: router priority (default: the length of the rule, higher firs
       '    also: {rule: "PathPrefix(`/api`) && Method(`GET`)", service: web, priority: 1}',
       '  services:', '    web: {loadBalancer: {servers: [{url: "http://a"}]}}',
     ));
-    // `also` (priority 1) comes after `api` (priority 18 = rule length), which takes all its requests. The
-    // `||` rule and the host regex are opaque/regex conditions: they shadow nothing.
+    // `any` (priority 36 = rule length) matches every host (`HostRegexp(`.*`)`) and every path: it takes the
+    // requests of every router after it — `all` (27), `api` (18) and `also` (priority 1).
     const shadowed = analyzeModel(m).diagnostics.filter((d) => d.ruleId === 'LB106');
-    assert.deepEqual(shadowed.map((d) => d.message.split(' can')[0]), ['router also']);
+    assert.deepEqual(shadowed.map((d) => d.message.split(' can')[0]).sort(), ['router all', 'router also', 'router api']);
     assert.equal(parseRule('Host(`a`) || Host(`b`)').match[0].op, 'opaque');
   });
 

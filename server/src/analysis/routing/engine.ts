@@ -73,7 +73,7 @@ export interface RouteOptions {
 
 // ---- the routing table of a model, built once ------------------------------------------------------------------
 
-interface Group {
+export interface Group {
   name: string;
   strategy: Route['evaluation']['strategy'];
   routes: Route[];
@@ -129,6 +129,16 @@ export class RoutingTable {
     const list = this.sitesByEntry.get(s.entryId);
     if (list) list.push(s);
     else this.sitesByEntry.set(s.entryId, [s]);
+  }
+
+  /** The group a route belongs to. */
+  groupOf(route: Route): Group | undefined {
+    return this.groups.get(`${this.scopeOf.get(route)}\u0000${route.evaluation.group}`);
+  }
+
+  /** The groups searched together with a route's group (its scope's). */
+  scopeGroups(route: Route): Group[] {
+    return this.scopes.get(this.scopeOf.get(route) ?? '')?.groups ?? [];
   }
 
   /** The group a route's `preemptedBy` names, in the route's scope. */

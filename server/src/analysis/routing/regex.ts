@@ -134,11 +134,15 @@ class Translator {
         continue;
       }
       atAltStart = false;
-      if (c === '|' && depth === 0) {
+      if (c === '|') {
+        this.i++;
+        if (depth > 0) {
+          cur.body += '|';
+          continue;
+        }
         alts.push(cur);
         cur = { body: '', start: false, end: false };
         atAltStart = true;
-        this.i++;
         continue;
       }
       if (c === '(') {
