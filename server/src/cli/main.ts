@@ -11,6 +11,7 @@ import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderCheckJson, renderCheckText, renderSarif, type CheckedFile } from './checkOutput';
 import { diffCommand } from './diff';
 import { renderPreviewText } from './previewOutput';
+import { routeCommand, routeOptions } from './route';
 import { globToRegExp, walkFiles } from './walk';
 
 const VERSION = '0.1.0';
@@ -21,6 +22,8 @@ Usage:
   lb-lens check <files or folders…> [--format text|json|sarif] [--fail-on error|warning|info|never] [--config <file>]
   lb-lens preview <file> [--format text|json] [--fail <address or server name>]…
   lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>]
+  lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
+                [--fail <server>]… [--format text|json]
   lb-lens --help | --version
 
 check    Analyse configs (folders are walked, each file's format detected by content) and print findings.
@@ -32,6 +35,9 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
          appeared or vanished, findings introduced or resolved. markdown is a compact pull-request comment.
          Exit 1 when a server's share moves more than --fail-on-shift percentage points, when a route becomes
          single-target (LB101) or unreachable (LB104), or when a new error appears; 2 on usage or git errors.
+route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
+         (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
+         Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
 
 Settings come from the nearest .lb-lens.json ({"rules": {"LB108": "off", "LB102": {"threshold": 0.9}}, "exclude": ["vendor/**"]}).`;
 
@@ -160,6 +166,17 @@ function preview(args: ParsedArgs, io: Io): number {
   return 0;
 }
 
+/** Read and analyse one file the way `preview` does (its folder is the boundary; settings from .lb-lens.json). */
+function analyzeOne(args: ParsedArgs, io: Io, path: string): DocumentAnalysis {
+  const shown = relative(io.cwd, path) || path;
+  const { text, skip } = readText(path);
+  if (text === undefined) throw new IoError(`cannot read ${shown}: ${skip}`);
+  const config = loadConfig(args, io.cwd, path);
+  const a = makeService([pathToUri(dirname(path))]).analyze({ uri: pathToUri(path), text }, mergeSettings(config));
+  if (!a) throw new IoError(`${shown} is not a recognised load-balancer configuration`);
+  return a;
+}
+
 /** Runs the CLI; resolves to the exit code. Never throws. */
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), cwd: process.cwd() }): Promise<number> {
   try {
@@ -167,6 +184,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       check: ['format', 'fail-on', 'config'],
       preview: ['format', 'fail', 'config'],
       diff: ['format', 'base', 'head', 'fail-on-shift', 'config'],
+      route: routeOptions,
     });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
@@ -183,8 +201,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return preview(args, io);
       case 'diff':
         return diffCommand(args, io);
+      case 'route':
+        return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path) });
       default:
-        throw new UsageError(`unknown command "${args.command}" (check, preview or diff)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview, diff or route)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
