@@ -91,7 +91,7 @@ describe('lb-lens diff', () => {
     assert.equal(res.code, 1);
     assert.match(res.out, /nginx\.conf:11 location \/ \[server shop\.example\.com:80 → app\] \(max shift 66\.7 points\)/);
     assert.match(res.out, /10\.0\.1\.11:8080\s+33\.3% →\s+100%\s+\+66\.7/);
-    assert.match(res.out, /1 route\(s\) changed, 0 added, 0 removed; 1 finding\(s\) introduced, 0 resolved\./);
+    assert.match(res.out, /1 route\(s\) changed, 0 added, 0 removed; 0 class\(es\) of requests change destination; 1 finding\(s\) introduced, 0 resolved\./);
   });
 
   test('--fail-on-shift: a 16.7-point move passes at 20 and fails at 10; no threshold, no new error → 0', (t) => {
@@ -215,5 +215,43 @@ describe('lb-lens diff', () => {
     const notRepo = run(['diff'], outside);
     assert.equal(notRepo.code, 2);
     assert.match(notRepo.err, /not a git repository/);
+  });
+
+  test('a rule change sends requests elsewhere: the moved class of requests with an example (the incident, caught in review)', (t) => {
+    const r = repo();
+    t.after(r.cleanup);
+    const conf = (extra: string) => [
+      'http {',
+      '  upstream api { server 10.0.0.1:80; server 10.0.0.2:80; server 10.0.0.3:80; }',
+      '  upstream web { server 10.0.0.9:80; }',
+      '  server {',
+      '    listen 80;',
+      '    server_name shop.example.com;',
+      extra,
+      '    location /api/ { proxy_pass http://api; }',
+      '    location / { proxy_pass http://web; }',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    r.write({ 'nginx.conf': conf('') });
+    r.commit('base');
+    // A regex location takes every path: nginx checks it before using the /api/ prefix.
+    r.write({ 'nginx.conf': conf('    location ~ ^/ { proxy_pass http://web; }') });
+    const json = JSON.parse(run(['diff', '--format', 'json'], r.dir).out);
+    const moved = json.routing.filter((m: any) => m.before.pools[0]?.name === 'api');
+    assert.equal(moved.length, 1, JSON.stringify(json.routing));
+    assert.deepEqual(moved[0].before.pools, [{ name: 'api', share: 1, servers: 3 }]);
+    assert.deepEqual(moved[0].after.pools, [{ name: 'web', share: 1, servers: 1 }]);
+    assert.match(moved[0].example, /^GET (http:\/\/shop\.example\.com)?\/api\//);
+    const text = run(['diff'], r.dir);
+    assert.match(text.out, /Requests that change destination:\n  nginx\.conf \[[^\]]+\] GET \S*\/api\/\S* went to api \(3 servers\) via location \/api\/ \(nginx\.conf:8\), now goes to web \(1 server\) via location ~ \^\/ \(nginx\.conf:7\)/);
+    const md = run(['diff', '--format', 'markdown'], r.dir);
+    assert.match(md.out, /\*\*Requests that change destination\*\*/);
+    assert.equal(run(['diff', '--fail-on-move'], r.dir).code, 1);
+    // The same file without the change: nothing moves.
+    r.write({ 'nginx.conf': conf('') });
+    const same = JSON.parse(run(['diff', '--format', 'json', '--fail-on-move'], r.dir).out);
+    assert.deepEqual(same.routing, []);
   });
 });

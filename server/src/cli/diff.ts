@@ -14,6 +14,7 @@ import { LanguageService, looksBinary, type DocumentAnalysis } from '../service/
 import { pathToUri, uriToPath } from '../service/uri';
 import { UsageError, type ParsedArgs } from './args';
 import { commitRevision, fileUri, gitTopLevel, repoPath, workTreeRevision, type Revision } from './git';
+import { describeDestination, describeMove, routingChanges, type RoutingMove } from '../service/routingChanges';
 import { globToRegExp } from './walk';
 
 export interface DiffIo {
@@ -24,30 +25,39 @@ export interface DiffIo {
 
 export type { DiffDiagnostic, DiffReport, RouteDiff, ServerShare } from '../service/compare';
 
-function analyzeSide(rev: Revision, top: string, cwd: string, include: (path: string) => boolean, settings: AnalysisSettings): ComparisonSide {
+interface Side {
+  side: ComparisonSide;
+  analyses: DocumentAnalysis[];
+  fileName: (uri: string) => string | undefined;
+}
+
+function analyzeSide(rev: Revision, top: string, cwd: string, include: (path: string) => boolean, settings: AnalysisSettings): Side {
   const service = new LanguageService({ fileSystem: rev.fileSystem, roots: () => [pathToUri(top)] });
   const displayPath = (uri: string) => relative(cwd, uriToPath(uri)).split('\\').join('/') || uriToPath(uri);
   // Only what lies inside the repository is compared (a file outside it has no other revision).
   const fileName = (uri: string) => (repoPath(top, resolve(uriToPath(uri))) === undefined ? undefined : displayPath(uri));
-  function* analyses(): Generator<DocumentAnalysis> {
-    for (const file of rev.files) {
-      if (!include(file)) continue;
-      const uri = fileUri(top, file);
-      const text = rev.fileSystem.readFile(uri);
-      if (text === undefined || looksBinary(text)) continue;
-      const a = service.analyze({ uri, text }, settings);
-      if (a) yield a;
-    }
+  const analyses: DocumentAnalysis[] = [];
+  for (const file of rev.files) {
+    if (!include(file)) continue;
+    const uri = fileUri(top, file);
+    const text = rev.fileSystem.readFile(uri);
+    if (text === undefined || looksBinary(text)) continue;
+    const a = service.analyze({ uri, text }, settings);
+    if (a) analyses.push(a);
   }
-  return collectSide(analyses(), { fileName });
+  return { side: collectSide(analyses, { fileName }), analyses, fileName };
 }
 
 /** Rules whose appearance fails the diff whatever their severity: a route on one server, or on none. */
 const FAILING_RULES = new Set(['LB101', 'LB104']);
 
-/** 1 when a share moved more than `failOnShift` points, a route became single-target or unreachable, or a new error appeared. */
-export function diffExitCode(report: DiffReport, failOnShift: number | undefined): number {
+/**
+ * 1 when a share moved more than `failOnShift` points, a route became single-target or unreachable, a new error
+ * appeared, or (with `failOnMove`) some requests change destination.
+ */
+export function diffExitCode(report: DiffReport, failOnShift: number | undefined, failOnMove = false): number {
   if (failOnShift !== undefined && report.routes.some((r) => r.maxShift !== null && r.maxShift > failOnShift)) return 1;
+  if (failOnMove && (report.routing?.length ?? 0) > 0) return 1;
   if (report.introduced.some((d) => FAILING_RULES.has(d.ruleId) || d.severity === 'error')) return 1;
   return 0;
 }
@@ -93,12 +103,17 @@ export function renderDiffText(report: DiffReport): string {
     lines.push('', title);
     for (const d of ds) lines.push(`  ${d.path}:${d.line}:${d.column} ${d.severity} ${d.ruleId} ${d.message}`);
   };
+  if (report.routing?.length) {
+    lines.push('', 'Requests that change destination:');
+    for (const m of report.routing) lines.push(`  ${m.file} [${m.entry}] ${describeMove(m)}`);
+  }
   list('New findings:', report.introduced);
   list('Resolved findings:', report.resolved);
   const count = (s: RouteDiff['status']) => report.routes.filter((r) => r.status === s).length;
   lines.push(
     '',
     `${count('changed')} route(s) changed, ${count('added')} added, ${count('removed')} removed; ` +
+      `${report.routing?.length ?? 0} class(es) of requests change destination; ` +
       `${report.introduced.length} finding(s) introduced, ${report.resolved.length} resolved.`,
   );
   return lines.join('\n');
@@ -112,9 +127,17 @@ const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 export function renderDiffMarkdown(report: DiffReport): string {
   const out: string[] = [`### lb-lens: traffic distribution ${code(report.base)} → ${code(report.head)}`, ''];
   const changed = report.routes.filter((r) => r.status !== 'unchanged');
-  if (changed.length === 0 && report.introduced.length === 0 && report.resolved.length === 0) {
+  if (changed.length === 0 && report.introduced.length === 0 && report.resolved.length === 0 && !report.routing?.length) {
     out.push('No change to the traffic distribution, and no new findings.');
     return out.join('\n');
+  }
+  if (report.routing?.length) {
+    out.push('**Requests that change destination**', '', '| request | before | after |', '| --- | --- | --- |');
+    const via = (d: RoutingMove['before']) => `${md(describeDestination(d))}${d.route ? ` via ${code(d.route.name)} (${code(`${d.route.file}:${d.route.line}`)})` : ''}`;
+    for (const m of report.routing) {
+      out.push(`| ${code(m.example)}${m.samples > 1 ? ` and ${m.samples - 1} more` : ''} | ${via(m.before)} | ${via(m.after)} |`);
+    }
+    out.push('');
   }
   if (changed.length === 0) out.push('No route changed its traffic distribution.', '');
   for (const r of changed) {
@@ -152,7 +175,7 @@ function loadSettings(args: ParsedArgs, cwd: string): ProjectConfig {
   return found ? readProjectConfig(found) : {};
 }
 
-/** `lb-lens diff [--base <rev>] [--head <rev>] [paths…] [--format text|json|markdown] [--fail-on-shift <points>]`. */
+/** `lb-lens diff [--base <rev>] [--head <rev>] [paths…] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]`. */
 export function diffCommand(args: ParsedArgs, io: DiffIo): number {
   const format = args.options.format?.[0] ?? 'text';
   if (!['text', 'json', 'markdown'].includes(format)) throw new UsageError(`unknown --format "${format}" (text, json or markdown)`);
@@ -181,12 +204,12 @@ export function diffCommand(args: ParsedArgs, io: DiffIo): number {
   const base = commitRevision(top, baseLabel, include);
   const head = headLabel !== undefined ? commitRevision(top, headLabel, include) : workTreeRevision(top);
   const settings = mergeSettings(config);
-  const report = compare(analyzeSide(base, top, io.cwd, include, settings), analyzeSide(head, top, io.cwd, include, settings), {
-    base: base.label,
-    head: head.label,
-  });
+  const before = analyzeSide(base, top, io.cwd, include, settings);
+  const after = analyzeSide(head, top, io.cwd, include, settings);
+  const report = compare(before.side, after.side, { base: base.label, head: head.label });
+  report.routing = routingChanges(before.analyses, after.analyses, after.fileName);
   if (format === 'json') io.out(renderDiffJson(report));
   else if (format === 'markdown') io.out(renderDiffMarkdown(report));
   else io.out(renderDiffText(report));
-  return diffExitCode(report, failOnShift);
+  return diffExitCode(report, failOnShift, args.options['fail-on-move'] !== undefined);
 }

@@ -21,7 +21,7 @@ const HELP = `lb-lens ${VERSION} — catch load-balancer misconfigurations befor
 Usage:
   lb-lens check <files or folders…> [--format text|json|sarif] [--fail-on error|warning|info|never] [--config <file>]
   lb-lens preview <file> [--format text|json] [--fail <address or server name>]…
-  lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>]
+  lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
   lb-lens --help | --version
@@ -35,6 +35,8 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
          appeared or vanished, findings introduced or resolved. markdown is a compact pull-request comment.
          Exit 1 when a server's share moves more than --fail-on-shift percentage points, when a route becomes
          single-target (LB101) or unreachable (LB104), or when a new error appears; 2 on usage or git errors.
+         It also lists the requests that change destination (the routing engine asks both revisions the example
+         requests of every route); --fail-on-move exits 1 when there is any.
 route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
          (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
          Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
@@ -183,7 +185,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const args = parseArgs(argv, {
       check: ['format', 'fail-on', 'config'],
       preview: ['format', 'fail', 'config'],
-      diff: ['format', 'base', 'head', 'fail-on-shift', 'config'],
+      diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config'],
       route: routeOptions,
     });
     if (args.options.help || argv.length === 0) {

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../analysis/analyze';
 import { routeDistribution } from '../analysis/distribution';
 import type { DocumentAnalysis } from './languageService';
 import { poolLabel, previewedRoutes, resolveFailed, serverDisplayName } from './preview';
+import type { RoutingMove } from './routingChanges';
 
 export interface ServerShare {
   name: string;
@@ -50,6 +51,8 @@ export interface DiffReport {
   routes: RouteDiff[];
   introduced: DiffDiagnostic[];
   resolved: DiffDiagnostic[];
+  /** Classes of requests whose destination changes (routing engine), when computed. */
+  routing?: RoutingMove[];
 }
 
 interface RouteRecord extends Pick<RouteDiff, 'name' | 'file' | 'line' | 'entry' | 'match' | 'pool'> {

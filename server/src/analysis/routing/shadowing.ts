@@ -353,11 +353,14 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
       }
     }
   }
-  for (const u of out) u.example = exampleFor(model, index, table, u.route, condOf(u.route), (req) => {
-    // The example is one the unreachable route matches and the engine sends to one of the shadowing routes.
-    const res = routeRequest(model, index, req);
-    return res.some((x) => x.route && u.by.includes(x.route));
-  });
+  for (const u of out) {
+    const req = exampleFor(model, index, table, u.route, condOf(u.route), (r) => {
+      // The example is one the unreachable route matches and the engine sends to one of the shadowing routes.
+      const res = routeRequest(model, index, r);
+      return res.some((x) => x.route && u.by.includes(x.route));
+    });
+    if (req) u.example = describeRequest(req);
+  }
   return out;
 }
 
@@ -376,7 +379,7 @@ function hostFor(site: SiteView | undefined): string | undefined {
 }
 
 /** Requests built from the boxes of a condition; `accept` picks the first that does what the caller wants. */
-function exampleFor(model: TrafficModel, index: ModelIndex, table: RoutingTable, route: Route, cond: Condition, accept: (r: Request) => boolean, from?: Box[]): string | undefined {
+function exampleFor(model: TrafficModel, index: ModelIndex, table: RoutingTable, route: Route, cond: Condition, accept: (r: Request) => boolean, from?: Box[]): Request | undefined {
   void index;
   let boxes: Box[];
   try {
@@ -397,7 +400,7 @@ function exampleFor(model: TrafficModel, index: ModelIndex, table: RoutingTable,
   const bind = entry?.binds?.find((b) => b.port !== undefined) ?? entry?.binds?.[0];
   for (const box of boxes.slice(0, 8)) {
     const req = requestOf(box, hostFor(site), bind?.port, bind?.tls);
-    if (req && accept(req)) return describeRequest(req);
+    if (req && accept(req)) return req;
   }
   return undefined;
 }
@@ -451,7 +454,7 @@ function competitors(table: RoutingTable, route: Route, condOf: (r: Route) => Co
  * An example request that reaches a route (checked with the engine), or why none could be found. For hovers and
  * the preview.
  */
-export function exampleRequest(model: TrafficModel, index: ModelIndex, route: Route): { example?: string; why?: string } {
+export function exampleRequest(model: TrafficModel, index: ModelIndex, route: Route): { example?: string; request?: Request; why?: string } {
   const table = routingTable(model);
   const byId = new Map(model.routes.map((r) => [r.id, r]));
   const condOf = (r: Route) => fullCondition(r, table, byId);
@@ -474,7 +477,7 @@ export function exampleRequest(model: TrafficModel, index: ModelIndex, route: Ro
   } catch (e) {
     if (!(e instanceof Undecidable)) throw e;
   }
-  const example = exampleFor(model, index, table, route, cond, reaches, rest);
-  if (example) return { example };
+  const request = exampleFor(model, index, table, route, cond, reaches, rest);
+  if (request) return { example: describeRequest(request), request };
   return { why: `no example could be built for ${describeCondition(routeCondition(route))}` };
 }
