@@ -105,6 +105,27 @@ describe('language server over stdio (nginx incident)', () => {
     assert.deepEqual(api.servers.map((s: any) => [s.address, s.share, s.failed]), [['10.0.2.21:9000', 0, true], ['10.0.2.22:9000', 1, false]]);
   });
 
+  test('lbLens/route: the route, pool and servers of one request, with the route range and the trace', async () => {
+    const res = await client.request('lbLens/route', { textDocument: { uri }, request: 'GET http://shop.example.com/api/users' });
+    assert.equal(res.results.length, 1);
+    const r = res.results[0];
+    assert.equal(r.outcome, 'pool');
+    assert.equal(r.route.name, 'location /api/');
+    assert.deepEqual(r.route.range.start, { line: posOf(INCIDENT, 'location /api/').line, character: posOf(INCIDENT, 'location /api/').character });
+    assert.deepEqual(r.pools, [{ name: 'api', share: 1 }]);
+    assert.deepEqual(r.servers.map((x: any) => [x.address, x.share]), [['10.0.2.21:9000', 0.9], ['10.0.2.22:9000', 0.1]]);
+    assert.ok(r.trace.some((t: any) => t.kind === 'route' && t.result === 'match'));
+    const failed = await client.request('lbLens/route', { textDocument: { uri }, request: 'GET http://shop.example.com/api/x', failed: ['10.0.2.21:9000'] });
+    assert.deepEqual(failed.results[0].servers.map((x: any) => x.share), [0, 1]);
+    const bad = await client.request('lbLens/route', { textDocument: { uri }, request: 'FTP? nope' });
+    assert.match(bad.error, /not an HTTP method|expected/);
+  });
+
+  test('hover on a route names an example request that reaches it', async () => {
+    const h = await client.request('textDocument/hover', { textDocument: { uri }, position: posOf(INCIDENT, 'location /api/', 2) });
+    assert.match(h.contents.value, /Reached by, for example, `GET (http:\/\/shop\.example\.com)?\/api\/`/);
+  });
+
   test('HAProxy: unreachable rule, skew, unused backend and missing health checks', async () => {
     const huri = ws.uri('haproxy.cfg');
     await client.open(huri, HAPROXY, 'haproxy');

@@ -28,3 +28,23 @@ export interface CompareParams {
   /** Servers to simulate as failed on both sides: names, `pool/name` or addresses. */
   failed?: string[];
 }
+
+export type { RouteAnswer, RouteResponse } from '../service/routing';
+
+/**
+ * Custom request: which entry point, route, pool and servers of the document take one request (the routing
+ * engine; the same answer as `lb-lens route --format json`, under `results`, files named by URI), with the
+ * range of each chosen route for highlighting. Null when the document is not one of ours.
+ */
+export const ROUTE_REQUEST = 'lbLens/route';
+
+export interface RouteParams {
+  textDocument: { uri: string };
+  /** `[METHOD] URL`. */
+  request: string;
+  headers?: string[];
+  sni?: string;
+  port?: number;
+  entry?: string;
+  failed?: string[];
+}

@@ -30,7 +30,8 @@ import { buildPreview } from '../service/preview';
 import { ruleDocUrl } from '../service/ruleDocs';
 import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
 import { dirnameUri, uriToPath } from '../service/uri';
-import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, type CompareParams, type DistributionParams } from './protocol';
+import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, ROUTE_REQUEST, type CompareParams, type DistributionParams, type RouteParams } from './protocol';
+import { routeInDocument } from '../service/routing';
 
 interface ClientSettings extends AnalysisSettings {
   enable?: boolean;
@@ -290,7 +291,22 @@ export function startServer(connection: Connection): void {
     const uri = p?.textDocument?.uri;
     const a = uri ? analyze(uri) : undefined;
     if (!a) return null;
-    return buildPreview(a, uriToPath(uri), Array.isArray(p.failed) ? p.failed.map(String) : []);
+    return buildPreview(a, uriToPath(uri), Array.isArray(p.failed) ? p.failed.map(String) : [], true);
+  });
+
+  connection.onRequest(ROUTE_REQUEST, (p: RouteParams) => {
+    const uri = p?.textDocument?.uri;
+    const a = uri ? analyze(uri) : undefined;
+    if (!a) return null;
+    const strings = (x: unknown) => (Array.isArray(x) ? x.map(String) : undefined);
+    return routeInDocument(a, {
+      request: String(p.request ?? ''),
+      headers: strings(p.headers),
+      sni: typeof p.sni === 'string' ? p.sni : undefined,
+      port: typeof p.port === 'number' ? p.port : undefined,
+      entry: typeof p.entry === 'string' && p.entry ? p.entry : undefined,
+      fail: strings(p.failed),
+    });
   });
 
   // The document against its HEAD text: the base is analysed beside the live document, not instead of it.

@@ -1,4 +1,5 @@
 import { routeDistribution, type RouteDistribution } from '../analysis/distribution';
+import { exampleRequest } from '../analysis/routing/shadowing';
 import type { Position, Range, Route, Server } from '../model/types';
 import { elementAt, type Element } from './elements';
 import type { DocumentAnalysis } from './languageService';
@@ -33,7 +34,9 @@ function distributionTable(d: RouteDistribution): string {
 function routeHover(a: DocumentAnalysis, route: Route): string {
   const d = a.distributions.get(route.id)!;
   const pool = poolLabel(d, route);
-  return `**${route.name}**${pool ? ` → \`${pool}\`` : ''}\n\n${distributionTable(d)}`;
+  const ex = exampleRequest(a.model, a.index, route);
+  const example = ex.example ? `\n\nReached by, for example, \`${ex.example}\`` : ex.why ? `\n\n_No request reaches it: ${ex.why}._` : '';
+  return `**${route.name}**${pool ? ` → \`${pool}\`` : ''}${example}\n\n${distributionTable(d)}`;
 }
 
 /** What a server gets in every route that reaches it, and what happens to those routes when it fails. */

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../analysis/analyze';
 import { routeDistribution, type RouteDistribution } from '../analysis/distribution';
 import type { ModelIndex } from '../analysis/modelIndex';
+import { exampleRequest } from '../analysis/routing/shadowing';
 import type { Route, Server } from '../model/types';
 import type { DocumentAnalysis } from './languageService';
 import type { PreviewFile, PreviewRoute } from './types';
@@ -45,15 +46,24 @@ export function poolLabel(d: RouteDistribution, route: Route): string | null {
   return null;
 }
 
+function exampleOf(analysis: DocumentAnalysis, route: Route): { example?: string } {
+  const ex = exampleRequest(analysis.model, analysis.index, route).example;
+  return ex ? { example: ex } : {};
+}
+
 function findingsFor(route: Route, diagnostics: readonly Diagnostic[]) {
   return diagnostics
     .filter((d) => d.data?.routeId === route.id)
     .map((d) => ({ ruleId: d.ruleId, severity: d.severity, message: d.message }));
 }
 
-/** The distribution preview of a document, optionally with some servers failed. */
-export function buildPreview(analysis: DocumentAnalysis, path: string, failedNames: readonly string[] = []): PreviewFile {
+/** Time the preview may spend finding example requests (the rest of the routes show none this time). */
+const EXAMPLES_BUDGET_MS = 150;
+
+/** The distribution preview of a document, optionally with some servers failed (`examples`: a request per route). */
+export function buildPreview(analysis: DocumentAnalysis, path: string, failedNames: readonly string[] = [], examples = false): PreviewFile {
   const { ids } = resolveFailed(analysis.index, failedNames);
+  const examplesUntil = examples ? performance.now() + EXAMPLES_BUDGET_MS : 0;
   const routes: PreviewRoute[] = [];
   for (const route of previewedRoutes(analysis.model.routes)) {
     const d = ids.size ? routeDistribution(route, analysis.index, ids) : analysis.distributions.get(route.id)!;
@@ -80,6 +90,7 @@ export function buildPreview(analysis: DocumentAnalysis, path: string, failedNam
       uri: route.source.uri,
       notes: d.kind === 'unresolved' ? ['the target pool is not defined', ...d.notes] : d.notes,
       findings: findingsFor(route, analysis.diagnostics),
+      ...(performance.now() < examplesUntil ? exampleOf(analysis, route) : {}),
     });
   }
   return { path, format: analysis.format.id, routes };

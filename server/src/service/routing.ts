@@ -1,6 +1,6 @@
 import { routeRequest, type RoutingResult } from '../analysis/routing/engine';
 import { parseRequest, RequestError, describeRequest, type Request } from '../analysis/routing/request';
-import type { SourceRef } from '../model/types';
+import type { Range, SourceRef } from '../model/types';
 import type { DocumentAnalysis } from './languageService';
 import { resolveFailed } from './preview';
 
@@ -37,7 +37,8 @@ export interface RouteAnswer {
   site?: { name: string } & Partial<Where>;
   outcome: 'pool' | 'redirect' | 'direct' | 'no-backend' | 'dynamic';
   status?: number;
-  route: ({ name: string; match: string } & Where) | null;
+  /** `range`: where the route is written (0-based, as LSP ranges; for highlighting). */
+  route: ({ name: string; match: string; range: Range } & Where) | null;
   /** The pool when there is one (several: the first; see `pools`). */
   pool: { name: string } | null;
   pools: Array<{ name: string; share: number }>;
@@ -79,7 +80,7 @@ function answer(r: RoutingResult, show: (uri: string) => string): RouteAnswer {
   const out: RouteAnswer = {
     entry: { name: r.entry.name, ...(r.bind?.port !== undefined ? { port: r.bind.port } : {}), ...(r.bind?.address ? { address: r.bind.address } : {}), ...(r.bind?.tls !== undefined ? { tls: r.bind.tls } : {}), ...at(r.entry.selection, show) },
     outcome: r.outcome,
-    route: r.route ? { name: r.route.name, match: r.route.matchText, file: show(r.route.source.uri), line: r.route.source.range.start.line + 1 } : null,
+    route: r.route ? { name: r.route.name, match: r.route.matchText, file: show(r.route.source.uri), line: r.route.source.range.start.line + 1, range: r.route.source.range } : null,
     pool: r.pools[0] ? { name: r.pools[0].pool.name } : null,
     pools: r.pools.map((p) => ({ name: p.pool.name, share: round(p.share) })),
     servers: r.servers.map((s) => ({

@@ -37,6 +37,8 @@ export interface PreviewRoute {
   notes: string[];
   /** Findings attached to this route (rule id, severity, message). */
   findings: Array<{ ruleId: string; severity: Severity; message: string }>;
+  /** A request that reaches the route (checked by the routing engine), when one was found in the time allowed. */
+  example?: string;
 }
 
 export interface PreviewFile {
