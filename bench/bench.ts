@@ -8,7 +8,8 @@
  * Burst (200k-line files) = 20 keystrokes typed 30 ms apart: time from the last one to the diagnostics of the
  * last version, and how many versions got diagnostics (a server that analyses every keystroke in turn is slow).
  *
- * `npm run bench -- nginx-200000` runs only the files whose name contains one of the arguments.
+ * `npm run bench -- nginx-200000` runs only the files whose name contains one of the arguments; `routing` the
+ * routing engine's costs on 2,000-route configs (bench/routing.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspClient } from '../test/helpers/lspClient';
 import { benchEnvoy } from './envoy';
+import { benchRouting } from './routing';
 import { haproxyConfig, nginxConfig } from './generate';
 import { rssMiB } from './memory';
 
@@ -122,6 +124,7 @@ async function main() {
     console.log(`| ${r.file} | ${r.lines} | ${r.firstMs.toFixed(0)} ms | ${r.median.toFixed(1)} / ${r.p95.toFixed(1)} ms | ${r.rss.toFixed(0)} MiB (${r.peak.toFixed(0)}) | ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'} | ${r.ratio ? r.ratio.toFixed(2) : 'n/a'} |`);
   }
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(rows, null, 2));
+  if (!only.length || only.some((o) => 'routing'.includes(o))) benchRouting();
   if (only.length && !only.some((o) => 'envoy'.includes(o))) return;
   console.log('\nEnvoy (200k lines) vs yaml-language-server:');
   await benchEnvoy();

@@ -110,8 +110,8 @@ export function routingChanges(base: Iterable<DocumentAnalysis>, head: Iterable<
       const text = describeRequest(req);
       if (seen.has(text)) continue;
       seen.add(text);
-      const before = routeRequest(b.model, b.index, req);
-      const after = routeRequest(h.model, h.index, req);
+      const before = routeRequest(b.model, b.index, req, { trace: false });
+      const after = routeRequest(h.model, h.index, req, { trace: false });
       const entries = new Set([...before.map((r) => r.entry.name), ...after.map((r) => r.entry.name)]);
       for (const entry of entries) {
         const db = destination(before.find((r) => r.entry.name === entry), show);

@@ -1,5 +1,5 @@
 import type { Condition, MatchCondition, RequestField, Route, StringMatch } from '../../model/types';
-import { regexMatches } from './regex';
+import { compileRegex } from './regex';
 import { fieldValue, type Request } from './request';
 
 /**
@@ -60,10 +60,21 @@ export function testValue(m: StringMatch, value: string): boolean | undefined {
       return p === '' || v === p || v.startsWith(`${p}/`);
     }
     case 'glob': return globMatches(lower(m.value, m.ignoreCase), lower(value, m.ignoreCase));
-    case 'regex': return regexMatches(m.value, m.dialect, !!m.ignoreCase, m.anchored, value);
+    case 'regex': return regexMatchesFor(m, value);
     case 'cidr': return cidrContains(m.value, value);
     case 'present': return true;
   }
+}
+
+const compiledFor = new WeakMap<object, ReturnType<typeof compileRegex>>();
+
+/** A regex match through the compiled pattern cached on the match object itself (no key strings per request). */
+function regexMatchesFor(m: Extract<StringMatch, { op: 'regex' }>, value: string): boolean | undefined {
+  let c = compiledFor.get(m);
+  if (!c) compiledFor.set(m, (c = compileRegex(m.value, m.dialect, !!m.ignoreCase)));
+  if (!c.ok) return undefined;
+  const matcher = c.re.matcher(value);
+  return m.anchored ? matcher.matches() : matcher.find();
 }
 
 /** `*` any run, `?` one character: linear-time two-pointer matching (no regex built from user text). */
@@ -108,7 +119,41 @@ export function cidrContains(network: string, address: string): boolean | undefi
   return ((a & mask) >>> 0) === ((n & mask) >>> 0);
 }
 
-/** Evaluate a condition on a request. */
+/** Evaluate a condition on a request, without explanations (the engine's fast path). */
+export function matches(c: Condition, req: Request): boolean | undefined {
+  switch (c.kind) {
+    case 'test': {
+      const v = fieldValue(req, c.field);
+      return v === undefined ? false : testValue(c.match, v);
+    }
+    case 'opaque':
+      return undefined;
+    case 'not': {
+      const r = matches(c.of, req);
+      return r === undefined ? undefined : !r;
+    }
+    case 'all': {
+      let unknown = false;
+      for (const part of c.of) {
+        const r = matches(part, req);
+        if (r === false) return false;
+        if (r === undefined) unknown = true;
+      }
+      return unknown ? undefined : true;
+    }
+    case 'any': {
+      let unknown = false;
+      for (const part of c.of) {
+        const r = matches(part, req);
+        if (r === true) return true;
+        if (r === undefined) unknown = true;
+      }
+      return unknown ? undefined : false;
+    }
+  }
+}
+
+/** Evaluate a condition on a request, with a one-line explanation (for traces). */
 export function evaluate(c: Condition, req: Request): Evaluation {
   switch (c.kind) {
     case 'test': {

@@ -1,9 +1,10 @@
-import type { Bind, Condition, EntryPoint, HostPattern, Pool, Route, Site, SourceRef, TrafficModel } from '../../model/types';
+import type { Bind, Condition, EntryPoint, HostPattern, Pool, RequestField, Route, Site, SourceRef, TrafficModel } from '../../model/types';
 import { poolShares, routeDistribution, type FailedSet, type RouteDistribution, type ServerShare } from '../distribution';
 import type { ModelIndex } from '../modelIndex';
-import { evaluate, prefixLength, routeCondition } from './condition';
+import { evaluate, matches, prefixLength, routeCondition } from './condition';
+import { signatureOf } from './signature';
 import { regexMatches } from './regex';
-import type { Request } from './request';
+import { fieldValue, type Request } from './request';
 
 /**
  * The routing engine: which entry point, site, route, pool and servers take one request — in each product's
@@ -69,6 +70,10 @@ export interface RouteOptions {
   entry?: string;
   /** Servers taken as failed (ids). */
   failed?: FailedSet;
+  /** Write the trace of the rules considered (default true; bulk evaluation — examples, diffs, replays — turns it off). */
+  trace?: boolean;
+  /** At most this many rule steps in the trace (default 200); the rest are counted. */
+  traceLimit?: number;
 }
 
 // ---- the routing table of a model, built once ------------------------------------------------------------------
@@ -95,6 +100,7 @@ export class RoutingTable {
   readonly groups = new Map<string, Group>();
   /** The scope each route belongs to. */
   readonly scopeOf = new Map<Route, string>();
+  readonly routeById = new Map<string, Route>();
 
   constructor(readonly model: TrafficModel) {
     for (const s of model.sites ?? []) this.addSite({ ...s, implicit: false });
@@ -102,6 +108,7 @@ export class RoutingTable {
       if (!this.sitesByEntry.has(e.id)) this.addSite(implicitSite(e));
     }
     model.routes.forEach((r, i) => {
+      this.routeById.set(r.id, r);
       const scopeId = r.evaluation.parent ?? (r.siteId && this.siteById.has(r.siteId) ? r.siteId : implicitSiteId(r.entryId));
       if (!r.evaluation.parent && !this.siteById.has(scopeId)) {
         // A route without a site in an entry that has explicit sites, or of an entry the model does not list.
@@ -295,34 +302,135 @@ function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: Tr
 
 // ---- step 3: routes --------------------------------------------------------------------------------------------
 
+/** The state of one search: the request, the trace being written (undefined: none), what was undecidable. */
+interface Ctx {
+  req: Request;
+  trace: TraceStep[] | undefined;
+  /** Steps left before the trace only counts (a list of 2,000 rules is not read step by step). */
+  room: number;
+  /** Rules considered beyond the trace's room. */
+  omitted: number;
+  undecided: string[];
+  /** Lower-case values of the literal fields, for the pre-filter. */
+  lowered: Map<string, string | undefined>;
+  /** Undecidable rules beyond MAX_UNDECIDED (counted, not listed). */
+  moreUndecided: number;
+}
+
+/** At most this many undecidable rules are listed in a result; the rest are counted. */
+const MAX_UNDECIDED = 20;
+
+function step(ctx: Ctx, s: () => TraceStep): void {
+  if (!ctx.trace) return;
+  if (ctx.room > 0) {
+    ctx.trace.push(s());
+    ctx.room--;
+  } else ctx.omitted++;
+}
+
+/** False when the route's literal requirements already exclude the request (no evaluation needed). */
+function mayMatch(route: Route, ctx: Ctx): boolean {
+  const sig = signatureOf(routeCondition(route));
+  for (const [f, lit] of sig.lits) {
+    let v = ctx.lowered.get(f);
+    if (!ctx.lowered.has(f)) {
+      v = fieldValue(ctx.req, f as RequestField)?.toLowerCase();
+      ctx.lowered.set(f, v);
+    }
+    if (v === undefined || !v.startsWith(lit)) return false;
+  }
+  return true;
+}
+
+function test(route: Route, ctx: Ctx): boolean {
+  const c = routeCondition(route);
+  const value = mayMatch(route, ctx) ? matches(c, ctx.req) : false;
+  if (value === undefined) {
+    const r = evaluate(c, ctx.req);
+    if (ctx.undecided.length < MAX_UNDECIDED) ctx.undecided.push(`${route.name} (line ${route.source.range.start.line + 1}): ${r.why}`);
+    else ctx.moreUndecided++;
+    step(ctx, () => ({ kind: 'route', name: route.name, source: route.source, result: 'undecidable', why: `${r.why} — taken as not matching` }));
+    return false;
+  }
+  step(ctx, () => ({ kind: 'route', name: route.name, source: route.source, result: value ? 'match' : 'no-match', why: evaluate(c, ctx.req).why }));
+  return value;
+}
+
+function firstMatch(g: Group, ctx: Ctx): Route | undefined {
+  for (const r of g.routes) if (test(r, ctx)) return r;
+  return undefined;
+}
+
+/** A route whose whole condition is one case-sensitive literal path test of this kind, and its value. */
+function literalPath(route: Route, op: 'prefix' | 'exact'): string | undefined {
+  const c = routeCondition(route);
+  return c.kind === 'test' && c.field === 'path' && c.match.op === op && !c.match.ignoreCase ? c.match.value : undefined;
+}
+
+/** Lookup tables of a group: its plain prefix / exact routes by value (the first of equal values). */
+interface GroupLookup {
+  byValue: Map<string, Route>;
+  others: Route[];
+}
+const lookups = new WeakMap<Group, GroupLookup>();
+function lookup(g: Group, op: 'prefix' | 'exact'): GroupLookup {
+  let l = lookups.get(g);
+  if (!l) {
+    l = { byValue: new Map(), others: [] };
+    for (const r of g.routes) {
+      const v = literalPath(r, op);
+      if (v === undefined) l.others.push(r);
+      else if (!l.byValue.has(v)) l.byValue.set(v, r);
+    }
+    lookups.set(g, l);
+  }
+  return l;
+}
+
+/** The longest matching route of a longest-prefix group: literal prefixes looked up by the path's prefixes. */
+function longestOf(g: Group, ctx: Ctx): { route: Route; length: number } | undefined {
+  const l = lookup(g, 'prefix');
+  let best: { route: Route; length: number } | undefined;
+  const path = ctx.req.path;
+  for (let n = path.length; n >= 0; n--) {
+    const r = l.byValue.get(path.slice(0, n));
+    if (r) {
+      best = { route: r, length: n };
+      break;
+    }
+  }
+  for (const r of l.others) {
+    if (!test(r, ctx)) continue;
+    const length = prefixLength(routeCondition(r));
+    if (!best || length > best.length) best = { route: r, length };
+  }
+  return best;
+}
+
 interface Search {
   route?: Route;
 }
 
-function test(route: Route, req: Request, trace: TraceStep[], undecided: string[]): boolean {
-  const r = evaluate(routeCondition(route), req);
-  if (r.value === undefined) {
-    undecided.push(`${route.name} (line ${route.source.range.start.line + 1}): ${r.why}`);
-    trace.push({ kind: 'route', name: route.name, source: route.source, result: 'undecidable', why: `${r.why} — taken as not matching` });
-    return false;
-  }
-  trace.push({ kind: 'route', name: route.name, source: route.source, result: r.value ? 'match' : 'no-match', why: r.why });
-  return r.value;
-}
-
-function firstMatch(g: Group, req: Request, trace: TraceStep[], undecided: string[]): Route | undefined {
-  for (const r of g.routes) if (test(r, req, trace, undecided)) return r;
-  return undefined;
-}
-
 /** Search one scope (a site, or a chosen route's children) as nginx documents for locations. */
-function searchScope(table: RoutingTable, scopeId: string, req: Request, trace: TraceStep[], undecided: string[], depth = 0): Search {
+function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0): Search {
   const scope = table.scopes.get(scopeId);
   if (!scope || depth > 64) return {};
   let chosen: Route | undefined;
   for (const g of scope.groups) {
     if (g.strategy !== 'exact') continue;
-    chosen = firstMatch(g, req, trace, undecided);
+    const l = lookup(g, 'exact');
+    const hit = l.byValue.get(ctx.req.path);
+    if (hit) {
+      step(ctx, () => ({ kind: 'route', name: hit.name, source: hit.source, result: 'match', why: `path "${ctx.req.path}" is exactly "${ctx.req.path}"` }));
+      chosen = hit;
+      break;
+    }
+    for (const r of l.others) {
+      if (test(r, ctx)) {
+        chosen = r;
+        break;
+      }
+    }
     if (chosen) break;
   }
   const searched = new Set<Group>();
@@ -330,44 +438,41 @@ function searchScope(table: RoutingTable, scopeId: string, req: Request, trace: 
     let longest: { route: Route; length: number } | undefined;
     for (const g of scope.groups) {
       if (g.strategy !== 'longest-prefix') continue;
-      for (const r of g.routes) {
-        const steps: TraceStep[] = [];
-        if (!test(r, req, steps, undecided)) continue;
-        const length = prefixLength(routeCondition(r));
-        if (!longest || length > longest.length) longest = { route: r, length };
-      }
+      const best = longestOf(g, ctx);
+      if (best && (!longest || best.length > longest.length)) longest = best;
     }
     if (longest) {
-      const pre = table.preemptingGroup(longest.route);
+      const found = longest.route;
+      const pre = table.preemptingGroup(found);
       if (pre) {
-        trace.push({ kind: 'route', name: longest.route.name, source: longest.route.source, result: 'chosen', why: 'longest matching prefix: remembered while the regular expressions are checked' });
+        step(ctx, () => ({ kind: 'route', name: found.name, source: found.source, result: 'chosen', why: 'longest matching prefix: remembered while the regular expressions are checked' }));
         searched.add(pre);
-        chosen = firstMatch(pre, req, trace, undecided);
-        if (!chosen) trace.push({ kind: 'note', name: longest.route.name, source: longest.route.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' });
+        chosen = firstMatch(pre, ctx);
+        if (!chosen) step(ctx, () => ({ kind: 'note', name: found.name, source: found.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' }));
       } else {
-        trace.push({ kind: 'route', name: longest.route.name, source: longest.route.source, result: 'match', why: 'longest matching prefix' });
+        step(ctx, () => ({ kind: 'route', name: found.name, source: found.source, result: 'match', why: 'longest matching prefix' }));
       }
-      chosen ??= longest.route;
+      chosen ??= found;
     }
   }
   if (!chosen) {
     const lists = scope.groups.filter((g) => g.strategy === 'first-match' && !searched.has(g)).sort((a, b) => a.order - b.order);
     for (const g of lists) {
-      chosen = firstMatch(g, req, trace, undecided);
+      chosen = firstMatch(g, ctx);
       if (chosen) break;
     }
   }
   if (!chosen) {
     for (const g of scope.groups) {
       if (g.strategy !== 'last-match') continue;
-      for (const r of g.routes) if (test(r, req, trace, undecided)) chosen = r;
+      for (const r of g.routes) if (test(r, ctx)) chosen = r;
       if (chosen) break;
     }
   }
   if (!chosen) return {};
   // Children: nested locations, `if` blocks — a match replaces the parent.
   if (table.scopes.has(chosen.id)) {
-    const inner = searchScope(table, chosen.id, req, trace, undecided, depth + 1);
+    const inner = searchScope(table, chosen.id, ctx, depth + 1);
     if (inner.route) return inner;
   }
   return { route: chosen };
@@ -441,7 +546,10 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
-    const found = searchScope(table, site.id, req, trace, undecidable);
+    const ctx: Ctx = { req, trace: options.trace === false ? undefined : trace, room: options.traceLimit ?? 200, omitted: 0, undecided: undecidable, lowered: new Map(), moreUndecided: 0 };
+    const found = searchScope(table, site.id, ctx);
+    if (ctx.moreUndecided > 0) undecidable.push(`… and ${ctx.moreUndecided} more rules that could not be decided`);
+    if (ctx.omitted > 0) trace.push({ kind: 'note', name: `${ctx.omitted} more rules`, result: 'skipped', why: `${ctx.omitted} more rules were considered (trace limited to ${options.traceLimit ?? 200} steps)` });
     if (!found.route) {
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
       continue;

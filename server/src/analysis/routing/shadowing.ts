@@ -4,6 +4,7 @@ import { describeCondition, prefixLength, routeCondition } from './condition';
 import { routeRequest, routingTable, type RoutingTable, type SiteView } from './engine';
 import { Budget, cover, toBoxes, Undecidable, witness, type Box } from './languages';
 import { describeRequest, type Request } from './request';
+import { MAX_CANDIDATES, mayOverlap, OverlapIndex, signatureOf } from './signature';
 
 /**
  * Which routes no request can reach, proved on the routes' match languages — and, for the others, an example
@@ -72,168 +73,6 @@ function fullCondition(route: Route, table: RoutingTable, byId: Map<string, Rout
   return parts.length === 1 ? parts[0] : { kind: 'all', of: parts };
 }
 
-// ---- candidates: only routes whose requests can overlap --------------------------------------------------------
-
-const LITERAL_FIELDS: RequestField[] = ['path', 'host', 'header:host', 'url', 'method'];
-
-/** What a route requires on its own: a literal every value of some fields starts with, and opaque atoms. */
-interface Signature {
-  /** Field → lower-case literal prefix (only non-trivial ones). */
-  lits: Map<string, string>;
-  /** Opaque condition text → required truth. */
-  atoms: Map<string, boolean>;
-  /** Fields it tests in any way (a regex without a literal start constrains a field without a literal). */
-  tested: Set<string>;
-}
-
-/**
- * For each field, a literal every value of the route starts with, lower case; and the opaque conditions it
- * requires. Two routes whose literals on one field are not prefixes of one another, or that require one opaque
- * condition true and false, match no common request.
- */
-function signature(c: Condition): Signature {
-  const lits = new Map<string, string>();
-  const atoms = new Map<string, boolean>();
-  const tested = new Set<string>();
-  const mark = (x: Condition) => {
-    if (x.kind === 'test') tested.add(x.field);
-    else if (x.kind === 'not') mark(x.of);
-    else if (x.kind === 'all' || x.kind === 'any') x.of.forEach(mark);
-  };
-  mark(c);
-  const visit = (x: Condition) => {
-    if (x.kind === 'all') for (const y of x.of) visit(y);
-    else if (x.kind === 'opaque') atoms.set(x.text, true);
-    else if (x.kind === 'not' && x.of.kind === 'opaque') atoms.set(x.of.text, false);
-    else if (x.kind === 'test' && LITERAL_FIELDS.includes(x.field)) {
-      const m = x.match;
-      let lit = '';
-      if (m.op === 'exact' || m.op === 'prefix') lit = m.value;
-      else if (m.op === 'segment-prefix') lit = m.value.replace(/\/+$/, '');
-      else if (m.op === 'glob') lit = m.value.slice(0, m.value.search(/[*?]|$/));
-      else if (m.op === 'regex' && (m.anchored || m.value.startsWith('^')) && !/^\^?\(\?/.test(m.value) && !m.value.includes('|')) {
-        const body = m.value.replace(/^\^/, '');
-        const stop = body.search(/[\\^$.|?*+()[\]{}]/);
-        lit = stop < 0 ? body : body.slice(0, stop);
-        // A quantifier applies to the character before it.
-        if (stop > 0 && /[?*{]/.test(body[stop])) lit = lit.slice(0, -1);
-      }
-      lit = lit.toLowerCase();
-      // Every path starts with "/": that literal constrains nothing.
-      if (x.field === 'path' && lit === '/') lit = '';
-      const prev = lits.get(x.field);
-      if (lit && (prev === undefined || lit.length > prev.length)) lits.set(x.field, lit);
-    }
-  };
-  visit(c);
-  return { lits, atoms, tested };
-}
-
-const compatible = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
-
-function mayOverlap(a: Signature, b: Signature): boolean {
-  for (const [f, la] of a.lits) {
-    const lb = b.lits.get(f);
-    if (lb !== undefined && !compatible(la, lb)) return false;
-  }
-  for (const [t, v] of a.atoms) {
-    const w = b.atoms.get(t);
-    if (w !== undefined && w !== v) return false;
-  }
-  return true;
-}
-
-/** How many routes a proof may use (the nearest ones); using fewer can miss a finding, never invent one. */
-const MAX_CANDIDATES = 48;
-
-/**
- * The routes of one list, each filed under its most selective requirement (an opaque condition, else its
- * longest literal), so that the routes that can take part of a given route's requests are found with a few
- * lookups instead of a scan of the whole list (a frontend with 20k `use_backend` rules, each on its own host).
- * A route filed under a requirement the given route does not share can only take part of its requests, and
- * finitely many such parts never cover a field's whole range of values; leaving them out is sound.
- */
-class OverlapIndex {
-  private readonly sigs: Signature[];
-  /** Positions of routes without requirements (they can cover anything), ascending. */
-  private readonly free: number[] = [];
-  private readonly byAtom = new Map<string, number[]>();
-  private readonly byLit = new Map<string, Map<string, number[]>>();
-  private readonly sortedLits = new Map<string, string[]>();
-  /** Positions of the routes filed under a literal of each field, ascending. */
-  private readonly byField = new Map<string, number[]>();
-
-  constructor(conditions: Condition[]) {
-    this.sigs = conditions.map(signature);
-    this.sigs.forEach((sig, pos) => {
-      const atom = sig.atoms.entries().next();
-      if (!atom.done) {
-        push(this.byAtom, `${atom.value[1] ? '+' : '-'}${atom.value[0]}`, pos);
-        return;
-      }
-      let best: [string, string] | undefined;
-      for (const e of sig.lits) if (!best || e[1].length > best[1].length) best = e;
-      if (!best) {
-        this.free.push(pos);
-        return;
-      }
-      let m = this.byLit.get(best[0]);
-      if (!m) this.byLit.set(best[0], (m = new Map()));
-      push(m, best[1], pos);
-      push(this.byField, best[0], pos);
-    });
-    for (const [f, m] of this.byLit) this.sortedLits.set(f, [...m.keys()].sort());
-  }
-
-  /** Positions accepted by `range` whose requests may overlap those of the route at `self`, nearest first, at most MAX_CANDIDATES, ascending. */
-  candidates(self: number, range: (pos: number) => boolean): number[] {
-    const mine = this.sigs[self];
-    const out: number[] = [];
-    /** The routes of an ascending list nearest to `self` on either side (lists can be long). */
-    const consider = (list: number[] | undefined) => {
-      if (!list) return;
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid] < self) lo = mid + 1;
-        else hi = mid;
-      }
-      const end = Math.min(list.length, lo + 2 * MAX_CANDIDATES);
-      for (let i = Math.max(0, lo - 2 * MAX_CANDIDATES); i < end; i++) {
-        const pos = list[i];
-        if (pos !== self && range(pos) && mayOverlap(mine, this.sigs[pos])) out.push(pos);
-      }
-    };
-    consider(this.free);
-    for (const [t, v] of mine.atoms) consider(this.byAtom.get(`${v ? '+' : '-'}${t}`));
-    // A field this route tests without a literal (a regex, a suffix): any route filed under that field may overlap.
-    for (const f of mine.tested) if (!mine.lits.has(f)) consider(this.byField.get(f));
-    for (const [f, lit] of mine.lits) {
-      const m = this.byLit.get(f);
-      if (!m) continue;
-      for (let n = 1; n <= lit.length; n++) consider(m.get(lit.slice(0, n)));
-      const sorted = this.sortedLits.get(f)!;
-      let a = 0;
-      let b = sorted.length;
-      while (a < b) {
-        const mid = (a + b) >> 1;
-        if (sorted[mid] <= lit) a = mid + 1;
-        else b = mid;
-      }
-      for (let i = a, n = 0; i < sorted.length && sorted[i].startsWith(lit) && n < 4 * MAX_CANDIDATES; i++, n++) consider(m.get(sorted[i]));
-    }
-    const unique = [...new Set(out)].sort((a, b) => Math.abs(a - self) - Math.abs(b - self));
-    return unique.slice(0, MAX_CANDIDATES).sort((a, b) => a - b);
-  }
-}
-
-function push<K>(m: Map<K, number[]>, k: K, v: number): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
 // ---- proofs ---------------------------------------------------------------------------------------------------
 
 interface ProofCacheEntry {
@@ -299,7 +138,7 @@ const PROOF_STEPS = 3000;
 /** Every unreachable route of a model. */
 export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs = DEFAULT_PROOF_BUDGET_MS): Unreachable[] {
   const table = routingTable(model);
-  const byId = new Map(model.routes.map((r) => [r.id, r]));
+  const byId = table.routeById;
   // Only the proofs count against the budget: finding the candidates is linear and always done.
   let remaining = budgetMs;
   const prove = (later: Condition, earlier: Condition[]) => {
@@ -342,21 +181,26 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
         const pre = table.preemptingGroup(p);
         if (!pre || pre.routes.length === 0) continue;
         const own = condOf(p);
+        const mine = signatureOf(routeCondition(p));
+        const near = (q: Route) => q !== p && mayOverlap(mine, signatureOf(routeCondition(q)));
         const len = prefixLength(routeCondition(p));
-        const longer = g.routes.filter((q) => q !== p && prefixLength(routeCondition(q)) > len).map(condOf);
-        const exact = scope.groups.filter((x) => x.strategy === 'exact').flatMap((x) => x.routes.map(condOf));
-        const effective: Condition = longer.length + exact.length === 0 ? own : { kind: 'all', of: [own, ...[...longer, ...exact].map((c) => ({ kind: 'not', of: c }) as Condition)] };
-        const regexes = pre.routes.map(condOf);
-        const r = prove(effective, regexes);
+        // What longer prefixes and exact locations take never reaches it: leaving some out (beyond the cap, or
+        // those that cannot overlap) only makes the set to cover larger, so the proof stays sound.
+        const taken = [...g.routes.filter((q) => near(q) && prefixLength(routeCondition(q)) > len), ...scope.groups.filter((x) => x.strategy === 'exact').flatMap((x) => x.routes.filter(near))]
+          .slice(0, MAX_CANDIDATES).map(condOf);
+        const effective: Condition = taken.length === 0 ? own : { kind: 'all', of: [own, ...taken.map((c) => ({ kind: 'not', of: c }) as Condition)] };
+        const regexRoutes = pre.routes.filter(near).slice(0, MAX_CANDIDATES);
+        if (regexRoutes.length === 0) continue;
+        const r = prove(effective, regexRoutes.map(condOf));
         if (!r?.covered) continue;
-        out.push({ route: p, by: r.by.map((k) => pre.routes[k]), single: r.single, how: 'preempted' });
+        out.push({ route: p, by: r.by.map((k) => regexRoutes[k]), single: r.single, how: 'preempted' });
       }
     }
   }
   for (const u of out) {
     const req = exampleFor(model, index, table, u.route, condOf(u.route), (r) => {
       // The example is one the unreachable route matches and the engine sends to one of the shadowing routes.
-      const res = routeRequest(model, index, r);
+      const res = routeRequest(model, index, r, { trace: false });
       return res.some((x) => x.route && u.by.includes(x.route));
     });
     if (req) u.example = describeRequest(req);
@@ -390,7 +234,7 @@ function exampleFor(model: TrafficModel, index: ModelIndex, table: RoutingTable,
   const entry = model.entries.find((e) => e.id === route.entryId);
   let site: SiteView | undefined;
   let scope: string | undefined = table.scopeOf.get(route);
-  const byId = new Map(model.routes.map((r) => [r.id, r]));
+  const byId = table.routeById;
   for (let d = 0; scope && d < 16; d++) {
     site = table.siteById.get(scope);
     if (site) break;
@@ -435,17 +279,20 @@ function requestOf(box: Box, siteHost: string | undefined, port: number | undefi
 function competitors(table: RoutingTable, route: Route, condOf: (r: Route) => Condition): Condition[] {
   const g = table.groupOf(route);
   if (!g) return [];
+  const mine = signatureOf(routeCondition(route));
+  const overlaps = (q: Route) => q !== route && mayOverlap(mine, signatureOf(routeCondition(q)));
   const i = g.routes.indexOf(route);
-  let others: Route[] = [];
-  if (g.strategy === 'first-match') others = g.routes.slice(Math.max(0, i - MAX_CANDIDATES), i);
-  else if (g.strategy === 'last-match') others = g.routes.slice(i + 1, i + 1 + MAX_CANDIDATES);
+  const others: Route[] = [];
+  const take = (q: Route) => {
+    if (others.length < MAX_CANDIDATES && overlaps(q)) others.push(q);
+  };
+  if (g.strategy === 'first-match') for (let k = i - 1; k >= 0 && others.length < MAX_CANDIDATES; k--) take(g.routes[k]);
+  else if (g.strategy === 'last-match') for (let k = i + 1; k < g.routes.length && others.length < MAX_CANDIDATES; k++) take(g.routes[k]);
   else if (g.strategy === 'longest-prefix') {
     const len = prefixLength(routeCondition(route));
-    others = g.routes.filter((q) => q !== route && prefixLength(routeCondition(q)) > len);
-    for (const x of table.scopeGroups(route)) if (x.strategy === 'exact') others.push(...x.routes);
-    const pre = table.preemptingGroup(route);
-    if (pre) others.push(...pre.routes);
-    others = others.slice(0, MAX_CANDIDATES);
+    for (const q of g.routes) if (prefixLength(routeCondition(q)) > len) take(q);
+    for (const x of table.scopeGroups(route)) if (x.strategy === 'exact') x.routes.forEach(take);
+    table.preemptingGroup(route)?.routes.forEach(take);
   }
   return others.map(condOf);
 }
@@ -456,10 +303,9 @@ function competitors(table: RoutingTable, route: Route, condOf: (r: Route) => Co
  */
 export function exampleRequest(model: TrafficModel, index: ModelIndex, route: Route): { example?: string; request?: Request; why?: string } {
   const table = routingTable(model);
-  const byId = new Map(model.routes.map((r) => [r.id, r]));
-  const condOf = (r: Route) => fullCondition(r, table, byId);
+  const condOf = (r: Route) => fullCondition(r, table, table.routeById);
   const cond = condOf(route);
-  const reaches = (req: Request) => routeRequest(model, index, req).some((x) => x.route === route);
+  const reaches = (req: Request) => routeRequest(model, index, req, { trace: false }).some((x) => x.route === route);
   let rest: Box[] | undefined;
   try {
     const budget = new Budget(PROOF_STEPS, performance.now() + 200);
@@ -472,6 +318,8 @@ export function exampleRequest(model: TrafficModel, index: ModelIndex, route: Ro
         throw e;
       }
     });
+    // A route that matches only under conditions lb-lens cannot evaluate has no example the engine could check.
+    if (own.every((b) => [...b.keys()].some((k) => k.startsWith('atom:')))) return { why: 'it depends on conditions lb-lens cannot evaluate' };
     rest = cover(own, others, budget).rest;
     if (rest.length === 0) return { why: 'the routes consulted before it take every request it matches' };
   } catch (e) {
