@@ -124,7 +124,7 @@ function boundaryOf(paths: string[], args: ParsedArgs, io: Io): string[] {
 }
 
 function makeService(roots: string[], fs: NodeFileSystem): LanguageService {
-  return new LanguageService({ fileSystem: fs, roots: () => roots.map(pathToUri) });
+  return new LanguageService({ fileSystem: fs, roots: () => roots.map(pathToUri), boundaryName: 'the folders checked' });
 }
 
 function check(args: ParsedArgs, io: Io): number {

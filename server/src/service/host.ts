@@ -31,6 +31,7 @@ export function createFormatHost(
   fs: FileSystem,
   openText: (uri: string) => string | undefined,
   roots: () => readonly string[],
+  boundaryName = 'the workspace',
 ): FormatHost {
   const rootPaths = () => roots().map(filePath).filter((p): p is string => p !== undefined);
   const allowedPath = (path: string) => rootPaths().some((root) => insidePath(path, root));
@@ -47,7 +48,7 @@ export function createFormatHost(
   function refusal(uri: string): string | undefined {
     const path = filePath(uri);
     if (path === undefined) return 'not a local file';
-    if (!allowedPath(path)) return 'outside the workspace';
+    if (!allowedPath(path)) return `outside ${boundaryName}`;
     if (openText(uri) !== undefined) return undefined;
     return fs.refusal?.(pathToUri(path));
   }

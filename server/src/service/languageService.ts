@@ -36,6 +36,8 @@ export interface LanguageServiceOptions {
   openText?: (uri: string) => string | undefined;
   /** Documents larger than this (UTF-8 bytes) are not analysed (default MAX_FILE_BYTES, 32 MiB). */
   maxFileBytes?: () => number;
+  /** How messages name the roots: "the workspace" (default), "the folders checked" (CLI). */
+  boundaryName?: string;
 }
 
 export { MAX_FILE_BYTES };
@@ -85,7 +87,8 @@ interface RootEntry {
   generation: number;
   model: TrafficModel;
   files: ReadonlySet<string>;
-  openTexts: Array<[string, string]>;
+  /** Every file the parse read, with the text it read and whether that was an open document's text. */
+  read: Array<{ uri: string; text: string; open: boolean }>;
   /** The analysis of the model, by settings key. */
   analysis?: { key: string; result: ModelAnalysis; byUri: Map<string, Diagnostic[]> };
 }
@@ -106,7 +109,7 @@ export class LanguageService {
   private readonly roots = new WeakMap<FormatHost, Map<string, RootEntry>>();
 
   constructor(private readonly options: LanguageServiceOptions) {
-    this.host = createFormatHost(options.fileSystem, (uri) => options.openText?.(uri), options.roots);
+    this.host = createFormatHost(options.fileSystem, (uri) => options.openText?.(uri), options.roots, options.boundaryName);
   }
 
   /** Forget cached results, e.g. when files on disk changed (includes may have changed). */
@@ -177,6 +180,7 @@ export class LanguageService {
       this.options.fileSystem,
       (uri) => (uri === doc.uri ? doc.text : this.options.openText?.(uri)),
       this.options.roots,
+      this.options.boundaryName,
     );
     return this.analyzeCached(this.alternatives, doc, settings, host);
   }
@@ -267,28 +271,30 @@ export class LanguageService {
   private rootModel(byRoot: Map<string, RootEntry>, rootUri: string, format: FormatParser, host: FormatHost): RootEntry | undefined {
     const open = this.options.openText;
     const cached = byRoot.get(rootUri);
-    if (
-      cached &&
-      cached.generation === this.generation &&
-      cached.openTexts.every(([uri, text]) => (open?.(uri) ?? host.readFile(uri)) === text)
-    ) {
-      return cached;
-    }
+    // Still valid when nothing on disk changed (generation) and each file read has the same open text as then
+    // (or is still not open). Without open documents (the CLI) there is nothing to compare.
+    const fresh = (e: RootEntry) =>
+      e.generation === this.generation &&
+      (!open ||
+        e.read.every((r) => {
+          const now = open(r.uri);
+          return now === undefined ? !r.open : now === r.text;
+        }));
+    if (cached && fresh(cached)) return cached;
     byRoot.delete(rootUri);
-    // Record the open documents the parse reads: a change to one of them makes the entry stale.
-    const openTexts: Array<[string, string]> = [];
+    const read: RootEntry['read'] = [];
     const recording: FormatHost = {
       ...host,
       readFile(uri) {
         const text = host.readFile(uri);
-        if (text !== undefined && open?.(uri) !== undefined) openTexts.push([uri, text]);
+        if (text !== undefined && open) read.push({ uri, text, open: open(uri) !== undefined });
         return text;
       },
     };
     const text = recording.readFile(rootUri);
     if (text === undefined) return undefined;
     const model = format.parse(rootUri, text, recording);
-    const entry: RootEntry = { generation: this.generation, model, files: new Set(model.files), openTexts };
+    const entry: RootEntry = { generation: this.generation, model, files: new Set(model.files), read };
     // Only the last few configurations (a workspace has one or two nginx.conf).
     if (byRoot.size >= 8) byRoot.delete(byRoot.keys().next().value!);
     byRoot.set(rootUri, entry);
