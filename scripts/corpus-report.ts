@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { nodeFileSystem } from '../server/src/node/nodeFileSystem';
+import { createNodeFileSystem } from '../server/src/node/nodeFileSystem';
 import { LanguageService } from '../server/src/service/languageService';
 import { pathToUri } from '../server/src/service/uri';
 import { CORPUS_DIR, corpusFiles, corpusPath, HAVE_CORPUS } from '../test/helpers/corpus';
@@ -24,7 +24,7 @@ for (const format of formats) {
   const byRule = new Map<string, Map<string, number>>();
   for (const row of rows) {
     const path = corpusPath(row.localPath);
-    const service = new LanguageService({ fileSystem: nodeFileSystem, roots: () => [pathToUri(dirname(path))] });
+    const service = new LanguageService({ fileSystem: createNodeFileSystem({ roots: () => [dirname(path)] }), roots: () => [pathToUri(dirname(path))] });
     const a = service.analyze({ uri: pathToUri(path), text: readFileSync(path, 'utf8'), languageId: format });
     if (!a) continue;
     routes += a.model.routes.filter((r) => r.target.kind !== 'none').length;

@@ -46,6 +46,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
       }
       preview.refresh();
     }),
+    // Trust granted: restart the server so that it knows (it reads .lb-lens.json "allowedFolders" only then).
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      if (client) await client.restart();
+    }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('lbLens.enable')) return;
       if (isEnabled()) await startClient(context);
@@ -98,6 +102,8 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     documentSelector,
     synchronize: { configurationSection: 'lbLens' },
     outputChannel: output,
+    // A trusted workspace's .lb-lens.json may widen the boundary ("allowedFolders"); an untrusted one may not.
+    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
   };
   // The id `lbLens` makes the client honour `lbLens.trace.server`.
   client = new LanguageClient('lbLens', 'LB Lens', serverOptions, clientOptions);

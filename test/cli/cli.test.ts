@@ -62,14 +62,17 @@ test('usage and I/O errors exit 2 with a clear message', () => {
   assert.equal(run(['preview', 'examples/incident/nginx.conf', '--fail', 'nosuch']).code, 2);
 });
 
-test('binary and unrelated files are skipped, said so when named explicitly', () => {
+test('binary and unrelated files are skipped with their reason; nothing checkable at all is exit 2', () => {
   const ws = tempWorkspace({ 'blob.bin': '\u0000\u0001\u0002', 'notes.txt': 'hello world\n', 'haproxy.cfg': 'frontend f\n  bind :80\n  default_backend b\nbackend b\n  server a 10.0.0.1:80 check\n  server b 10.0.0.2:80 check\n' });
   const r = run(['check', '.'], ws.dir);
   assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /0 findings .* in 1 file/);
+  assert.match(r.out, /0 findings .* in 1 file; 2 skipped/);
+  assert.match(r.out, /^blob\.bin: skipped \(binary file\)$/m);
+  assert.match(r.out, /^notes\.txt: skipped \(not a load-balancer configuration/m);
   const e = run(['check', 'blob.bin'], ws.dir);
-  assert.equal(e.code, 0);
-  assert.match(e.err, /skipped blob\.bin: binary file/);
+  assert.equal(e.code, 2);
+  assert.match(e.out, /^blob\.bin: skipped \(binary file\)$/m);
+  assert.match(e.err, /nothing was checked/);
 });
 
 test('.lb-lens.json settings are honoured by check', () => {

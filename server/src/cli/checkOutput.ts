@@ -10,6 +10,12 @@ export interface CheckedFile {
   diagnostics: Diagnostic[];
 }
 
+/** A file given or walked that was not checked, and why (not a configuration, binary, too large, outside…). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
 /** 1-based line/column like ESLint. */
 const pos = (d: Diagnostic) => ({
   line: d.range.start.line + 1,
@@ -18,8 +24,8 @@ const pos = (d: Diagnostic) => ({
   endColumn: d.range.end.character + 1,
 });
 
-/** `path:line:col severity RULE message`, one per line, then a summary. */
-export function renderCheckText(files: CheckedFile[]): string {
+/** `path:line:col severity RULE message`, one per line, then `path: skipped (reason)` lines, then a summary. */
+export function renderCheckText(files: CheckedFile[], skipped: SkippedFile[] = []): string {
   const lines: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of files) {
@@ -29,14 +35,16 @@ export function renderCheckText(files: CheckedFile[]): string {
       lines.push(`${f.path}:${p.line}:${p.column} ${d.severity} ${d.ruleId} ${d.message}`);
     }
   }
+  for (const s of skipped) lines.push(`${s.path}: skipped (${s.reason})`);
   const total = counts.error + counts.warning + counts.info + counts.hint;
   lines.push(
-    `${total} finding${total === 1 ? '' : 's'} (${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.info} info, ${counts.hint} hint${counts.hint === 1 ? '' : 's'}) in ${files.length} file${files.length === 1 ? '' : 's'}`,
+    `${total} finding${total === 1 ? '' : 's'} (${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.info} info, ${counts.hint} hint${counts.hint === 1 ? '' : 's'}) in ${files.length} file${files.length === 1 ? '' : 's'}` +
+      (skipped.length ? `; ${skipped.length} skipped` : ''),
   );
   return lines.join('\n');
 }
 
-export function renderCheckJson(files: CheckedFile[]): string {
+export function renderCheckJson(files: CheckedFile[], skipped: SkippedFile[] = []): string {
   return JSON.stringify(
     {
       files: files.map((f) => ({
@@ -44,16 +52,24 @@ export function renderCheckJson(files: CheckedFile[]): string {
         format: f.format,
         diagnostics: f.diagnostics.map((d) => ({ ruleId: d.ruleId, severity: d.severity, message: d.message, ...pos(d) })),
       })),
+      skipped: skipped.map((s) => ({ path: s.path, reason: s.reason })),
     },
     null,
     2,
   );
 }
 
+/** A relative path as a SARIF URI reference (`/`-separated, percent-encoded where a URI needs it). */
+const sarifUri = (path: string) => path.split('\\').join('/').split('/').map(encodeURIComponent).join('/');
+
 const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 
-/** SARIF 2.1.0 with rule metadata and partial fingerprints that survive line moves. */
-export function renderSarif(files: CheckedFile[], version: string): string {
+/**
+ * SARIF 2.1.0 with rule metadata and partial fingerprints that survive line moves. Skipped files are tool
+ * execution notifications of the run's invocation (level `note`, descriptor `lb-lens/skipped`), so code scanning
+ * shows what was not checked.
+ */
+export function renderSarif(files: CheckedFile[], version: string, skipped: SkippedFile[] = []): string {
   const ruleIndex = new Map(RULES.map((r, i) => [r.meta.id, i]));
   const results = files.flatMap((f) => {
     const occurrences = new Map<string, number>();
@@ -73,7 +89,7 @@ export function renderSarif(files: CheckedFile[], version: string): string {
         locations: [
           {
             physicalLocation: {
-              artifactLocation: { uri: f.path.split('\\').join('/'), uriBaseId: '%SRCROOT%' },
+              artifactLocation: { uri: sarifUri(f.path), uriBaseId: '%SRCROOT%' },
               region: { startLine: p.line, startColumn: p.column, endLine: p.endLine, endColumn: p.endColumn },
             },
           },
@@ -105,6 +121,17 @@ export function renderSarif(files: CheckedFile[], version: string): string {
             },
           },
           originalUriBaseIds: { '%SRCROOT%': { uri: './' } },
+          invocations: [
+            {
+              executionSuccessful: files.length > 0,
+              toolExecutionNotifications: skipped.map((s) => ({
+                level: 'note',
+                descriptor: { id: 'lb-lens/skipped' },
+                message: { text: `Not checked: ${s.reason}` },
+                locations: [{ physicalLocation: { artifactLocation: { uri: sarifUri(s.path), uriBaseId: '%SRCROOT%' } } }],
+              })),
+            },
+          ],
           results,
         },
       ],

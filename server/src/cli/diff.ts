@@ -5,7 +5,7 @@
  * compare-with-HEAD); git, rendering and exit codes are here.
  */
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { pct } from '../analysis/rules/util';
 import { mergeSettings, type AnalysisSettings } from '../analysis/settings';
 import { findProjectConfig, readProjectConfig, type ProjectConfig } from '../node/projectConfig';
@@ -15,7 +15,8 @@ import { pathToUri, uriToPath } from '../service/uri';
 import { UsageError, type ParsedArgs } from './args';
 import { commitRevision, fileUri, gitTopLevel, repoPath, workTreeRevision, type Revision } from './git';
 import { describeDestination, describeMove, routingChanges, type RoutingMove } from '../service/routingChanges';
-import { globToRegExp } from './walk';
+import { excludeMatcher } from './walk';
+import { cliSettings } from './settings';
 
 export interface DiffIo {
   out: (s: string) => void;
@@ -172,7 +173,7 @@ function loadSettings(args: ParsedArgs, cwd: string): ProjectConfig {
     return readProjectConfig(p);
   }
   const found = findProjectConfig(cwd);
-  return found ? readProjectConfig(found) : {};
+  return found ? readProjectConfig(found, dirname(found)) : {};
 }
 
 /** `lb-lens diff [--base <rev>] [--head <rev>] [paths…] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]`. */
@@ -194,16 +195,16 @@ export function diffCommand(args: ParsedArgs, io: DiffIo): number {
     return rel === '' ? '' : rel.replace(/\/$/, '');
   });
   const config = loadSettings(args, io.cwd);
-  const excludes = (config.exclude ?? []).map(globToRegExp);
+  const excluded = excludeMatcher(config.exclude ?? []);
   const include = (path: string) =>
     (prefixes.length === 0 || prefixes.some((p) => p === '' || path === p || path.startsWith(`${p}/`))) &&
-    !excludes.some((re) => re.test(path)) &&
+    !excluded(path) &&
     !path.split('/').some((seg) => seg === 'node_modules');
   const baseLabel = args.options.base?.[0] ?? 'HEAD';
   const headLabel = args.options.head?.[0];
   const base = commitRevision(top, baseLabel, include);
   const head = headLabel !== undefined ? commitRevision(top, headLabel, include) : workTreeRevision(top);
-  const settings = mergeSettings(config);
+  const settings = cliSettings(config);
   const before = analyzeSide(base, top, io.cwd, include, settings);
   const after = analyzeSide(head, top, io.cwd, include, settings);
   const report = compare(before.side, after.side, { base: base.label, head: head.label });

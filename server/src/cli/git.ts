@@ -4,11 +4,11 @@
  * a read-only `FileSystem`, so includes resolve within that revision.
  */
 import { spawnSync } from 'node:child_process';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import type { FileSystem } from '../service/fileSystem';
 import { pathToUri, uriToPath } from '../service/uri';
-import { nodeFileSystem } from '../node/nodeFileSystem';
-import { MAX_FILE_BYTES } from '../service/languageService';
+import { createNodeFileSystem } from '../node/nodeFileSystem';
+import { MAX_FILE_BYTES } from '../service/fileSystem';
 
 export class GitError extends Error {}
 
@@ -99,8 +99,13 @@ function readBlobs(top: string, commit: string, paths: string[]): Map<string, st
   return out;
 }
 
-/** A read-only file system over the files of a commit. */
-function commitFileSystem(top: string, commit: string, files: string[], within: (path: string) => boolean): FileSystem {
+/**
+ * A read-only file system over the files of a commit. A symbolic link committed in the repository (a blob whose
+ * text is the link's target) reads as the file it points to when that file is in the same commit — as the work
+ * tree reads it (`sites-enabled/x → ../sites-available/x`) — and as nothing when it points outside the
+ * repository (`/etc/passwd`, `../../x`): the report never holds text from outside, on either side.
+ */
+function commitFileSystem(top: string, commit: string, files: string[], links: ReadonlySet<string>, within: (path: string) => boolean): FileSystem {
   const dirs = new Map<string, Map<string, boolean>>();
   for (const f of files) {
     const parts = f.split('/');
@@ -112,17 +117,27 @@ function commitFileSystem(top: string, commit: string, files: string[], within: 
     }
   }
   const all = new Set(files);
-  const blobs: Map<string, string | undefined> = readBlobs(top, commit, files.filter(within));
+  const blobs: Map<string, string | undefined> = readBlobs(top, commit, files.filter((f) => within(f) && !links.has(f)));
   const rel = (uri: string) => repoPath(top, resolve(uriToPath(uri)));
+  const blob = (p: string) => {
+    if (!blobs.has(p)) {
+      // An include outside the paths asked for: read it on demand.
+      blobs.set(p, readBlobs(top, commit, [p]).get(p));
+    }
+    return blobs.get(p);
+  };
   return {
     readFile(uri) {
-      const p = rel(uri);
-      if (p === undefined || !all.has(p)) return undefined;
-      if (!blobs.has(p)) {
-        // An include outside the paths asked for: read it on demand.
-        blobs.set(p, readBlobs(top, commit, [p]).get(p));
+      let p = rel(uri);
+      // Follow committed links within the commit (a chain of at most 8; the kernel allows 40).
+      for (let hops = 0; p !== undefined && links.has(p); hops++) {
+        const target = hops < 8 ? blob(p)?.trim() : undefined;
+        if (!target || target.startsWith('/')) return undefined;
+        const next = posix.normalize(posix.join(posix.dirname(p), target));
+        p = next === '..' || next.startsWith('../') ? undefined : next;
       }
-      return blobs.get(p);
+      if (p === undefined || !all.has(p)) return undefined;
+      return blob(p);
     },
     readDirectory(uri) {
       const p = rel(uri);
@@ -136,16 +151,29 @@ function commitFileSystem(top: string, commit: string, files: string[], within: 
 /** A commit as a revision (only the files under `within`, repository-relative prefixes, are read). */
 export function commitRevision(top: string, rev: string, within: (path: string) => boolean = () => true): Revision {
   const commit = resolveRevision(top, rev);
-  const out = git(top, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit]).out;
-  const files = out.split('\0').filter(Boolean);
-  return { label: rev, files, fileSystem: commitFileSystem(top, commit, files, within) };
+  const out = git(top, ['ls-tree', '-r', '-z', '--full-tree', commit]).out;
+  // `<mode> <type> <object>\t<path>`: 120000 is a symbolic link, 160000 a submodule (nothing to read).
+  const files: string[] = [];
+  const links = new Set<string>();
+  for (const entry of out.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const mode = entry.slice(0, entry.indexOf(' '));
+    const path = entry.slice(tab + 1);
+    if (mode === '160000') continue;
+    if (mode === '120000') links.add(path);
+    files.push(path);
+  }
+  return { label: rev, files, fileSystem: commitFileSystem(top, commit, files, links, within) };
 }
 
 /** The work tree as a revision: what `git ls-files` lists (tracked, plus untracked files not ignored) that exists. */
 export function workTreeRevision(top: string): Revision {
   const out = git(top, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--full-name']).out;
   const files = [...new Set(out.split('\0').filter(Boolean))];
-  return { label: 'working tree', files, fileSystem: nodeFileSystem };
+  // Read like the CLI reads a folder: nothing outside the repository's real path (a committed link to
+  // /etc/passwd reads as nothing), only regular files, at most MAX_FILE_BYTES.
+  return { label: 'working tree', files, fileSystem: createNodeFileSystem({ roots: () => [top], boundaryName: 'the repository' }) };
 }
 
 export const fileUri = (top: string, repoRel: string) => pathToUri(join(top, ...repoRel.split('/')));

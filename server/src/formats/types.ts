@@ -12,6 +12,20 @@ export interface FormatHost {
    * shell sorts them; only files inside the allowed roots.
    */
   glob(pattern: string, baseUri: string): string[];
+  /**
+   * `glob` with what it left out: files that exist but are not read (`refused`, with the reason: outside the
+   * workspace, not a regular file, too large…) and whether the walk hit its limits (`stopped`, a sentence).
+   * Formats that report unread files (nginx `include`) use it; hosts that cannot tell may omit it.
+   */
+  expand?(pattern: string, baseUri: string): GlobExpansion;
+  /** Why a file that exists is not read, or undefined (readable, or missing). */
+  refusal?(uri: string): string | undefined;
+}
+
+export interface GlobExpansion {
+  files: string[];
+  refused: Array<{ uri: string; reason: string }>;
+  stopped?: string;
 }
 
 /** A host that reads nothing: single-file analysis. */
@@ -35,6 +49,12 @@ export interface FormatParser {
    * analyses the document as part of it when that file includes it.
    */
   rootFileNames?: string[];
+  /**
+   * The model's other files are included by the document (nginx `include`): their findings belong to a check of
+   * the document. Otherwise other files are context (sibling manifests read for their Services): their findings
+   * are reported only when those files are checked themselves.
+   */
+  filesAreIncludes?: boolean;
   /** Parse and lower. Never throws on user input: problems become LB001/LB002 in `model.problems`. */
   parse(uri: string, text: string, host: FormatHost): TrafficModel;
   /** Quick fixes in this format's syntax (LSP code actions). */

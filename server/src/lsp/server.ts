@@ -20,8 +20,9 @@ import type { Severity } from '../analysis/rule';
 import { FIX_ALL_KIND, getCodeActions } from '../service/codeActions';
 import { compareDocument } from '../service/compare';
 import { mergeSettings, type AnalysisSettings } from '../analysis/settings';
-import { nodeFileSystem } from '../node/nodeFileSystem';
+import { createNodeFileSystem } from '../node/nodeFileSystem';
 import { CONFIG_FILE, readProjectConfig } from '../node/projectConfig';
+import { MAX_FILE_BYTES } from '../service/fileSystem';
 import { getHover } from '../service/hover';
 import { getInlayHints } from '../service/inlayHints';
 import { LanguageService, type DocumentAnalysis } from '../service/languageService';
@@ -29,13 +30,25 @@ import { getDefinition, getReferences } from '../service/navigation';
 import { buildPreview } from '../service/preview';
 import { ruleDocUrl } from '../service/ruleDocs';
 import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
-import { dirnameUri, uriToPath } from '../service/uri';
+import { dirnameUri, pathToUri, uriToPath } from '../service/uri';
+import { isAbsolute, resolve } from 'node:path';
 import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, ROUTE_REQUEST, type CompareParams, type DistributionParams, type RouteParams } from './protocol';
 import { routeInDocument } from '../service/routing';
 
 interface ClientSettings extends AnalysisSettings {
   enable?: boolean;
   inlayHints?: { enable?: boolean };
+  /** Folders outside the workspace that may be read (includes, sibling manifests). */
+  allowedFolders?: string[];
+  /** Documents larger than this many MiB are not analysed (default 32). */
+  maxFileSize?: number;
+}
+
+/** What the client tells the server when it starts (`initializationOptions`). */
+interface InitializationOptions {
+  settings?: ClientSettings;
+  /** VS Code's workspace trust: only a trusted workspace's `.lb-lens.json` may name `allowedFolders`. */
+  workspaceTrusted?: boolean;
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -83,14 +96,35 @@ export function startServer(connection: Connection): void {
   let roots: string[] = [];
   let clientSettings: ClientSettings = {};
   let fileSettings: AnalysisSettings = {};
+  /** `allowedFolders` of the workspace's `.lb-lens.json` files (counted only in a trusted workspace). */
+  let fileAllowed: string[] = [];
+  let workspaceTrusted = false;
   let canPullConfiguration = false;
 
+  /** Folders named by a setting, as `file:` URIs: absolute paths, or relative to the first workspace folder. */
+  const allowedFolders = (): string[] => {
+    const named = Array.isArray(clientSettings.allowedFolders) ? clientSettings.allowedFolders.filter((f) => typeof f === 'string' && f) : [];
+    const base = roots[0] ? uriToPath(roots[0]) : undefined;
+    const fromSettings = named.flatMap((f) => (f.startsWith('file:') ? [f] : isAbsolute(f) ? [pathToUri(f)] : base ? [pathToUri(resolve(base, f))] : []));
+    return [...fromSettings, ...(workspaceTrusted ? fileAllowed : [])];
+  };
+  /** The boundary: the workspace folders (or the first document's folder without one), plus allowed folders. */
+  const boundary = (): string[] => [...roots, ...allowedFolders()];
+  const maxFileBytes = (): number => {
+    const mib = clientSettings.maxFileSize;
+    return typeof mib === 'number' && Number.isFinite(mib) && mib >= 0 ? Math.floor(mib * 1024 * 1024) : MAX_FILE_BYTES;
+  };
+  const fileSystem = createNodeFileSystem({ roots: boundary, maxFileBytes, boundaryName: 'the workspace' });
+
   const service = new LanguageService({
-    fileSystem: nodeFileSystem,
+    fileSystem,
     // Without a workspace folder, a document may read the files of its own folder (for includes).
-    roots: () => roots,
+    roots: boundary,
     openText: (uri) => documents.get(uri)?.getText(),
+    maxFileBytes,
   });
+  /** Documents told once that they are too large to analyse (until they are small enough again, or closed). */
+  const announcedTooLarge = new Set<string>();
 
   const settings = (): AnalysisSettings => mergeSettings(fileSettings, { rules: clientSettings.rules });
   /** Files each open document's analysis read, to re-check it when one of them changes. */
@@ -109,6 +143,20 @@ export function startServer(connection: Connection): void {
     const doc = documents.get(uri);
     if (!doc) return;
     const version = doc.version;
+    // Too large to analyse: one diagnostic at the top, published once (not on every keystroke).
+    const skip = clientSettings.enable === false ? undefined : service.skipReason({ text: doc.getText() });
+    if (skip?.startsWith('larger than')) {
+      if (announcedTooLarge.has(uri)) return;
+      announcedTooLarge.add(uri);
+      const message = `LB Lens does not analyse this file: it is ${skip} (setting "lbLens.maxFileSize").`;
+      void connection.sendDiagnostics({
+        uri,
+        version,
+        diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: 'lb-lens', message }],
+      });
+      return;
+    }
+    announcedTooLarge.delete(uri);
     let analysis: DocumentAnalysis | undefined;
     try {
       analysis = analyze(uri);
@@ -155,15 +203,26 @@ export function startServer(connection: Connection): void {
 
   function loadFileSettings(): void {
     const merged: AnalysisSettings[] = [];
+    const allowed: string[] = [];
     for (const root of roots) {
       try {
-        const path = `${uriToPath(root)}/${CONFIG_FILE}`;
-        if (nodeFileSystem.readFile(`${root}/${CONFIG_FILE}`) !== undefined) merged.push(readProjectConfig(path));
+        const folder = uriToPath(root);
+        const path = `${folder}/${CONFIG_FILE}`;
+        const read = fileSystem.readPath(path);
+        if (!('text' in read) && read.missing) continue;
+        // Read only when it really is in the folder (not a link leading out of it).
+        const config = readProjectConfig(path, folder);
+        merged.push(config);
+        for (const f of config.allowedFolders ?? []) allowed.push(pathToUri(resolve(folder, f)));
+        if (config.allowedFolders?.length && !workspaceTrusted) {
+          connection.console.warn(`lb-lens: ${path}: "allowedFolders" is ignored until the workspace is trusted.`);
+        }
       } catch (e) {
         connection.window.showErrorMessage(`lb-lens: ${(e as Error).message}`);
       }
     }
     fileSettings = mergeSettings(...merged);
+    fileAllowed = allowed;
   }
 
   async function pullSettings(): Promise<void> {
@@ -180,8 +239,9 @@ export function startServer(connection: Connection): void {
     roots = (params.workspaceFolders ?? []).map((f) => f.uri.replace(/\/$/, ''));
     if (roots.length === 0 && params.rootUri) roots = [params.rootUri.replace(/\/$/, '')];
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
-    const init = params.initializationOptions as { settings?: ClientSettings } | undefined;
+    const init = params.initializationOptions as InitializationOptions | undefined;
     if (init?.settings) clientSettings = init.settings;
+    workspaceTrusted = init?.workspaceTrusted === true;
     loadFileSettings();
     return {
       capabilities: {
@@ -234,6 +294,7 @@ export function startServer(connection: Connection): void {
 
   documents.onDidClose((e) => {
     settling.delete(e.document.uri);
+    announcedTooLarge.delete(e.document.uri);
     filesOf.delete(e.document.uri);
     service.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });

@@ -371,6 +371,8 @@ export interface Pool {
 export interface FormatProblem {
   ruleId: 'LB001' | 'LB002';
   message: string;
+  /** Below the rule's default: a file the configuration names that lb-lens did not read is a `warning`. */
+  severity?: 'warning';
   source: SourceRef;
   related?: Array<{ message: string; source: SourceRef }>;
 }

@@ -2,10 +2,10 @@ import { analyzeModel, type Diagnostic, type ModelAnalysis } from '../analysis/a
 import type { AnalysisSettings } from '../analysis/settings';
 import type { FormatHost, FormatParser } from '../formats/types';
 import type { TrafficModel } from '../model/types';
-import type { FileSystem } from './fileSystem';
-import { detectFormat } from './formats';
+import { MAX_FILE_BYTES, sizeText, type FileSystem } from './fileSystem';
+import { detectFormat, formatById, formatByPath } from './formats';
 import { createFormatHost } from './host';
-import { dirnameUri, isInside } from './uri';
+import { basenameUri, dirnameUri, isInside } from './uri';
 
 /** A document as the service sees it: text in, results out. */
 export interface TextDocumentInput {
@@ -34,10 +34,30 @@ export interface LanguageServiceOptions {
   roots: () => readonly string[];
   /** Text of open documents, which wins over the file system for includes. */
   openText?: (uri: string) => string | undefined;
+  /** Documents larger than this (UTF-8 bytes) are not analysed (default MAX_FILE_BYTES, 32 MiB). */
+  maxFileBytes?: () => number;
+  /** How messages name the roots: "the workspace" (default), "the folders checked" (CLI). */
+  boundaryName?: string;
 }
 
-/** Files that are not text or too large to analyse get a single message instead of an analysis. */
-export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+export { MAX_FILE_BYTES };
+
+/** UTF-8 size of a text, without encoding it; stops counting once past `limit`. */
+function utf8Length(text: string, limit: number): number {
+  if (text.length > limit) return text.length;
+  if (text.length * 3 <= limit) return text.length;
+  let n = 0;
+  for (let i = 0; i < text.length && n <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 export function looksBinary(text: string): boolean {
   const n = Math.min(text.length, 8192);
@@ -50,6 +70,29 @@ interface CacheEntry {
   analysis: DocumentAnalysis;
 }
 
+/** The detected format of one document text (detection runs once per text, not once per request). */
+interface DetectionEntry {
+  text: string;
+  languageId: string | undefined;
+  format: FormatParser | undefined;
+}
+
+/**
+ * A complete configuration (`nginx.conf`) parsed for its fragments: parsed once per run for all of them, not once
+ * per fragment (1,000 `conf.d` files would parse it 1,000 times). Valid while the service's generation is the same
+ * (files on disk unchanged: the adapters call `invalidate()`) and every open document it read still has the text
+ * it read.
+ */
+interface RootEntry {
+  generation: number;
+  model: TrafficModel;
+  files: ReadonlySet<string>;
+  /** Every file the parse read, with the text it read and whether that was an open document's text. */
+  read: Array<{ uri: string; text: string; open: boolean }>;
+  /** The analysis of the model, by settings key. */
+  analysis?: { key: string; result: ModelAnalysis; byUri: Map<string, Diagnostic[]> };
+}
+
 /**
  * The lb-lens language service: pure functions of document text, settings and the files it may read. It knows
  * nothing about LSP: the server and the CLI are thin adapters over it.
@@ -60,9 +103,13 @@ export class LanguageService {
   private readonly alternatives = new Map<string, CacheEntry>();
   private generation = 0;
   private readonly host: FormatHost;
+  private readonly detected = new Map<string, DetectionEntry>();
+  private readonly detectedAlternatives = new Map<string, DetectionEntry>();
+  /** Complete configurations parsed for fragments, by host (the live one, or a comparison's) and root URI. */
+  private readonly roots = new WeakMap<FormatHost, Map<string, RootEntry>>();
 
   constructor(private readonly options: LanguageServiceOptions) {
-    this.host = createFormatHost(options.fileSystem, (uri) => options.openText?.(uri), options.roots);
+    this.host = createFormatHost(options.fileSystem, (uri) => options.openText?.(uri), options.roots, options.boundaryName);
   }
 
   /** Forget cached results, e.g. when files on disk changed (includes may have changed). */
@@ -70,12 +117,50 @@ export class LanguageService {
     this.generation++;
     this.cache.clear();
     this.alternatives.clear();
+    this.detected.clear();
+    this.detectedAlternatives.clear();
   }
 
-  /** The format of a document, or undefined when it is not one of ours (binary, plain YAML…). */
+  /** The size limit in bytes (`lbLens.maxFileSize`, the CLI's MAX_FILE_BYTES). */
+  maxFileBytes(): number {
+    const n = this.options.maxFileBytes?.();
+    return n !== undefined && Number.isFinite(n) && n >= 0 ? n : MAX_FILE_BYTES;
+  }
+
+  /**
+   * Why a document is not analysed at all: larger than the size limit, or binary (a NUL in its first 8 KiB);
+   * undefined when it can be.
+   */
+  skipReason(doc: { text: string }): string | undefined {
+    const max = this.maxFileBytes();
+    if (utf8Length(doc.text, max) > max) return `larger than ${sizeText(max)}`;
+    if (looksBinary(doc.text)) return 'binary file';
+    return undefined;
+  }
+
+  /**
+   * The format of a document, or undefined when it is not one of ours (binary, too large, plain YAML…): the
+   * editor's language id when it names one of ours, else detection by content, else what its path says
+   * (`nginx.conf`, `conf.d/*.conf`, `haproxy*.cfg`…). Remembered per document text and language id.
+   */
   formatOf(doc: TextDocumentInput): FormatParser | undefined {
-    if (looksBinary(doc.text)) return undefined;
-    return detectFormat(doc.uri, doc.text, doc.languageId);
+    return this.detect(this.detected, doc);
+  }
+
+  private detect(cache: Map<string, DetectionEntry>, doc: TextDocumentInput): FormatParser | undefined {
+    const hit = cache.get(doc.uri);
+    if (hit && hit.text === doc.text && hit.languageId === doc.languageId) return hit.format;
+    let format: FormatParser | undefined;
+    if (!this.skipReason(doc)) {
+      format = formatById(doc.languageId) ?? detectFormat(doc.uri, doc.text) ?? this.formatByPath(doc.uri);
+    }
+    cache.set(doc.uri, { text: doc.text, languageId: doc.languageId, format });
+    return format;
+  }
+
+  private formatByPath(uri: string): FormatParser | undefined {
+    const dir = dirnameUri(uri);
+    return formatByPath(uri, (name) => basenameUri(uri).toLowerCase() !== name && this.host.readFile(`${dir}/${name}`) !== undefined);
   }
 
   /** Parse, lower and analyse a document (cached by text and settings). Undefined when it is not one of ours. */
@@ -95,6 +180,7 @@ export class LanguageService {
       this.options.fileSystem,
       (uri) => (uri === doc.uri ? doc.text : this.options.openText?.(uri)),
       this.options.roots,
+      this.options.boundaryName,
     );
     return this.analyzeCached(this.alternatives, doc, settings, host);
   }
@@ -105,7 +191,7 @@ export class LanguageService {
     settings: AnalysisSettings | undefined,
     host: FormatHost,
   ): DocumentAnalysis | undefined {
-    const format = this.formatOf(doc);
+    const format = this.detect(cache === this.cache ? this.detected : this.detectedAlternatives, doc);
     if (!format) return undefined;
     const key = `${this.generation}\u0000${format.id}\u0000${JSON.stringify(settings ?? {})}`;
     const cached = cache.get(doc.uri);
@@ -114,15 +200,36 @@ export class LanguageService {
     // two models are never alive together (that doubles the garbage collector's work and the peak memory).
     if (cached) cache.delete(doc.uri);
     const t0 = performance.now();
+    const settingsKey = JSON.stringify(settings ?? {});
     let model = format.parse(doc.uri, doc.text, host);
-    if (!model.closedWorld && format.rootFileNames?.length) model = this.modelInRoot(doc, format, model, host);
-    const result = analyzeModel(model, settings);
+    let result: ModelAnalysis;
+    let own: Diagnostic[];
+    const root = !model.closedWorld && format.rootFileNames?.length ? this.rootOf(doc, format, host) : undefined;
+    if (root) {
+      // A fragment inside its complete configuration: that configuration's analysis is shared by all its files.
+      model = root.model;
+      if (root.analysis?.key !== settingsKey) {
+        const r = analyzeModel(model, settings);
+        const byUri = new Map<string, Diagnostic[]>();
+        for (const d of r.diagnostics) {
+          let list = byUri.get(d.uri);
+          if (!list) byUri.set(d.uri, (list = []));
+          list.push(d);
+        }
+        root.analysis = { key: settingsKey, result: r, byUri };
+      }
+      result = root.analysis.result;
+      own = root.analysis.byUri.get(doc.uri) ?? [];
+    } else {
+      result = analyzeModel(model, settings);
+      own = result.diagnostics.filter((d) => d.uri === doc.uri);
+    }
     const analysis: DocumentAnalysis = {
       ...result,
       uri: doc.uri,
       format,
       text: doc.text,
-      ownDiagnostics: result.diagnostics.filter((d) => d.uri === doc.uri),
+      ownDiagnostics: own,
       durationMs: performance.now() - t0,
     };
     cache.set(doc.uri, { key, analysis });
@@ -133,28 +240,64 @@ export class LanguageService {
   forget(uri: string): void {
     this.cache.delete(uri);
     this.alternatives.delete(uri);
+    this.detected.delete(uri);
+    this.detectedAlternatives.delete(uri);
   }
 
   /**
    * A fragment (`conf.d/app.conf`) is analysed as part of the complete configuration that includes it, when
    * one is found in its folder or a parent folder inside the roots: its upstreams and servers then resolve.
    */
-  private modelInRoot(doc: TextDocumentInput, format: FormatParser, fragment: TrafficModel, host: FormatHost): TrafficModel {
+  private rootOf(doc: TextDocumentInput, format: FormatParser, host: FormatHost): RootEntry | undefined {
     const roots = this.options.roots();
+    let byRoot = this.roots.get(host);
+    if (!byRoot) this.roots.set(host, (byRoot = new Map()));
     let dir = dirnameUri(doc.uri);
     for (let depth = 0; depth < 8 && roots.some((r) => isInside(dir, r)); depth++) {
       for (const name of format.rootFileNames ?? []) {
         const rootUri = `${dir}/${name}`;
         if (rootUri === doc.uri) continue;
-        const text = host.readFile(rootUri);
-        if (text === undefined) continue;
-        const model = format.parse(rootUri, text, host);
-        if (model.files.includes(doc.uri)) return model;
+        const entry = this.rootModel(byRoot, rootUri, format, host);
+        if (entry?.files.has(doc.uri)) return entry;
       }
       const parent = dirnameUri(dir);
       if (parent === dir) break;
       dir = parent;
     }
-    return fragment;
+    return undefined;
+  }
+
+  /** The complete configuration at `rootUri` (cached, see RootEntry), or undefined when there is none. */
+  private rootModel(byRoot: Map<string, RootEntry>, rootUri: string, format: FormatParser, host: FormatHost): RootEntry | undefined {
+    const open = this.options.openText;
+    const cached = byRoot.get(rootUri);
+    // Still valid when nothing on disk changed (generation) and each file read has the same open text as then
+    // (or is still not open). Without open documents (the CLI) there is nothing to compare.
+    const fresh = (e: RootEntry) =>
+      e.generation === this.generation &&
+      (!open ||
+        e.read.every((r) => {
+          const now = open(r.uri);
+          return now === undefined ? !r.open : now === r.text;
+        }));
+    if (cached && fresh(cached)) return cached;
+    byRoot.delete(rootUri);
+    const read: RootEntry['read'] = [];
+    const recording: FormatHost = {
+      ...host,
+      readFile(uri) {
+        const text = host.readFile(uri);
+        if (text !== undefined && open) read.push({ uri, text, open: open(uri) !== undefined });
+        return text;
+      },
+    };
+    const text = recording.readFile(rootUri);
+    if (text === undefined) return undefined;
+    const model = format.parse(rootUri, text, recording);
+    const entry: RootEntry = { generation: this.generation, model, files: new Set(model.files), read };
+    // Only the last few configurations (a workspace has one or two nginx.conf).
+    if (byRoot.size >= 8) byRoot.delete(byRoot.keys().next().value!);
+    byRoot.set(rootUri, entry);
+    return entry;
   }
 }

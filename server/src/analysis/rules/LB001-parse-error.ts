@@ -5,7 +5,7 @@ export const LB001: Rule = {
   meta: { id: 'LB001', name: 'parse-error', title: 'The configuration cannot be parsed', defaultSeverity: 'error' },
   check(ctx) {
     for (const p of ctx.model.problems) {
-      if (p.ruleId === 'LB001') ctx.report({ source: p.source, message: p.message, related: p.related });
+      if (p.ruleId === 'LB001') ctx.report({ source: p.source, message: p.message, related: p.related, severity: p.severity });
     }
   },
 };

@@ -1,11 +1,9 @@
 import type { FormatParser } from '../types';
+import { detectionSample } from '../detectSample';
 import { envoyFixes } from './fixes';
 import { lowerEnvoy } from './lower';
 
 export { lowerEnvoy } from './lower';
-
-/** Only the start of a large file is inspected. */
-const SAMPLE = 64 * 1024;
 
 /** A bootstrap: `static_resources:` or `dynamic_resources:` (YAML) or `"static_resources": {` (JSON), also in lowerCamelCase. */
 const BOOTSTRAP = /^[ \t{]*"?(?:static|dynamic)_?[rR]esources"?[ \t]*:/m;
@@ -27,7 +25,7 @@ const MANIFEST_KIND = /^[ \t]*"?kind"?\s*:/m;
 
 /** How much the text looks like an Envoy bootstrap or xDS resource file (0…0.95). */
 export function envoyContentScore(text: string): number {
-  const sample = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
+  const sample = detectionSample(text);
   if (MANIFEST.test(sample) && MANIFEST_KIND.test(sample)) return 0;
   if (BOOTSTRAP.test(sample)) return 0.95;
   if (XDS_TYPE.test(sample)) return 0.9;

@@ -4,19 +4,21 @@ import { documentStates } from '../documentState';
 import type { FormatParser } from '../types';
 import { HaproxyLowerCache, lowerHaproxy } from './lower';
 import { HaproxyParseCache, parseHaproxy } from './parser';
+import { detectionSample } from '../detectSample';
 
 export { parseHaproxy, valueRange, SECTION_KEYWORDS } from './parser';
 export type { HaproxyCst, Line, LineComment, ParseOptions, ParseProblem, Section, Word } from './parser';
 export { HaproxyLowerCache, lowerHaproxy } from './lower';
 export { HaproxyParseCache } from './parser';
 
-/** How much of a document `detect` looks at. */
-const DETECT_PREFIX = 64 * 1024;
-
-const HEADER = /^(?:global|defaults)\b|^(?:frontend|backend|listen|resolvers|peers|userlist)[ \t]+\S/gm;
+/**
+ * Section headers. HAProxy skips the blanks that start a line (cfgparse: "skip leading spaces"), so a header may
+ * be indented — configurations embedded in test scripts and documentation often are.
+ */
+const HEADER = /^[ \t]*(?:(?:global|defaults)\b|(?:frontend|backend|listen|resolvers|peers|userlist)[ \t]+\S)/gm;
 const KEYWORD = /^[ \t]+(?:bind[ \t]+\S|use_backend[ \t]|default_backend[ \t]|balance[ \t]|mode[ \t]+(?:http|tcp)\b|server[ \t]+\S+[ \t]+\S|option[ \t]+\S|timeout[ \t]+(?:client|server|connect)\b)/gm;
 /** nginx-style blocks and statements, YAML documents, JSON. */
-const FOREIGN = /^\s*[{[]|^[ \t]*[\w-]+[^\n#]*[;{][ \t]*$|^[ \t]*[\w-]+:[ \t]|^---[ \t]*$/gm;
+const FOREIGN = /^[ \t]*[{[]|^[ \t]*[\w-][^\n#]*[;{][ \t]*$|^[ \t]*[\w-]+:[ \t]|^---[ \t]*$/gm;
 
 function count(re: RegExp, text: string): number {
   re.lastIndex = 0;
@@ -30,7 +32,7 @@ function count(re: RegExp, text: string): number {
 export function detectHaproxy(uri: string, text: string): number {
   const file = uri.slice(uri.lastIndexOf('/') + 1).toLowerCase();
   if (file === 'haproxy.cfg' || file.endsWith('.haproxy')) return 1;
-  const sample = text.length > DETECT_PREFIX ? text.slice(0, DETECT_PREFIX) : text;
+  const sample = detectionSample(text);
   const headers = count(HEADER, sample);
   const keywords = count(KEYWORD, sample);
   const foreign = count(FOREIGN, sample);

@@ -1,16 +1,16 @@
 import type { FormatParser } from '../types';
+import { detectionSample } from '../detectSample';
 import { istioFixes } from './fixes';
 import { lowerIstio } from './lower';
 
 export { lowerIstio } from './lower';
 
-const SAMPLE = 64 * 1024;
 const API = /(?:^[ \t]*apiVersion|"apiVersion")\s*:\s*["']?networking\.istio\.io\//m;
 const KIND = /(?:^[ \t]*kind|"kind")\s*:\s*["']?(?:VirtualService|DestinationRule|Gateway|ServiceEntry)\b/m;
 
 /** Istio networking resources (VirtualService, DestinationRule, Gateway, ServiceEntry) in YAML or JSON: 0.95, else 0. */
 export function istioContentScore(text: string): number {
-  const sample = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
+  const sample = detectionSample(text);
   return API.test(sample) && KIND.test(sample) ? 0.95 : 0;
 }
 

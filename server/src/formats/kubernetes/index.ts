@@ -1,10 +1,9 @@
 import type { FormatParser } from '../types';
+import { detectionSample } from '../detectSample';
 import { kubernetesFixes } from './fixes';
 import { lowerKubernetes } from './lower';
 
 export { lowerKubernetes } from './lower';
-
-const SAMPLE = 64 * 1024;
 
 /** `kind: HTTPRoute` (YAML) or `"kind": "HTTPRoute"` (JSON). */
 const KIND = /["']?kind["']?\s*:\s*["']?(Ingress|HTTPRoute|GRPCRoute|TCPRoute|TLSRoute|UDPRoute|Gateway|GatewayClass|ReferenceGrant)["']?\s*(?:,|$|#)/m;
@@ -17,7 +16,7 @@ const ROUTE = /["']?kind["']?\s*:\s*["']?(?:Ingress|HTTPRoute|GRPCRoute|TCPRoute
  * and Traefik CRDs are not ours.
  */
 export function detectKubernetes(text: string): number {
-  const sample = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
+  const sample = detectionSample(text);
   if (!API.test(sample) || !KIND.test(sample)) return 0;
   return ROUTE.test(sample) ? 0.9 : 0.7;
 }

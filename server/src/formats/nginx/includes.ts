@@ -19,6 +19,8 @@ export interface IncludeProblem {
   message: string;
   uri: string;
   range: Range;
+  /** `warning` for files named but not read (the configuration itself may be fine). */
+  severity?: 'warning';
 }
 
 export interface Expansion {
@@ -38,6 +40,15 @@ const MAX_BLOCK_DEPTH = 64;
 const PREFIX_SEARCH_DEPTH = 3;
 
 const isAbsolute = (p: string) => p.startsWith('/') || /^[a-z][\w+.-]*:/i.test(p);
+
+const baseName = (uri: string) => {
+  const name = uri.slice(uri.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+};
 
 /** `file:///a/b/c.conf` → `file:///a/b`. */
 export function dirnameUri(uri: string): string {
@@ -59,9 +70,16 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
   const cache = new Map<string, NginxCst | undefined>([[rootUri, rootCst]]);
   const problems: IncludeProblem[] = [];
   let unresolved = 0;
+  /** Files that exist but were not read, and globs that stopped at their limits, of the include being resolved. */
+  let refused: Array<{ uri: string; reason: string }> = [];
+  let stopped: string | undefined;
   const glob = (pattern: string, dir: string): string[] => {
     try {
-      return host.glob(pattern, `${dir}/`);
+      if (!host.expand) return host.glob(pattern, `${dir}/`);
+      const r = host.expand(pattern, `${dir}/`);
+      refused.push(...r.refused);
+      stopped ??= r.stopped;
+      return r.files;
     } catch {
       return [];
     }
@@ -124,6 +142,28 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
     return cst;
   };
 
+  const warn = (message: string, uri: string, range: Range) => problems.push({ message, uri, range, severity: 'warning' });
+  /**
+   * Make a skipped read visible: a file the include names that exists but is not read (a link out of the
+   * workspace, a FIFO, too large…), a glob that stopped at its limits, or a relative path leading out of the
+   * workspace. Absolute paths outside it are not reported: they are looked up inside it by their trailing path.
+   */
+  const notRead = (path: string, fromUri: string, range: Range, nothingFound: boolean) => {
+    if (stopped) warn(`include "${path}": ${stopped}; the files beyond are not read`, fromUri, range);
+    if (!nothingFound) return;
+    if (refused.length > 0) {
+      const first = refused[0];
+      const more = refused.length > 1 ? ` (and ${refused.length - 1} more)` : '';
+      warn(`include "${path}": ${baseName(first.uri)} is not read: ${first.reason}${more}`, fromUri, range);
+      return;
+    }
+    const escapes = /^file:/i.test(path) || /(?:^|\/)\.\.(?:\/|$)/.test(path);
+    if (!escapes) return;
+    const target = /^file:/i.test(path) ? path : `${dirnameUri(fromUri)}/${path}`;
+    const reason = host.refusal?.(target);
+    if (reason?.startsWith('outside')) warn(`include "${path}" leads ${reason}: not read`, fromUri, range);
+  };
+
   const expand = (directives: Directive[], uri: string, chain: string[], depth: number): Node[] => {
     const out: Node[] = [];
     for (const d of directives) {
@@ -133,8 +173,11 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
         continue;
       }
       const path = d.args[0].value;
+      refused = [];
+      stopped = undefined;
       const targets = resolve(path, uri);
       if (targets.length === 0) unresolved++;
+      notRead(path, uri, d.range, targets.length === 0);
       for (const target of targets) {
         if (chain.includes(target)) {
           problems.push({ message: `include cycle: "${path}" includes a file that is already being included`, uri, range: d.range });
@@ -148,6 +191,8 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
         const cst = load(target);
         if (!cst) {
           unresolved++;
+          const reason = host.refusal?.(target);
+          if (reason) warn(`include "${path}": ${baseName(target)} is not read: ${reason}`, uri, d.range);
           continue;
         }
         out.push(...expand(cst.directives, target, [...chain, target], depth));

@@ -3,22 +3,23 @@ import { documentStates } from '../documentState';
 import type { FormatParser } from '../types';
 import { lowerNginx, NginxLowerCache } from './lower';
 import { parseNginx } from './parser';
+import { detectionSample } from '../detectSample';
 
 export { parseNginx } from './parser';
 export type { Arg, CstComment, Directive, NginxCst, SyntaxError } from './parser';
 export { lowerNginx, NginxLowerCache } from './lower';
 
-/** Only the start of a large file is inspected. */
-const SAMPLE = 64 * 1024;
-
-/** Block openers only nginx writes (`server {`, `location /x {`, `upstream name {`, …). */
+/**
+ * Block openers only nginx writes (`server {`, `location /x {`, `upstream name {`, …). Every pattern here runs in
+ * time linear in the sample: no two adjacent repetitions can match the same characters.
+ */
 const BLOCKS = [
-  /^\s*(?:http|events|stream)\s*\{/m,
-  /^\s*server\s*\{/m,
-  /^\s*location\s+[^;{}\n]*\{/m,
-  /^\s*upstream\s+[\w.-]+\s*\{/m,
-  /^\s*(?:map|geo)\s+\$[^;{}\n]*\{/m,
-  /^\s*(?:types|charset_map\s+[\w-]+\s+[\w-]+)\s*\{/m,
+  /^[ \t]*(?:http|events|stream)\s*\{/m,
+  /^[ \t]*server\s*\{/m,
+  /^[ \t]*location[ \t][^;{}\n]*\{/m,
+  /^[ \t]*upstream\s+[\w.-]+\s*\{/m,
+  /^[ \t]*(?:map|geo)\s+\$[^;{}\n]*\{/m,
+  /^[ \t]*(?:types|charset_map\s+[\w-]+\s+[\w-]+)\s*\{/m,
 ];
 /** Common nginx directive names: a line `name args…;` with one of them is a strong hint. */
 const KNOWN_DIRECTIVES = new Set(
@@ -32,19 +33,19 @@ const KNOWN_DIRECTIVES = new Set(
     'error_page internal autoindex pid user set map_hash_bucket_size types_hash_max_size etag')
     .split(' '),
 );
-const DIRECTIVE_LINE = /^[ \t]*([a-z_][a-z0-9_]*)[ \t]+[^;\n{}]*;/gm;
+const DIRECTIVE_LINE = /^[ \t]*([a-z_][a-z0-9_]*)[ \t][^;\n{}]*;/gm;
 
 /** Text that is some other format. */
 const NOT_NGINX = [
   /^\s*[{[]/, // JSON (nginx text never starts with a brace)
-  /^\s*(?:apiVersion|kind|static_resources|entryPoints|http|tcp):\s/m, // YAML / Kubernetes / Envoy / Traefik
-  /^---\s*$/m,
+  /^[ \t]*(?:apiVersion|kind|static_resources|entryPoints|http|tcp):\s/m, // YAML / Kubernetes / Envoy / Traefik
+  /^---[ \t]*$/m,
   /^(?:global|defaults|frontend|backend|listen)\b(?:[ \t][^;\n]*)?$/m, // HAProxy section headers (no `;`)
 ];
 
 /** How much the text looks like nginx, from its content alone (0…0.95). */
 export function nginxContentScore(text: string): number {
-  const sample = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
+  const sample = detectionSample(text);
   if (NOT_NGINX.some((re) => re.test(sample))) return 0;
   const blocks = BLOCKS.filter((re) => re.test(sample)).length;
   const known = new Set<string>();
@@ -74,6 +75,7 @@ export const nginxFormat: FormatParser = {
   id: 'nginx',
   title: 'nginx',
   rootFileNames: ['nginx.conf'],
+  filesAreIncludes: true,
   detect(uri, text) {
     const where = isNginxPath(uri);
     if (where === 'certain') return 1;

@@ -879,7 +879,10 @@ export function lowerNginx(uri: string, text: string, host: FormatHost, cache?: 
     for (const e of file.cst.errors) b.problem('LB001', e.message, b.ref(e.range, file.uri));
     for (const c of file.cst.comments) b.comment({ text: c.text, source: b.ref(c.range, file.uri) });
   }
-  for (const p of expansion.problems) b.problem('LB001', p.message, b.ref(p.range, p.uri));
+  for (const p of expansion.problems) {
+    if (p.severity) b.model.problems.push({ ruleId: 'LB001', message: p.message, source: b.ref(p.range, p.uri), severity: p.severity });
+    else b.problem('LB001', p.message, b.ref(p.range, p.uri));
+  }
   const lowering = new Lowering(b, fileIndex, cache);
   const { isMain } = lowering.run(expansion.nodes);
   b.model.closedWorld = isMain && expansion.unresolved === 0;

@@ -5,8 +5,6 @@ import { detectTraefikDynamic, lowerTraefik } from './lower';
 export { lowerTraefik, parseRule } from './lower';
 export { parseToml } from './toml';
 
-const SAMPLE = 64 * 1024;
-
 /**
  * Traefik dynamic configuration by content: `http:`/`tcp:`/`udp:` with `routers:`/`services:` (YAML, also in
  * flow style in a `.yml`/`.yaml` file), `[http.routers…]` tables (TOML), or Traefik CRDs (apiVersion traefik.io /
@@ -17,7 +15,7 @@ export const traefikFormat: FormatParser = {
   id: 'traefik',
   title: 'Traefik',
   detect(uri, text) {
-    return detectTraefikDynamic(text.length > SAMPLE ? text.slice(0, SAMPLE) : text, uri);
+    return detectTraefikDynamic(text, uri);
   },
   parse(uri, text, host) {
     return lowerTraefik(uri, text, host);

@@ -1,3 +1,4 @@
+import { detectionSample } from '../detectSample';
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
 import type { EntryPoint, MatchCondition, NamedDefinition, Pool, Range, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
@@ -734,9 +735,10 @@ function providerFiles(uri: string, host: FormatHost): { files: string[]; closed
  * YAML in flow style (`{"http": {"routers": …}}`, JSON syntax) counts only in a `.yml`/`.yaml` file: Traefik
  * reads no `.json` file.
  */
-export function detectTraefikDynamic(text: string, uri = ''): number {
-  if (/^\s*\[(?:http|tcp|udp)\.(?:routers|services)\b/m.test(text) || /^\s*\[\[?(?:http|tcp|udp)\.(?:routers|services)\./m.test(text)) return 0.9;
-  if (/^(?:http|tcp|udp):\s*(?:#.*)?$/m.test(text) && /^\s+(?:routers|services):\s*(?:#.*)?$/m.test(text)) return 0.9;
+export function detectTraefikDynamic(fullText: string, uri = ''): number {
+  const text = detectionSample(fullText);
+  if (/^[ \t]*\[(?:http|tcp|udp)\.(?:routers|services)\b/m.test(text) || /^[ \t]*\[\[?(?:http|tcp|udp)\.(?:routers|services)\./m.test(text)) return 0.9;
+  if (/^(?:http|tcp|udp):[ \t]*(?:#.*)?$/m.test(text) && /^[ \t]+(?:routers|services):[ \t]*(?:#.*)?$/m.test(text)) return 0.9;
   if (/apiVersion["']?\s*:\s*["']?traefik\.(?:io|containo\.us)\//.test(text)) return 0.9;
   if (/\.ya?ml$/i.test(uri) && /^\s*\{/.test(text) && /["']?(?:http|tcp|udp)["']?\s*:\s*\{/.test(text) && /["']?(?:routers|services)["']?\s*:\s*\{/.test(text)) return 0.9;
   return 0;
