@@ -312,6 +312,11 @@ describe('routing: Gateway API listeners and parentRefs (binds)', () => {
     assert.equal(pool(port.send('GET http://a.com:8443/')), 'web');
   });
 
+  it('Gateway API: a route without parentRefs is taken as a fragment attached elsewhere: any request may arrive', () => {
+    const cfg = routes(URI, httpRoute('web', { parentRefs: '[]' }, rule('[{path: {value: /api}}]', 'api')));
+    assert.equal(pool(cfg.send('GET http://a.com:9000/api')), 'api');
+  });
+
   it('Gateway API: a route no listener accepts receives no requests', () => {
     const cfg = routes(URI, docs(
       GATEWAY('{name: http, protocol: HTTP, port: 80, hostname: "*.example.com"}'),

@@ -408,8 +408,11 @@ class KubernetesLowering {
   /** The listeners of known parent Gateways an L4 route attaches to (TCP/TLS for TCPRoute, TLS for TLSRoute, UDP for UDPRoute). */
   private l4Binds(r: Resource): Bind[] | undefined {
     const protocols = r.kind === 'UDPRoute' ? ['UDP'] : r.kind === 'TLSRoute' ? ['TLS'] : ['TCP', 'TLS'];
+    const parentRefs = seq(get(r.node, 'spec', 'parentRefs'));
+    // Without parentRefs: a fragment whose parents are set elsewhere (see `attachments`).
+    if (parentRefs.length === 0) return undefined;
     const binds: Bind[] = [];
-    for (const p of seq(get(r.node, 'spec', 'parentRefs'))) {
+    for (const p of parentRefs) {
       const name = str(get(p, 'name'));
       const namespace = str(get(p, 'namespace')) ?? r.namespace;
       const gw = (str(get(p, 'kind')) ?? 'Gateway') === 'Gateway' && name ? this.gateways.get(`${namespace}/${name}`) : undefined;
@@ -472,8 +475,10 @@ class KubernetesLowering {
       });
     }
     if (out.size === 0) {
+      // parentRefs name no listener that takes the route: it receives no traffic. Without parentRefs the manifest is
+      // taken as a fragment whose parents are set elsewhere (an overlay, a chart): any request may arrive.
       const id = `${r.kind} ${r.uri} ${r.namespace}/${r.name}`;
-      return [{ id, parent: `${r.kind} ${r.name}`, listen: parentRefs.length ? 'no listener accepts it' : 'no parentRefs', known: false, unbound: true }];
+      return [{ id, parent: `${r.kind} ${r.name}`, listen: parentRefs.length ? 'no listener accepts it' : 'no parentRefs', known: false, unbound: parentRefs.length > 0 }];
     }
     return [...out.values()];
   }
