@@ -120,6 +120,8 @@ interface RuleItem {
   match: MatchCondition[];
   /** The match in the engine's language (without the hostnames, which depend on the listener). */
   when: Condition[];
+  /** What every path the match takes begins with ('' when not known): regex rules are compared only with rules whose paths can meet theirs. */
+  pathStart: string;
   text: string;
   source: SourceRef;
   target: RouteTarget;
@@ -570,7 +572,8 @@ class KubernetesLowering {
     const placed: Placed[] = [];
     t.members.forEach((route, rank) => {
       const eff = effective.get(route)!;
-      const competing = t.members.some((m) => {
+      // Whether another route shares a host with this one (only asked of routes whose hostnames rank differently).
+      const competing = () => t.members.some((m) => {
         if (m === route) return false;
         const other = effective.get(m)!;
         return other.length === 0 || other.some((h) => eff.some((x) => hostsIntersect(h, x)));
@@ -584,23 +587,44 @@ class KubernetesLowering {
     // RegularExpression paths: "The precedence of RegularExpression path matches are implementation-specific" —
     // Envoy Gateway puts them before PathPrefix matches, Istio after. A request that a regex rule and a PathPrefix
     // rule of the same hostname both match is undecidable; the regex rule takes the requests no such rule matches.
-    const competitors = new Map<string, Condition[]>();
-    const bucket = (p: Placed) => p.hostKey.join(',');
+    // Only rules that can take a request of the regex rule are asked: same hostname rank, a shared host, and paths
+    // whose literal beginnings agree (one is a prefix of the other) — so tables of many regex rules stay small.
+    const buckets = placed.map((p) => p.hostKey.join(','));
+    const hostKeys = placed.map((p) => p.hosts.join(' '));
     const conditions = placed.map((p) => whenOf(p.item.when, p.hosts, listener));
+    const rivalsByBucket = new Map<string, number[]>();
     placed.forEach((p, i) => {
       if (p.item.regex || (!grpc && p.item.key[0] === 2)) return;
-      const list = competitors.get(bucket(p));
-      if (list) list.push(conditions[i]);
-      else competitors.set(bucket(p), [conditions[i]]);
+      const list = rivalsByBucket.get(buckets[i]);
+      if (list) list.push(i);
+      else rivalsByBucket.set(buckets[i], [i]);
     });
+    const shared = new Map<string, boolean>();
+    const sharesHost = (i: number, j: number): boolean => {
+      const a = placed[i].hosts;
+      const b = placed[j].hosts;
+      if (a.length === 0 || b.length === 0 || hostKeys[i] === hostKeys[j]) return true;
+      const k = `${hostKeys[i]}\u0000${hostKeys[j]}`;
+      let r = shared.get(k);
+      if (r === undefined) shared.set(k, (r = a.some((x) => b.some((y) => hostsIntersect(x, y)))));
+      return r;
+    };
     let next = 0;
     placed.forEach((p, i) => {
       const { item, route } = p;
       let when = conditions[i];
-      const rivals = item.regex ? competitors.get(bucket(p)) : undefined;
-      if (rivals) {
-        const opaque: Condition = { kind: 'opaque', text: `${item.text} or a PathPrefix rule`, why: 'the precedence of RegularExpression matches is implementation-specific (Envoy Gateway: before PathPrefix; Istio: after)' };
-        when = { kind: 'all', of: [when, { kind: 'any', of: [{ kind: 'not', of: { kind: 'any', of: rivals } }, opaque] }] };
+      if (item.regex) {
+        const start = item.pathStart;
+        const rivals: number[] = [];
+        for (const j of rivalsByBucket.get(buckets[i]) ?? []) {
+          const other = placed[j].item.pathStart;
+          if ((other.startsWith(start) || start.startsWith(other)) && sharesHost(i, j)) rivals.push(j);
+        }
+        if (rivals.length) {
+          const opaque: Condition = { kind: 'opaque', text: `${item.text} or a ${grpc ? 'non-regex' : 'PathPrefix'} rule`, why: 'the precedence of RegularExpression matches is implementation-specific (Envoy Gateway: before PathPrefix; Istio: after)' };
+          const any: Condition = rivals.length === 1 ? conditions[rivals[0]] : { kind: 'any', of: rivals.map((j) => conditions[j]) };
+          when = { kind: 'all', of: [when, { kind: 'any', of: [{ kind: 'not', of: any }, opaque] }] };
+        }
       }
       const match = item.match.slice();
       const hostText = p.hosts.join(' ');
@@ -710,7 +734,7 @@ const hostKey = (h: string): number[] => [h.startsWith('*.') ? 0 : h.length, h.l
  * route ranks by the hostname that matches it (`example.com` and `*.example.com` rank differently). When no other
  * route of the table shares a host with it, the ranks never meet another route's and one group is enough.
  */
-function hostGroups(hosts: string[], competing: boolean): Array<{ key: number[]; hosts: string[] }> {
+function hostGroups(hosts: string[], competing: () => boolean): Array<{ key: number[]; hosts: string[] }> {
   if (hosts.length === 0) return [{ key: [0, 0], hosts: [] }];
   const byKey = new Map<string, { key: number[]; hosts: string[] }>();
   for (const h of hosts) {
@@ -721,7 +745,7 @@ function hostGroups(hosts: string[], competing: boolean): Array<{ key: number[];
     else byKey.set(k, { key, hosts: [h] });
   }
   const groups = [...byKey.values()].sort((a, b) => compareKeys(a.key, b.key));
-  if (groups.length === 1 || competing) return groups;
+  if (groups.length === 1 || competing()) return groups;
   return [{ key: groups[0].key, hosts }];
 }
 
@@ -796,9 +820,7 @@ function admits(l: Listener, gw: GatewayDef, r: Resource, hostnames: string[]): 
 
 /** Two hostnames intersect when they are equal or a wildcard (`*.example.com`, a suffix match) covers the other. */
 function hostsIntersect(a: string, b: string): boolean {
-  if (a === b) return true;
-  const covers = (w: string, h: string) => w.startsWith('*.') && h.endsWith(w.slice(1));
-  return covers(a, b) || covers(b, a);
+  return a === b || covers(a, b) || covers(b, a);
 }
 
 /** Services a resource references (Ingress backends, route backendRefs and mirrors), as `namespace/name`. */
@@ -888,7 +910,7 @@ function headerConditions(m: TNode | undefined, field: string, prefix: string): 
  * element by element basis", "a trailing `/` is ignored"; `RegularExpression` is implementation-specific — RE2
  * matching the whole path (Envoy Gateway, Istio, Contour, Cilium: Envoy `safe_regex`).
  */
-function httpMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'match' | 'when' | 'text'> {
+function httpMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'match' | 'when' | 'text' | 'pathStart'> {
   const match: MatchCondition[] = [];
   const when: Condition[] = [];
   const path = get(m, 'path');
@@ -931,7 +953,8 @@ function httpMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'matc
   when.push(...headers.when, ...query.when);
   for (const h of headers.match) text.push(`header ${h.field.slice(7)}`);
   for (const q of query.match) text.push(`query ${q.field.slice(6)}`);
-  return { key: [tier, length, method ? 1 : 0, headers.when.length, query.when.length], regex: type === 'RegularExpression', match, when, text: text.join(' ') };
+  const pathStart = type === 'RegularExpression' ? literalStart(value) : type === 'Exact' ? value : value.length > 1 ? value.replace(/\/+$/, '') : '';
+  return { key: [tier, length, method ? 1 : 0, headers.when.length, query.when.length], regex: type === 'RegularExpression', match, when, text: text.join(' '), pathStart };
 }
 
 /**
@@ -941,7 +964,7 @@ function httpMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'matc
  * do). Precedence (GRPCRouteRule.matches): "Characters in a matching service; Characters in a matching method;
  * Header matches"; regex matches first, with the order against the others undecidable (see `routeTable`).
  */
-function grpcMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'match' | 'when' | 'text'> {
+function grpcMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'match' | 'when' | 'text' | 'pathStart'> {
   const match: MatchCondition[] = [];
   const when: Condition[] = [];
   const method = get(m, 'method');
@@ -960,7 +983,19 @@ function grpcMatch(m: TNode | undefined): Pick<RuleItem, 'key' | 'regex' | 'matc
   match.push(...headers.match);
   when.push(...headers.when);
   const text = [service ?? '*', name ?? '*'].join('/') + headers.match.map((h) => ` header ${h.field.slice(7)}`).join('');
-  return { key: [op === 'regex' ? 1 : 0, service?.length ?? 0, name?.length ?? 0, headers.when.length], regex: op === 'regex', match, when, text };
+  return { key: [op === 'regex' ? 1 : 0, service?.length ?? 0, name?.length ?? 0, headers.when.length], regex: op === 'regex', match, when, text, pathStart: '' };
+}
+
+/**
+ * The literal text every match of an RE2 pattern (matching the whole path) begins with: the characters before the
+ * first metacharacter, less one that a quantifier makes optional; '' when the pattern has an alternation.
+ */
+function literalStart(pattern: string): string {
+  if (pattern.includes('|')) return '';
+  const p = pattern.replace(/^\^/, '');
+  let i = 0;
+  while (i < p.length && !'\\.[](){}*+?^$'.includes(p[i])) i++;
+  return i < p.length && '*?{'.includes(p[i]) && i > 0 ? p.slice(0, i - 1) : p.slice(0, i);
 }
 
 const SERVICE_KIND = /kind["']?\s*:\s*["']?Service\b/;
