@@ -52,6 +52,12 @@ export interface EntryPoint {
    * backend, nginx 404 from the default server, Envoy 404 (response flag NR).
    */
   noRoute?: { status: number; text: string };
+  /**
+   * What the product answers for the requests a route sends to a pool that does not exist (a backend reference to a
+   * Service that is not defined): default 503. Gateway API answers 500 for the share of an invalid backendRef
+   * (HTTPRouteRule.backendRefs).
+   */
+  undefinedPoolStatus?: number;
 }
 
 /** A socket an entry point listens on (one `listen` / `bind` line, one listener). */
@@ -247,7 +253,11 @@ export type RouteTarget =
  * HAProxy `http-request deny|return`, an ALB fixed-response, static files served by the proxy itself).
  */
 export interface RouteResponse {
-  kind: 'redirect' | 'direct';
+  /**
+   * `no-backend`: the route takes the request but has nothing to forward it to, and the product answers `status`
+   * (a Gateway API rule without backendRefs: 500).
+   */
+  kind: 'redirect' | 'direct' | 'no-backend';
   /** The HTTP status when the config states it (or the product's documented default: 302 for a redirect…). */
   status?: number;
   /** Redirect target as written. */

@@ -167,13 +167,14 @@ describe('kubernetes: Gateway API precedence across the routes of one listener (
     assert.equal(alone.routes.length, 1);
   });
 
-  it('HTTPRouteSpec.hostnames: routes with other hostnames never shadow each other; a listener hostname must intersect', () => {
+  it('HTTPRouteSpec.hostnames: routes with other hostnames share the listener\'s table, more specific hostnames first, and never shadow each other; a listener hostname must intersect', () => {
     const m = parse(docs(
       route('any', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: any}]'),
       route('foo', 'parentRefs: [{name: gw}]', 'hostnames: [foo.example.com]', 'rules:', '- backendRefs: [{name: foo}]'),
       route('wild', 'parentRefs: [{name: gw}]', 'hostnames: ["*.example.com"]', 'rules:', '- backendRefs: [{name: wild}]'),
     ));
-    assert.equal(m.entries.length, 3);
+    assert.equal(m.entries.length, 1);
+    assert.deepEqual(m.routes.map((r) => (r.target.kind === 'pool' ? r.target.name : '')), ['foo', 'wild', 'any']);
     assert.deepEqual(rules(m), []);
     const gw = GATEWAY.replace('{name: http, protocol: HTTP, port: 80}', '{name: http, protocol: HTTP, port: 80, hostname: "*.example.com"}');
     const n = parse(docs(gw, route('net', 'parentRefs: [{name: gw, sectionName: http}]', 'hostnames: [foo.example.net]', 'rules:', '- backendRefs: [{name: net}]')));

@@ -52,6 +52,11 @@ export interface RoutingResult {
   trace: TraceStep[];
   /** Conditions that could not be decided on the way (taken as not matching). */
   undecidable: string[];
+  /**
+   * The share of the request a weighted split sends to parts whose pool does not exist, and the status the product
+   * answers for it (`EntryPoint.undefinedPoolStatus`, default 503). Absent when every part resolves.
+   */
+  unresolved?: { share: number; status: number };
 }
 
 /** A site as the engine sees it: explicit, or the implicit one of an entry without sites. */
@@ -482,10 +487,12 @@ function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0):
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
-function outcomeOf(route: Route, index: ModelIndex, req: Request, failed: FailedSet): Pick<RoutingResult, 'outcome' | 'status' | 'pools' | 'servers' | 'distribution' | 'summary'> {
+function outcomeOf(route: Route, entry: EntryPoint, index: ModelIndex, req: Request, failed: FailedSet): Pick<RoutingResult, 'outcome' | 'status' | 'pools' | 'servers' | 'distribution' | 'summary' | 'unresolved'> {
   const t = route.target;
+  const undefinedStatus = entry.undefinedPoolStatus ?? 503;
   if (t.kind === 'none') {
     const r = t.response;
+    if (r?.kind === 'no-backend') return { outcome: 'no-backend', status: r.status, pools: [], servers: [], summary: `no backend (${t.reason})${r.status ? `: ${r.status}` : ''}` };
     if (r?.kind === 'redirect') return { outcome: 'redirect', status: r.status, pools: [], servers: [], summary: `redirect${r.status ? ` ${r.status}` : ''}${r.location ? ` to ${r.location}` : ''}` };
     return { outcome: 'direct', status: r?.status, pools: [], servers: [], summary: `answered by the proxy itself${r?.status ? ` (${r.status})` : ''}: ${t.reason}` };
   }
@@ -503,8 +510,9 @@ function outcomeOf(route: Route, index: ModelIndex, req: Request, failed: Failed
     return { outcome: 'dynamic', pools: [], servers: [], summary: `target computed at run time (${t.text})` };
   }
   const d = routeDistribution(route, index, failed);
-  if (d.kind === 'unresolved') return { outcome: 'no-backend', status: 503, pools: [], servers: [], distribution: d, summary: 'the pool it names is not defined' };
+  if (d.kind === 'unresolved') return { outcome: 'no-backend', status: undefinedStatus, pools: [], servers: [], distribution: d, summary: `the pool it names is not defined: ${undefinedStatus}` };
   let total = 0;
+  let missing = 0;
   const weights = new Map<Pool, number>();
   if (t.kind === 'split') {
     for (const part of t.parts) {
@@ -512,15 +520,18 @@ function outcomeOf(route: Route, index: ModelIndex, req: Request, failed: Failed
       const w = Math.max(0, part.weight);
       total += w;
       if (p) weights.set(p, (weights.get(p) ?? 0) + w);
+      else missing += w;
     }
   }
+  const unresolved = total > 0 && missing > 0 ? { share: missing / total, status: undefinedStatus } : undefined;
+  const lost = unresolved ? `; ${pct(unresolved.share)} of requests: ${unresolved.status} (a backend that is not defined)` : '';
   const pools = d.pools.map((pool) => ({ pool, share: t.kind === 'split' ? (total > 0 ? (weights.get(pool) ?? 0) / total : 0) : 1 }));
   if (d.served <= 0) {
-    return { outcome: 'no-backend', status: 503, pools, servers: d.shares, distribution: d, summary: `no usable server in ${pools.map((p) => p.pool.name).join(', ')}: 503` };
+    return { outcome: 'no-backend', status: 503, pools, servers: d.shares, distribution: d, ...(unresolved ? { unresolved } : {}), summary: `no usable server in ${pools.map((p) => p.pool.name).join(', ')}: 503${lost}` };
   }
   const top = [...d.shares].filter((s) => s.share > 0).sort((a, b) => b.share - a.share);
   const names = top.slice(0, 3).map((s) => `${s.server.name ?? s.server.address} ${pct(s.share)}`).join(', ');
-  return { outcome: 'pool', pools, servers: d.shares, distribution: d, summary: `${pools.map((p) => p.pool.name).join(' + ')} → ${names}${top.length > 3 ? ', …' : ''}` };
+  return { outcome: 'pool', pools, servers: d.shares, distribution: d, ...(unresolved ? { unresolved } : {}), summary: `${pools.map((p) => p.pool.name).join(' + ')} → ${names}${top.length > 3 ? ', …' : ''}${lost}` };
 }
 
 // ---- the engine ---------------------------------------------------------------------------------------------
@@ -554,7 +565,7 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
-    results.push({ ...base, route: found.route, ...outcomeOf(found.route, index, req, failed) });
+    results.push({ ...base, route: found.route, ...outcomeOf(found.route, entry, index, req, failed) });
   }
   return results;
 }
