@@ -60,6 +60,8 @@ export interface SiteView {
   name: string;
   hosts: HostPattern[];
   sni?: HostPattern[];
+  tls?: boolean;
+  routesFrom?: string[];
   source: SourceRef;
   implicit: boolean;
 }
@@ -196,7 +198,8 @@ function sockets(model: TrafficModel, req: Request, options: RouteOptions): Sock
       if (!bindTakes(b, req)) continue;
       // Entries listening on the same address and port share the socket and compete by host; a bind on a
       // specific address is another socket (which one a request reaches depends on the address it was sent to).
-      add(b.port === undefined ? `entry:${e.id}` : `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`, b);
+      // A bind on any port of a named address (an Istio mesh, a gateway not shown) is shared by the entries naming it.
+      add(b.port === undefined ? (b.address === undefined ? `entry:${e.id}` : `${b.address}:*:${b.protocol ?? 'http'}`) : `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`, b);
     }
   }
   return out;
@@ -249,7 +252,8 @@ function bestSite(sites: SiteView[], names: string, undecided: string[]): { site
 }
 
 function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: TraceStep[], undecided: string[]): { entry: EntryPoint; bind?: Bind; site?: SiteView } {
-  let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []);
+  const tls = req.scheme === 'https';
+  let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []).filter((s) => s.tls === undefined || s.tls === tls);
   // TLS server names choose among sites first (Envoy filter chains); sites that name none take the rest.
   if (sites.some((s) => s.sni?.length)) {
     const sni = req.sni ?? '';
@@ -431,7 +435,11 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
-    const found = searchScope(table, site.id, req, trace, undecidable);
+    let found: Search = {};
+    for (const scopeId of site.routesFrom ?? [site.id]) {
+      found = searchScope(table, scopeId, req, trace, undecidable);
+      if (found.route) break;
+    }
     if (!found.route) {
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
       continue;
