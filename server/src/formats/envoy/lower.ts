@@ -565,8 +565,7 @@ class EnvoyLowering {
       const s = str(d);
       if (!s) continue;
       hosts?.add(s);
-      const p = domainPattern(s, chain.port, portsIgnored);
-      if (p) out.push(p);
+      out.push(domainPattern(s, chain.port, portsIgnored));
     }
     return out;
   }

@@ -37,16 +37,16 @@ function write(node: Node | undefined, depth: number): string {
 /**
  * One `domains` entry as a host pattern. The engine compares host names without their port; a domain written with
  * a port (`example.com:8080`) matches, in Envoy, a Host header carrying that port — taken here as the name without
- * the port when the port is the listener's own (or the listener's port is unknown), and dropped otherwise, or when
- * the connection manager strips every port (`strip_any_host_port`) or the route configuration ignores ports
- * (`ignore_port_in_host_matching`): then no Host can carry it.
+ * the port when the port is the listener's own (or the listener's port is unknown); otherwise, or when the connection
+ * manager strips ports (`strip_any_host_port`, `strip_matching_host_port`) or the route configuration ignores them
+ * (`ignore_port_in_host_matching`), it matches nothing here.
  */
-export function domainPattern(domain: string, listenerPort: number | undefined, portsIgnored: boolean): HostPattern | undefined {
+export function domainPattern(domain: string, listenerPort: number | undefined, portsIgnored: boolean): HostPattern {
   let d = domain.trim().toLowerCase();
   const port = /^(.*[^:\]]):(\d+)$/.exec(d);
   if (port && !port[1].includes(':')) {
-    if (portsIgnored) return undefined;
-    if (listenerPort !== undefined && Number(port[2]) !== listenerPort) return undefined;
+    // Kept as written (with its port), the pattern matches no host name: the virtual host takes nothing by it.
+    if (portsIgnored || (listenerPort !== undefined && Number(port[2]) !== listenerPort)) return { kind: 'exact', value: d, text: domain };
     d = port[1];
   }
   if (d === '*') return { kind: 'any', value: '', text: domain };
