@@ -1,7 +1,16 @@
 import { findPair, isMap, num, type Node } from '../yaml/yamlFile';
 
-/** `route_config` → `routeConfig` (the proto3 JSON name). */
-export const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camelNames = new Map<string, string>();
+
+/** `route_config` → `routeConfig` (the proto3 JSON name); memoised: the lowering asks for the same few names again and again. */
+export function camel(key: string): string {
+  let c = camelNames.get(key);
+  if (c === undefined) {
+    c = key.replace(/_([a-z0-9])/g, (_, x: string) => x.toUpperCase());
+    if (camelNames.size < 1000) camelNames.set(key, c);
+  }
+  return c;
+}
 
 /** The value at a field, under its proto name or its JSON (lowerCamelCase) name. */
 export function f(node: Node | null | undefined, key: string): Node | undefined {

@@ -69,6 +69,17 @@ export function serverNamePattern(name: string): HostPattern | undefined {
 
 // ---- route matches ---------------------------------------------------------------------------------------------
 
+const snakeNames = new Map<string, string>();
+/** `pathSeparatedPrefix` → `path_separated_prefix` (JSON names back to proto names), memoised. */
+function snake(key: string): string {
+  let s = snakeNames.get(key);
+  if (s === undefined) {
+    s = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (snakeNames.size < 1000) snakeNames.set(key, s);
+  }
+  return s;
+}
+
 const test = (field: RequestField, match: StringMatch): Condition => ({ kind: 'test', field, match });
 const not = (of: Condition): Condition => ({ kind: 'not', of });
 const all = (of: Condition[]): Condition => (of.length === 1 ? of[0] : { kind: 'all', of });
@@ -204,14 +215,18 @@ export function queryCondition(q: Node): Condition {
  */
 export function routeMatchCondition(m: Node | undefined, where: string): Condition {
   const parts: Condition[] = [];
+  // One pass over the match's fields (proto or JSON names): most routes set one or two of the many a match may have.
+  const fields = new Map<string, Node | undefined>();
+  for (const e of entries(m)) fields.set(snake(e.key), e.value);
+  const get = (k: string) => fields.get(k);
   // "Indicates that prefix/path matching should be case sensitive. The default is true. Ignored for safe_regex."
-  const ignoreCase = bool(f(m, 'case_sensitive')) === false ? true : undefined;
+  const ignoreCase = bool(get('case_sensitive')) === false ? true : undefined;
   const ci = (s: StringMatch): StringMatch => (ignoreCase && s.op !== 'regex' && s.op !== 'present' && s.op !== 'cidr' ? { ...s, ignoreCase } : s);
-  const prefix = f(m, 'prefix');
-  const exact = f(m, 'path');
-  const regex = f(m, 'safe_regex') ?? f(m, 'regex');
-  const sep = f(m, 'path_separated_prefix');
-  const policy = f(m, 'path_match_policy');
+  const prefix = get('prefix');
+  const exact = get('path');
+  const regex = get('safe_regex') ?? get('regex');
+  const sep = get('path_separated_prefix');
+  const policy = get('path_match_policy');
   if (prefix !== undefined) {
     const v = str(prefix) ?? '';
     // "the prefix must match the beginning of the :path header", which holds the query too: a prefix with `?`
@@ -227,32 +242,32 @@ export function routeMatchCondition(m: Node | undefined, where: string): Conditi
   } else if (sep !== undefined) {
     // "must either exactly match the path_separated_prefix or have it as a prefix, followed by /".
     parts.push(test('path', ci({ op: 'segment-prefix', value: str(sep) ?? '' })));
-  } else if (f(m, 'connect_matcher') !== undefined) {
+  } else if (get('connect_matcher') !== undefined) {
     parts.push(test('method', { op: 'exact', value: 'CONNECT' }));
   } else if (policy !== undefined) {
     const template = str(fp(policy, 'typed_config', 'path_match_template'));
     if (template !== undefined && !/[*{}]/.test(template)) parts.push(test('path', { op: 'exact', value: template }));
     else parts.push(opaque(`path_match_policy ${template ?? nodeText(policy)}`, 'URI templates are not modelled'));
   }
-  for (const h of items(f(m, 'headers'))) parts.push(headerCondition(h));
-  for (const q of items(f(m, 'query_parameters'))) parts.push(queryCondition(q));
-  if (f(m, 'grpc') !== undefined) {
+  for (const h of items(get('headers'))) parts.push(headerCondition(h));
+  for (const q of items(get('query_parameters'))) parts.push(queryCondition(q));
+  if (get('grpc') !== undefined) {
     // "The router will check that the content-type header has a application/grpc or one of the various
     // application/grpc+ values."
     const ct: RequestField = 'header:content-type';
     parts.push(any([test(ct, { op: 'exact', value: 'application/grpc' }), test(ct, { op: 'prefix', value: 'application/grpc+' }), test(ct, { op: 'prefix', value: 'application/grpc;' })]));
   }
-  const tls = f(m, 'tls_context');
+  const tls = get('tls_context');
   if (tls !== undefined) parts.push(opaque(`tls_context ${nodeText(tls)}`, 'the client certificate (presented/validated) is not part of the request lb-lens routes'));
-  const rf = f(m, 'runtime_fraction');
+  const rf = get('runtime_fraction');
   if (rf !== undefined) {
     parts.push(opaque(`runtime_fraction ${nodeText(rf)} (${where})`, 'a share of requests drawn at random each time the route is considered'));
   }
-  const dm = f(m, 'dynamic_metadata');
+  const dm = get('dynamic_metadata');
   if (dm !== undefined) parts.push(opaque(`dynamic_metadata ${nodeText(dm)}`, 'metadata set by filters at run time'));
-  const fs = f(m, 'filter_state');
+  const fs = get('filter_state');
   if (fs !== undefined) parts.push(opaque(`filter_state ${nodeText(fs)}`, 'filter state set at run time'));
-  const cel = f(m, 'cel_expression');
+  const cel = get('cel_expression');
   if (cel !== undefined) parts.push(opaque(`cel_expression ${nodeText(cel)}`, 'a CEL expression'));
   return { kind: 'all', of: parts };
 }

@@ -101,7 +101,10 @@ interface LocalServer {
   bound: Array<{ host: string; vs: string; sites: Partial<Record<'http' | 'tcp' | 'tls', string>> }>;
 }
 
-const NO_ROUTE = { status: 404, text: 'no VirtualService route matches (Istio answers 404, response flag NR)' };
+const NO_ROUTE = {
+  status: 404,
+  text: 'no VirtualService host or route matches (Istio answers 404, response flag NR; in the mesh, a host no VirtualService names goes to its own service)',
+};
 
 const kindOf = (root: Node | null) => (isMap(root) ? str(get(root, 'kind')) : undefined);
 const isIstio = (root: Node | null) => /^networking\.istio\.io\//.test(str(get(root ?? undefined, 'apiVersion')) ?? '');
