@@ -64,4 +64,13 @@ describe('routing engine: site features', () => {
     assert.equal(rs.length, 1);
     assert.equal(rs[0].route?.id, 'rb');
   });
+
+  it('a pool the model does not define: 503 in a whole configuration, unknown (dynamic) in a partial one', () => {
+    const r = route('r', 'e', 's', 'x');
+    r.target = { kind: 'pool', name: 'missing', namespace: 'x', nameSource: src };
+    const closed = model([entry('e', [{ port: 80 }])], [{ id: 's', entryId: 'e', name: 's', hosts: [], source: src }], [r]);
+    assert.deepEqual([send(closed, 'GET http://a.com/')[0].outcome, send(closed, 'GET http://a.com/')[0].status], ['no-backend', 503]);
+    const open = { ...closed, closedWorld: false };
+    assert.equal(send(open, 'GET http://a.com/')[0].outcome, 'dynamic');
+  });
 });

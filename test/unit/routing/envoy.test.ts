@@ -90,11 +90,37 @@ describe('Envoy: listeners (where a request arrives)', () => {
     assert.deepEqual(where(c.send('GET https://www.example.com/')).pools, ['web'], 'the wildcard server name takes other names');
   });
 
+  it('TLS and plain chains on one listener: each chain\'s virtual hosts take only their kind of request (transport_protocol)', () => {
+    const chain = (match: string, tls: boolean, cluster: string) => [
+      `    - filter_chain_match: { transport_protocol: ${match} }`,
+      ...(tls ? ['      transport_socket: { name: envoy.transport_sockets.tls }'] : []),
+      '      filters:',
+      '      - name: envoy.filters.network.http_connection_manager',
+      '        typed_config:',
+      '          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      '          route_config:',
+      '            virtual_hosts:',
+      `            - { name: vh_${cluster}, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: ${cluster} } }] }`,
+    ].join('\n');
+    const text = `static_resources:\n  listeners:\n  - name: both\n    address: { socket_address: { address: 0.0.0.0, port_value: 8443 } }\n    listener_filters: [{ name: envoy.filters.listener.tls_inspector }]\n    filter_chains:\n${chain('tls', true, 'api')}\n${chain('raw_buffer', false, 'web')}\n  clusters:\n${CLUSTERS}\n`;
+    const c = routes(URI, text);
+    assert.equal(c.analysis.model.entries[0].binds?.[0].tls, undefined, 'either');
+    assert.deepEqual(where(c.send('GET https://a.com:8443/')).pools, ['api']);
+    assert.deepEqual(where(c.send('GET http://a.com:8443/')).pools, ['web']);
+  });
+
   it('a listener whose chains are all tcp_proxy forwards whole connections to its cluster (protocol tcp)', () => {
     const text = `static_resources:\n  listeners:\n  - name: pg\n    address: { socket_address: { address: 0.0.0.0, port_value: 5432 } }\n    filter_chains:\n    - filters:\n      - name: envoy.filters.network.tcp_proxy\n        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: t, cluster: tcp }\n  clusters:\n${CLUSTERS}\n`;
     const c = routes(URI, text);
     assert.deepEqual(where(c.send('GET http://db:5432/')).pools, ['tcp']);
     assert.equal(c.analysis.model.entries[0].binds?.[0].protocol, 'tcp');
+  });
+
+  it('an RDS file without clusters: routes name clusters defined elsewhere (not a 503)', () => {
+    const c = routes(URI, '"@type": type.googleapis.com/envoy.config.route.v3.RouteConfiguration\nname: rc\nvirtual_hosts:\n- { name: vh, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: elsewhere } }] }\n');
+    const r = c.send('GET http://a.com/');
+    assert.equal(r.entry.name, 'route_config rc');
+    assert.equal(r.outcome, 'dynamic');
   });
 
   it('a route configuration shared by two listeners (RDS) routes requests arriving on either', () => {

@@ -202,6 +202,13 @@ describe('Istio: hosts and gateways (VirtualService.hosts, gateways; Gateway ser
     assert.deepEqual(c.all('GET http://shop.example.com/').map((r) => r.entry.name).sort(), ['Gateway gw 80/HTTP', 'VirtualService shop']);
   });
 
+  it('a Gateway in another file of the folder: the VirtualService listens on the ports of its servers that expose its hosts', () => {
+    const c = routes(URI, vs(`  - ${to('web').trim()}`, { gateways: '["gw"]' }), { files: { 'file:///w/gw.yaml': gateway(`${http80}\n  - port: { number: 8443, name: https, protocol: HTTPS }\n    tls: { mode: SIMPLE }\n    hosts: ["other.org"]`) } });
+    assert.deepEqual(c.analysis.model.entries[0].binds?.map((b) => [b.port, b.tls]), [[80, false]]);
+    assert.deepEqual(where(c.send('GET http://shop.example.com/')).pools, [pool('web')]);
+    assert.equal(c.all('GET https://shop.example.com:8443/').length, 0);
+  });
+
   it('a gateway the configuration does not show: the VirtualService takes requests on any port of it', () => {
     const c = routes(URI, vs(`  - ${to('web').trim()}`, { gateways: '["istio-system/ingress"]' }));
     const r = c.send('GET http://shop.example.com:31380/');

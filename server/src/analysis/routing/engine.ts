@@ -392,7 +392,12 @@ function outcomeOf(route: Route, index: ModelIndex, req: Request, failed: Failed
     return { outcome: 'dynamic', pools: [], servers: [], summary: `target computed at run time (${t.text})` };
   }
   const d = routeDistribution(route, index, failed);
-  if (d.kind === 'unresolved') return { outcome: 'no-backend', status: 503, pools: [], servers: [], distribution: d, summary: 'the pool it names is not defined' };
+  if (d.kind === 'unresolved') {
+    // In a model that does not hold the whole configuration (an Envoy RDS file, a fragment), the pool may be defined
+    // elsewhere: its servers are not known here, which is not the product's "not found".
+    if (!index.model.closedWorld) return { outcome: 'dynamic', pools: [], servers: [], distribution: d, summary: 'the pool it names is not in this file (defined elsewhere, its servers are not known here)' };
+    return { outcome: 'no-backend', status: 503, pools: [], servers: [], distribution: d, summary: 'the pool it names is not defined' };
+  }
   let total = 0;
   const weights = new Map<Pool, number>();
   if (t.kind === 'split') {
