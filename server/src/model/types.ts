@@ -64,7 +64,11 @@ export interface EntryPoint {
 export interface Bind {
   /** TCP/UDP port; undefined when it is not known statically (an environment variable): any port. */
   port?: number;
-  /** The address when restricted to one (`10.0.0.1`, `::1`); undefined: every address. */
+  /**
+   * The address when restricted to one (`10.0.0.1`, `::1`); undefined: every address. With `port` undefined, entries
+   * naming the same address share one socket and compete by host (the sidecars of an Istio mesh, `mesh`; a gateway
+   * whose servers the configuration does not show).
+   */
   address?: string;
   /** TLS is terminated here (nginx `ssl`, HAProxy `ssl crt`, an Envoy TLS transport socket, HTTPS/TLS listeners). Undefined: unknown, either scheme. */
   tls?: boolean;
@@ -97,6 +101,18 @@ export interface Site {
   hosts: HostPattern[];
   /** TLS server names that select this site before hosts are compared (Envoy filter chain `server_names`); absent: any. */
   sni?: HostPattern[];
+  /**
+   * The site takes only requests that arrived with TLS (`true`) or without (`false`): one filter chain of an Envoy
+   * listener that terminates TLS while another chain of the same socket does not. Absent: either.
+   */
+  tls?: boolean;
+  /**
+   * The sites whose route lists this site searches, in order, instead of routes of its own: a route configuration
+   * several listeners share (Envoy RDS), or the VirtualServices an Istio Gateway server merges for one host. Each
+   * listed site is searched as a whole (its own precedence); the first that takes the request wins. Absent: the
+   * routes whose `siteId` is this site.
+   */
+  routesFrom?: string[];
   source: SourceRef;
 }
 

@@ -66,6 +66,8 @@ export interface SiteView {
   name: string;
   hosts: HostPattern[];
   sni?: HostPattern[];
+  tls?: boolean;
+  routesFrom?: string[];
   source: SourceRef;
   implicit: boolean;
 }
@@ -218,7 +220,8 @@ function sockets(model: TrafficModel, req: Request, options: RouteOptions): Sock
       if (!bindTakes(b, req)) continue;
       // Entries listening on the same address and port share the socket and compete by host; a bind on a
       // specific address is another socket (which one a request reaches depends on the address it was sent to).
-      add(b.port === undefined ? `entry:${e.id}` : `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`, b);
+      // A bind on any port of a named address (an Istio mesh, a gateway not shown) is shared by the entries naming it.
+      add(b.port === undefined ? (b.address === undefined ? `entry:${e.id}` : `${b.address}:*:${b.protocol ?? 'http'}`) : `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`, b);
     }
   }
   return out;
@@ -271,7 +274,8 @@ function bestSite(sites: SiteView[], names: string, undecided: string[]): { site
 }
 
 function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: TraceStep[], undecided: string[]): { entry: EntryPoint; bind?: Bind; site?: SiteView } {
-  let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []);
+  const tls = req.scheme === 'https';
+  let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []).filter((s) => s.tls === undefined || s.tls === tls);
   // TLS server names choose among sites first (Envoy filter chains); sites that name none take the rest.
   if (sites.some((s) => s.sni?.length)) {
     const sni = req.sni ?? '';
@@ -510,7 +514,12 @@ function outcomeOf(route: Route, entry: EntryPoint, index: ModelIndex, req: Requ
     return { outcome: 'dynamic', pools: [], servers: [], summary: `target computed at run time (${t.text})` };
   }
   const d = routeDistribution(route, index, failed);
-  if (d.kind === 'unresolved') return { outcome: 'no-backend', status: undefinedStatus, pools: [], servers: [], distribution: d, summary: `the pool it names is not defined: ${undefinedStatus}` };
+  if (d.kind === 'unresolved') {
+    // In a model that does not hold the whole configuration (an Envoy RDS file, a fragment), the pool may be defined
+    // elsewhere: its servers are not known here, which is not the product's "not found".
+    if (!index.model.closedWorld) return { outcome: 'dynamic', pools: [], servers: [], distribution: d, summary: 'the pool it names is not in this file (defined elsewhere, its servers are not known here)' };
+    return { outcome: 'no-backend', status: undefinedStatus, pools: [], servers: [], distribution: d, summary: `the pool it names is not defined: ${undefinedStatus}` };
+  }
   let total = 0;
   let missing = 0;
   const weights = new Map<Pool, number>();
@@ -558,7 +567,11 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
       continue;
     }
     const ctx: Ctx = { req, trace: options.trace === false ? undefined : trace, room: options.traceLimit ?? 200, omitted: 0, undecided: undecidable, lowered: new Map(), moreUndecided: 0 };
-    const found = searchScope(table, site.id, ctx);
+    let found: Search = {};
+    for (const scopeId of site.routesFrom ?? [site.id]) {
+      found = searchScope(table, scopeId, ctx);
+      if (found.route) break;
+    }
     if (ctx.moreUndecided > 0) undecidable.push(`… and ${ctx.moreUndecided} more rules that could not be decided`);
     if (ctx.omitted > 0) trace.push({ kind: 'note', name: `${ctx.omitted} more rules`, result: 'skipped', why: `${ctx.omitted} more rules were considered (trace limited to ${options.traceLimit ?? 200} steps)` });
     if (!found.route) {

@@ -1,7 +1,11 @@
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
-import type { EntryPoint, MatchCondition, Pool, RouteTarget, ServerState, SourceRef, TrafficModel } from '../../model/types';
-import { entries, findPair, isMap, isScalar, isSeq, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import type {
+  Bind, Condition, EntryPoint, HostPattern, MatchCondition, Pool, RouteTarget, ServerState, Site, SourceRef, TrafficModel,
+} from '../../model/types';
+import { bool, entries, isMap, isScalar, isSeq, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { f, fp, numf } from './fields';
+import { clusterNotFoundStatus, domainPattern, nodeText, redirectResponse, routeMatchCondition, serverNamePattern } from './routing';
 
 /*
  * Lowering of Envoy configuration into the traffic model, following the Envoy v3 API reference and
@@ -30,26 +34,6 @@ const DOWN_STATUSES = new Set(['UNHEALTHY', 'DRAINING', 'TIMEOUT']);
 
 /** Regular expressions that match every path under RE2 full-match semantics (Envoy `safe_regex`). */
 const MATCH_ALL_REGEX = new Set(['.*', '^.*$', '^.*', '.*$', '(.*)', '^(.*)$', '/.*', '^/.*', '^/.*$', '/.*$']);
-
-/** `route_config` → `routeConfig` (the proto3 JSON name). */
-const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** The value at a field, under its proto name or its JSON (lowerCamelCase) name. */
-function f(node: Node | null | undefined, key: string): Node | undefined {
-  if (!isMap(node)) return undefined;
-  const pair = findPair(node, key) ?? (key.includes('_') ? findPair(node, camel(key)) : undefined);
-  return (pair?.value as Node | null) ?? undefined;
-}
-function fp(node: Node | null | undefined, ...path: string[]): Node | undefined {
-  let cur: Node | undefined = node ?? undefined;
-  for (const k of path) cur = f(cur, k);
-  return cur;
-}
-/** A wrapped scalar (`google.protobuf.UInt32Value` may be written `{value: 3}` in some generators). */
-function numf(node: Node | null | undefined, key: string): number | undefined {
-  const v = f(node, key);
-  return isMap(v) ? num(f(v, 'value')) : num(v);
-}
 
 /** A node together with the document it belongs to (ranges are per document). */
 interface At {
@@ -147,6 +131,35 @@ function addressText(addr: Node | undefined): { text: string; node: Node | undef
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
+/** What a filter chain contributes to the sites of its virtual hosts. */
+interface ChainView {
+  /** The listener's port (undefined: not known statically). */
+  port: number | undefined;
+  /** The chain terminates (or passes through) TLS; undefined: not a chain of a socket listener. */
+  tls?: boolean;
+  /** FilterChainMatch.server_names. */
+  sni?: HostPattern[];
+  /** The Host's port is not compared (strip_any_host_port, strip_matching_host_port). */
+  portsIgnored?: boolean;
+}
+
+/** Matches every request of its site (a tcp_proxy, a route discovered at run time). */
+const ANY_REQUEST: Condition = { kind: 'all', of: [] };
+
+/** Listener.address `socket_address.port_value` (a named port or a template: unknown). */
+function listenerPort(addr: Node | undefined): number | undefined {
+  const v = num(fp(addr, 'socket_address', 'port_value'));
+  return v !== undefined && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : undefined;
+}
+
+/** A downstream transport socket that terminates TLS (`envoy.transport_sockets.tls`, DownstreamTlsContext). */
+function isTlsSocket(ts: Node | undefined): boolean {
+  if (!isMap(ts)) return false;
+  const name = str(f(ts, 'name')) ?? '';
+  const type = str(fp(ts, 'typed_config', '@type')) ?? '';
+  return /(^|\.)tls$/.test(name) || name === 'tls' || /DownstreamTlsContext$/.test(type);
+}
+
 class EnvoyLowering {
   readonly b: ModelBuilder;
   private readonly pools = new Map<string, Pool>();
@@ -157,6 +170,10 @@ class EnvoyLowering {
   private readonly assignments = new Map<string, At>();
   /** A `cluster_header` (route or request mirroring) may name any cluster at run time. */
   private clusterFromHeader = false;
+  /** The sites of each lowered RouteConfiguration, by virtual host (for listeners that share it). */
+  private readonly routeConfigSites = new Map<Node, string[]>();
+  private readonly siteIds = new Set<string>();
+  private opaqueSeq = 0;
 
   constructor(readonly uri: string, private readonly res: Resources) {
     this.b = new ModelBuilder('envoy', uri);
@@ -190,7 +207,8 @@ class EnvoyLowering {
         name: `route_config ${name}`.trim(), namespace: NS, listen: [], hosts: [],
         source: this.ref(r.doc, r.node), selection: this.ref(r.doc, f(r.node, 'name') ?? r.node),
       });
-      this.routeConfig(entry, r, `${entry.id}`);
+      entry.noRoute = { status: 404, text: 'no virtual host or route matches (Envoy answers 404, response flag NR)' };
+      this.routeConfig(entry, r, `${entry.id}`, undefined, { port: undefined });
     }
     for (const d of new Set([...res.listeners, ...res.clusters, ...res.routes].map((x) => x.doc))) this.mentions(d, d.root);
     const m = this.b.model;
@@ -356,9 +374,18 @@ class EnvoyLowering {
 
   // ---- listeners ----
 
+  /**
+   * A listener is an entry point. Where it accepts connections (Listener.address, `additional_addresses`): its
+   * port (`port_value`; a named port or a template is not known statically: any port), address (`0.0.0.0`/`::`:
+   * every address), UDP for `protocol: UDP`; TLS when its filter chains terminate TLS (a `transport_socket` of
+   * type tls, or `transport_protocol: tls` for TLS passthrough), either when chains differ; `tcp` when every chain
+   * proxies whole connections. Each filter chain's virtual hosts are sites, selected by the chain's
+   * `server_names` (SNI) and TLS before their domains. Nothing matches: 404 (response flag NR).
+   */
   private listener({ doc, node }: At): void {
     const nameNode = f(node, 'name');
-    const addr = addressText(f(node, 'address'));
+    const addrNode = f(node, 'address');
+    const addr = addressText(addrNode);
     const name = str(nameNode) ?? addr?.text ?? 'listener';
     const chains = [...items(f(node, 'filter_chains'))];
     const def = f(node, 'default_filter_chain');
@@ -367,19 +394,30 @@ class EnvoyLowering {
       name: `listener ${name}`, namespace: NS, listen: addr ? [addr.text] : [], hosts: [],
       source: this.ref(doc, node), selection: this.ref(doc, nameNode ?? node),
     });
+    entry.noRoute = { status: 404, text: 'no virtual host or route matches (Envoy answers 404, response flag NR)' };
+    const port = listenerPort(addrNode);
     const hosts = new Set<string>();
+    const chainTls: boolean[] = [];
+    let httpChains = 0;
     chains.forEach((chain, ci) => {
       const filters = items(f(chain, 'filters'));
+      const cm = f(chain, 'filter_chain_match');
+      const transport = str(f(cm, 'transport_protocol'));
+      const tls = transport === 'tls' || (transport !== 'raw_buffer' && (isTlsSocket(f(chain, 'transport_socket')) || isMap(f(chain, 'tls_context'))));
+      chainTls.push(tls);
+      const sni = items(f(cm, 'server_names')).map((n) => serverNamePattern(str(n) ?? '')).filter((p): p is HostPattern => !!p);
+      const view: ChainView = { tls, sni: sni.length ? sni : undefined, port };
       let handled = false;
       for (const filter of filters) {
         const fname = str(f(filter, 'name')) ?? '';
         const config = f(filter, 'typed_config') ?? f(filter, 'config');
         const t = str(f(config, '@type')) ?? '';
         if (/http_connection_manager$/.test(fname) || t.endsWith('.HttpConnectionManager')) {
-          this.hcm(entry, doc, config, `${entry.id}:${ci}`, hosts);
+          this.hcm(entry, doc, config, `${entry.id}:${ci}`, hosts, view);
           handled = true;
+          httpChains++;
         } else if (/tcp_proxy$/.test(fname) || t.endsWith('.TcpProxy')) {
-          this.proxy(entry, doc, filter, config, `${entry.id}:${ci}`, 'tcp_proxy');
+          this.proxy(entry, doc, filter, config, `${entry.id}:${ci}`, 'tcp_proxy', view);
           handled = true;
         }
       }
@@ -389,31 +427,61 @@ class EnvoyLowering {
       if (!handled && last) {
         const fname = str(f(last, 'name')) ?? str(fp(last, 'typed_config', '@type')) ?? 'network filter';
         const target: RouteTarget = /direct_response$/.test(fname)
-          ? { kind: 'none', reason: 'direct_response' }
+          ? { kind: 'none', reason: 'direct_response', response: { kind: 'direct' } }
           : { kind: 'dynamic', text: fname, nameSource: this.ref(doc, f(last, 'name') ?? last) };
+        const group = `${entry.id}:${ci}`;
+        const siteId = this.chainSite(entry, doc, chain, group, `filter chain ${ci}`, view);
         this.b.route({
           entryId: entry.id, name: `${fname} (filter chain ${ci})`, matchText: '*', match: [], catchAll: true,
-          evaluation: { group: `${entry.id}:${ci}`, strategy: 'first-match', index: 0 },
-          target, source: this.ref(doc, last),
+          evaluation: { group, strategy: 'first-match', index: 0 },
+          when: ANY_REQUEST, siteId, target, source: this.ref(doc, last),
         });
       }
     });
     const api = fp(node, 'api_listener', 'api_listener');
-    if (api) this.hcm(entry, doc, api, `${entry.id}:api`, hosts);
+    if (api) this.hcm(entry, doc, api, `${entry.id}:api`, hosts, { port: undefined });
+    let udp = false;
     for (const lf of items(f(node, 'listener_filters'))) {
       const config = f(lf, 'typed_config') ?? f(lf, 'config');
       if (/udp_proxy$/.test(str(f(lf, 'name')) ?? '') || (str(f(config, '@type')) ?? '').endsWith('.UdpProxyConfig')) {
-        this.proxy(entry, doc, lf, config, `${entry.id}:udp`, 'udp_proxy');
+        this.proxy(entry, doc, lf, config, `${entry.id}:udp`, 'udp_proxy', { port });
+        udp = true;
       }
     }
     hosts.delete('*');
     entry.hosts = [...hosts];
+    // An api_listener (Envoy Mobile) or a pipe/internal address takes no socket connections lb-lens can address.
+    if (!api && addr && f(addrNode, 'socket_address')) {
+      const protocol: Bind['protocol'] = udp || (str(fp(addrNode, 'socket_address', 'protocol')) ?? '').toUpperCase() === 'UDP'
+        ? 'udp'
+        : httpChains === 0 && chains.length > 0 ? 'tcp' : 'http';
+      const tls = chainTls.length && chainTls.every((t) => t) ? true : chainTls.length && chainTls.every((t) => !t) ? false : undefined;
+      const binds: Bind[] = [];
+      const bindOf = (a: Node | undefined) => {
+        const sa = f(a, 'socket_address');
+        if (!sa) return;
+        const host = (str(f(sa, 'address')) ?? '').replace(/^\[|\]$/g, '');
+        const b: Bind = { port: listenerPort(a), protocol, source: this.ref(doc, sa) };
+        if (host && host !== '0.0.0.0' && host !== '::' && host !== '*') b.address = host;
+        if (tls !== undefined) b.tls = tls;
+        binds.push(b);
+      };
+      bindOf(addrNode);
+      for (const extra of items(f(node, 'additional_addresses'))) bindOf(f(extra, 'address'));
+      entry.binds = binds;
+    }
   }
 
-  private hcm(entry: EntryPoint, doc: YamlDoc, config: Node | undefined, group: string, hosts: Set<string>) {
+  private hcm(entry: EntryPoint, doc: YamlDoc, config: Node | undefined, group: string, hosts: Set<string>, chain: ChainView) {
+    // A Host's port is ignored when the connection manager strips it (`strip_any_host_port`, or
+    // `strip_matching_host_port`: the listener's own port) — domains written with a port then match nothing.
+    const view: ChainView = {
+      ...chain,
+      portsIgnored: bool(f(config, 'strip_any_host_port')) === true || bool(f(config, 'strip_matching_host_port')) === true,
+    };
     const inline = f(config, 'route_config');
     if (isMap(inline)) {
-      this.routeConfig(entry, { doc, node: inline }, group, hosts);
+      this.routeConfig(entry, { doc, node: inline }, group, hosts, view);
       return;
     }
     const rds = f(config, 'rds');
@@ -423,28 +491,47 @@ class EnvoyLowering {
       const name = str(nameNode) ?? '';
       const found = this.routeConfigs.get(name);
       if (found) {
-        // A route configuration shared by several listeners is analysed once, with the first of them.
-        if (!this.usedRouteConfigs.has(found.node)) this.routeConfig(entry, found, group, hosts);
+        // A route configuration shared by several listeners is lowered once, with the first of them; the others
+        // get sites of their own (their port, TLS and server names) that search its routes.
+        if (!this.usedRouteConfigs.has(found.node)) this.routeConfig(entry, found, group, hosts, view);
+        else this.sharedRouteConfig(entry, found, group, hosts, view);
         this.usedRouteConfigs.add(found.node);
         return;
       }
-      this.dynamicRoute(entry, doc, rds, nameNode ?? rds, group, `RDS route configuration "${name}"`);
+      this.dynamicRoute(entry, doc, rds, nameNode ?? rds, group, `RDS route configuration "${name}"`, view);
     } else if (scoped) {
-      this.dynamicRoute(entry, doc, scoped, scoped, group, 'scoped RDS');
+      this.dynamicRoute(entry, doc, scoped, scoped, group, 'scoped RDS', view);
     }
   }
 
-  private dynamicRoute(entry: EntryPoint, doc: YamlDoc, node: Node, nameNode: Node, group: string, text: string) {
+  /** A site that takes any host of one filter chain (its SNI and TLS), for routes that are not in virtual hosts. */
+  private chainSite(entry: EntryPoint, doc: YamlDoc, node: Node, group: string, name: string, chain: ChainView): string {
+    const id = `site:${group}`;
+    if (this.siteIds.has(id)) return id;
+    this.siteIds.add(id);
+    this.addSite({ id, entryId: entry.id, name, hosts: [], source: this.ref(doc, node) }, chain);
+    return id;
+  }
+
+  private addSite(site: Site, chain: ChainView) {
+    if (chain.sni) site.sni = chain.sni;
+    if (chain.tls !== undefined) site.tls = chain.tls;
+    (this.b.model.sites ??= []).push(site);
+  }
+
+  private dynamicRoute(entry: EntryPoint, doc: YamlDoc, node: Node, nameNode: Node, group: string, text: string, chain: ChainView) {
+    const siteId = this.chainSite(entry, doc, node, group, text, chain);
     this.b.route({
       entryId: entry.id, name: `${text} (discovered at run time)`, matchText: '*', match: [], catchAll: true,
       evaluation: { group, strategy: 'first-match', index: 0 },
+      when: ANY_REQUEST, siteId,
       target: { kind: 'dynamic', text, nameSource: this.ref(doc, nameNode) },
       source: this.ref(doc, node),
     });
   }
 
   /** `tcp_proxy` / `udp_proxy`: every connection of the filter chain goes to `cluster` or `weighted_clusters`. */
-  private proxy(entry: EntryPoint, doc: YamlDoc, filter: Node, config: Node | undefined, group: string, kind: string) {
+  private proxy(entry: EntryPoint, doc: YamlDoc, filter: Node, config: Node | undefined, group: string, kind: string, chain: ChainView) {
     const clusterNode = f(config, 'cluster');
     const weighted = f(config, 'weighted_clusters');
     let target: RouteTarget;
@@ -459,29 +546,88 @@ class EnvoyLowering {
       target = { kind: 'dynamic', text: `${kind} matcher`, nameSource: this.ref(doc, f(config, 'matcher')) };
       what = 'matcher';
     } else return;
+    const siteId = this.chainSite(entry, doc, filter, group, `${kind} (filter chain)`, chain);
     this.b.route({
       entryId: entry.id, name: `${kind} → ${what}`, matchText: '*', match: [], catchAll: true,
       evaluation: { group, strategy: 'first-match', index: 0 },
+      when: ANY_REQUEST, siteId,
       target, source: this.ref(doc, filter),
     });
   }
 
   // ---- routes ----
 
-  private routeConfig(entry: EntryPoint, { doc, node }: At, group: string, hosts?: Set<string>) {
+  /** The host patterns of a virtual host's `domains` for a listener (see domainPattern). */
+  private domains(vh: Node, chain: ChainView, config: Node, hosts?: Set<string>): HostPattern[] {
+    const portsIgnored = chain.portsIgnored || bool(f(config, 'ignore_port_in_host_matching')) === true;
+    const out: HostPattern[] = [];
+    for (const d of items(f(vh, 'domains'))) {
+      const s = str(d);
+      if (!s) continue;
+      hosts?.add(s);
+      out.push(domainPattern(s, chain.port, portsIgnored));
+    }
+    return out;
+  }
+
+  /**
+   * RouteConfiguration → one site per virtual host (its domains; the chain's SNI and TLS) and its routes, in order:
+   * "The first route that matches will be used" (VirtualHost.routes).
+   */
+  private routeConfig(entry: EntryPoint, { doc, node }: At, group: string, hosts: Set<string> | undefined, chain: ChainView) {
+    const sites: string[] = [];
     for (const [vi, vh] of items(f(node, 'virtual_hosts')).entries()) {
       const vhName = str(f(vh, 'name')) ?? `#${vi}`;
-      for (const d of items(f(vh, 'domains'))) {
-        const s = str(d);
-        if (s) hosts?.add(s);
-      }
       const vhGroup = `${group}:vh${vi}`;
-      for (const [ri, route] of items(f(vh, 'routes')).entries()) this.route(entry, doc, route, vhName, vhGroup, ri);
+      const siteId = `site:${vhGroup}`;
+      this.addSite({ id: siteId, entryId: entry.id, name: `virtual_host ${vhName}`, hosts: this.domains(vh, chain, node, hosts), source: this.ref(doc, vh) }, chain);
+      sites.push(siteId);
+      this.requireTls(entry, doc, vh, vhName, vhGroup, siteId);
+      for (const [ri, route] of items(f(vh, 'routes')).entries()) this.route(entry, doc, route, vhName, vhGroup, ri, siteId);
+    }
+    this.routeConfigSites.set(node, sites);
+  }
+
+  /** A listener using a route configuration another listener already lowered: sites that search its routes. */
+  private sharedRouteConfig(entry: EntryPoint, { doc, node }: At, group: string, hosts: Set<string>, chain: ChainView) {
+    const lowered = this.routeConfigSites.get(node) ?? [];
+    for (const [vi, vh] of items(f(node, 'virtual_hosts')).entries()) {
+      const vhName = str(f(vh, 'name')) ?? `#${vi}`;
+      const target = lowered[vi];
+      if (!target) continue;
+      this.addSite({
+        id: `site:${group}:vh${vi}`, entryId: entry.id, name: `virtual_host ${vhName}`, hosts: this.domains(vh, chain, node, hosts),
+        source: this.ref(doc, vh), routesFrom: [target],
+      }, chain);
     }
   }
 
-  private route(entry: EntryPoint, doc: YamlDoc, route: Node, vhName: string, group: string, index: number) {
-    const { match, text, catchAll } = this.match(f(route, 'match'));
+  /**
+   * VirtualHost.require_tls: `ALL` — "If a request is not using TLS, a 301 redirect will be sent telling the client
+   * to use HTTPS"; `EXTERNAL_ONLY` — the same for external requests (whether a request is external depends on its
+   * source: undecidable). Modelled as a first route of the virtual host.
+   */
+  private requireTls(entry: EntryPoint, doc: YamlDoc, vh: Node, vhName: string, group: string, siteId: string) {
+    const node = f(vh, 'require_tls');
+    const mode = (str(node) ?? '').toUpperCase();
+    if (!node || (mode !== 'ALL' && mode !== 'EXTERNAL_ONLY' && mode !== '1' && mode !== '2')) return;
+    const all = mode === 'ALL' || mode === '2';
+    const plain: Condition = { kind: 'test', field: 'scheme', match: { op: 'exact', value: 'http' } };
+    this.b.route({
+      entryId: entry.id, name: `require_tls ${all ? 'ALL' : 'EXTERNAL_ONLY'} (${vhName})`, matchText: `require_tls ${all ? 'ALL' : 'EXTERNAL_ONLY'}`,
+      match: [{ field: 'scheme', op: 'exact', value: 'http' }, ...(all ? [] : [{ field: 'external', op: 'opaque' as const, value: 'external request' }])],
+      catchAll: false,
+      evaluation: { group, strategy: 'first-match', index: -1 },
+      when: all ? plain : { kind: 'all', of: [plain, { kind: 'opaque', text: 'external request', why: 'whether a request is external depends on its source address' }] },
+      siteId,
+      target: { kind: 'none', reason: 'require_tls', response: { kind: 'redirect', status: 301, location: 'https://(same host and path)' } },
+      source: this.ref(doc, node),
+    });
+  }
+
+  private route(entry: EntryPoint, doc: YamlDoc, route: Node, vhName: string, group: string, index: number, siteId: string) {
+    const matchNode = f(route, 'match');
+    const { match, text, catchAll } = this.match(matchNode);
     let target: RouteTarget;
     const action = f(route, 'route');
     if (isMap(action)) {
@@ -491,21 +637,33 @@ class EnvoyLowering {
       const plugin = f(action, 'cluster_specifier_plugin') ?? f(action, 'inline_cluster_specifier_plugin');
       if (isScalar(cluster)) target = this.poolTarget(doc, cluster);
       else if (isMap(weighted)) target = this.split(doc, weighted) ?? { kind: 'dynamic', text: 'weighted_clusters', nameSource: this.ref(doc, weighted) };
-      else if (header) target = { kind: 'dynamic', text: `cluster_header ${str(header) ?? ''}`.trim(), nameSource: this.ref(doc, header) };
-      else if (plugin) target = { kind: 'dynamic', text: 'cluster specifier plugin', nameSource: this.ref(doc, plugin) };
+      else if (header) {
+        // RouteAction.cluster_header: the cluster named by the header's value. When the header is absent or names
+        // no cluster, the router answers cluster_not_found_response_code (default 503 Service Unavailable; the
+        // field's own doc says 404, an older default — the router uses cluster_not_found_response_code).
+        const h = (str(header) ?? '').toLowerCase();
+        target = {
+          kind: 'dynamic', text: `cluster_header ${str(header) ?? ''}`.trim(), nameSource: this.ref(doc, header),
+          byHeader: { header: h === ':authority' ? 'host' : h, namespace: NS, missingStatus: clusterNotFoundStatus(action) },
+        };
+      } else if (plugin) target = { kind: 'dynamic', text: 'cluster specifier plugin', nameSource: this.ref(doc, plugin) };
       else target = { kind: 'dynamic', text: 'route', nameSource: this.ref(doc, action) };
-    } else if (f(route, 'redirect')) target = { kind: 'none', reason: 'redirect' };
+    } else if (f(route, 'redirect')) target = { kind: 'none', reason: 'redirect', response: redirectResponse(f(route, 'redirect')) };
     else if (f(route, 'direct_response')) {
-      target = { kind: 'none', reason: `direct_response ${str(fp(route, 'direct_response', 'status')) ?? ''}`.trim() };
-    } else if (f(route, 'filter_action')) target = { kind: 'none', reason: 'filter_action' };
-    else target = { kind: 'none', reason: 'non_forwarding_action' };
+      const status = num(fp(route, 'direct_response', 'status'));
+      target = { kind: 'none', reason: `direct_response ${str(fp(route, 'direct_response', 'status')) ?? ''}`.trim(), response: status !== undefined ? { kind: 'direct', status } : { kind: 'direct' } };
+    } else if (f(route, 'filter_action')) target = { kind: 'none', reason: 'filter_action', response: { kind: 'direct' } };
+    else target = { kind: 'none', reason: 'non_forwarding_action', response: { kind: 'direct' } };
     const routeName = str(f(route, 'name'));
+    const source = this.ref(doc, route);
     this.b.route({
       entryId: entry.id,
       name: `route ${routeName ? `"${routeName}"` : text} (${vhName})`,
       matchText: text, match, catchAll,
       evaluation: { group, strategy: 'first-match', index },
-      target, source: this.ref(doc, route),
+      when: routeMatchCondition(matchNode, `line ${source.range.start.line + 1}`),
+      siteId,
+      target, source,
     });
   }
 
@@ -615,7 +773,10 @@ class EnvoyLowering {
       const v = f(m, key);
       if (!v) continue;
       const shown = key === 'runtime_fraction' ? `runtime_fraction ${str(f(v, 'runtime_key')) ?? ''}`.trim() : key;
-      match.push({ field: key, op: 'opaque', value: shown });
+      // Two routes that differ only in these values are different routes: the value compared is the matcher as
+      // written (a runtime_fraction is drawn for each route, so it is never the same condition twice).
+      const value = key === 'runtime_fraction' ? `${shown} ${nodeText(v)} @${this.opaqueSeq++}` : key === 'grpc' ? shown : `${shown} ${nodeText(v)}`;
+      match.push({ field: key, op: 'opaque', value });
       text.push(shown);
     }
     const everything = all && match.length === 1;

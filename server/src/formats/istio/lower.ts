@@ -1,9 +1,10 @@
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
-import type { MatchCondition, Pool, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import type { Bind, EntryPoint, HostPattern, MatchCondition, Pool, RouteTarget, Server, Site, SourceRef, TrafficModel } from '../../model/types';
 import { siblings } from '../declarative/common';
 import type { FormatHost } from '../types';
 import { entries, get, isMap, isScalar, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { gatewayServerBind, hostPattern, httpMatchCondition, l4MatchCondition, narrower, vsHostPatterns } from './routing';
 
 /*
  * Lowering of Istio networking resources into the traffic model, following istio.io/latest/docs/reference/
@@ -84,7 +85,26 @@ interface GatewayServer {
   port?: string;
   protocol: string;
   hosts: string[];
+  node: Node;
 }
+
+/** A server of a Gateway of this file: an entry point whose sites are the VirtualServices bound to it. */
+interface LocalServer {
+  entry: EntryPoint;
+  doc: YamlDoc;
+  server: GatewayServer;
+  /** The VirtualService route list it serves. */
+  routes: 'http' | 'tcp' | 'tls';
+  /** `tls.httpsRedirect` on a plain HTTP server. */
+  httpsRedirect: boolean;
+  /** VirtualServices bound to it, in document order: the host it routes for each, and their route-list sites. */
+  bound: Array<{ host: string; vs: string; sites: Partial<Record<'http' | 'tcp' | 'tls', string>> }>;
+}
+
+const NO_ROUTE = {
+  status: 404,
+  text: 'no VirtualService host or route matches (Istio answers 404, response flag NR; in the mesh, a host no VirtualService names goes to its own service)',
+};
 
 const kindOf = (root: Node | null) => (isMap(root) ? str(get(root, 'kind')) : undefined);
 const isIstio = (root: Node | null) => /^networking\.istio\.io\//.test(str(get(root ?? undefined, 'apiVersion')) ?? '');
@@ -142,6 +162,8 @@ class IstioLowering {
   private listed = false;
   /** The VirtualService being lowered routes to at least one host defined among the manifests (see virtualService). */
   private hostsClosed = false;
+  /** The servers of this file's Gateways, by `namespace/name`. */
+  private readonly localGateways = new Map<string, LocalServer[]>();
 
   constructor(readonly uri: string, private readonly docs: YamlDoc[], private readonly host: FormatHost) {
     this.b = new ModelBuilder('istio', uri);
@@ -160,6 +182,7 @@ class IstioLowering {
     for (const rule of this.rules) if (rule.own) for (const [name, s] of rule.subsets) this.subsetPool(rule, name, s, true);
     for (const doc of this.docs) if (kindOf(doc.root) === 'Gateway' && isIstio(doc.root)) this.gatewayEntries(doc);
     for (const doc of this.docs) if (kindOf(doc.root) === 'VirtualService' && isIstio(doc.root)) this.virtualService(doc);
+    for (const servers of this.localGateways.values()) for (const s of servers) this.gatewaySites(s);
     // Pools exist only for destinations, subsets and service entries written down, so nothing is "unused"; an
     // unresolved reference is a subset missing from DestinationRules that do define the host, or a host missing
     // from a set of manifests seen whole (see resolve()).
@@ -186,6 +209,7 @@ class IstioLowering {
           port: str(get(s, 'port', 'number')),
           protocol: (str(get(s, 'port', 'protocol')) ?? '').toUpperCase(),
           hosts: items(get(s, 'hosts')).map(str).filter((h): h is string => !!h),
+          node: s,
         })));
       }
     }
@@ -430,20 +454,69 @@ class IstioLowering {
     return { name, poolId: pool.id, nameSource };
   }
 
-  /** Each server of a Gateway (port, protocol, hosts) is an entry point; the VirtualServices bound to it list it. */
+  /**
+   * Each server of a Gateway (port, protocol, hosts) is an entry point; the VirtualServices bound to it list it. It
+   * listens on its port (TLS for HTTPS/TLS servers); its sites are the hosts of the VirtualServices of this file
+   * bound to it (see gatewaySites).
+   */
   private gatewayEntries(doc: YamlDoc) {
     const root = doc.root;
     const nameNode = get(root, 'metadata', 'name');
+    const key = `${namespaceOf(root)}/${str(nameNode) ?? ''}`;
+    const local: LocalServer[] = [];
     for (const server of items(get(root, 'spec', 'servers'))) {
       const portNode = get(server, 'port');
       const number = str(get(portNode, 'number'));
       const protocol = (str(get(portNode, 'protocol')) ?? '').toUpperCase();
-      this.b.entry({
+      const hosts = items(get(server, 'hosts')).map(str).filter((h): h is string => !!h);
+      const entry = this.b.entry({
         name: `Gateway ${str(nameNode) ?? ''} ${number ?? '?'}/${protocol || '?'}`, namespace: NS,
-        listen: [`${number ?? '?'}/${protocol}`], hosts: items(get(server, 'hosts')).map(str).filter((h): h is string => !!h),
+        listen: [`${number ?? '?'}/${protocol}`], hosts,
         source: this.ref(doc, server), selection: this.ref(doc, portNode ?? nameNode ?? server),
       });
+      const { bind, routes } = gatewayServerBind(server);
+      entry.binds = [{ ...bind, source: this.ref(doc, portNode ?? server) }];
+      entry.noRoute = { status: 404, text: 'no VirtualService of this file bound to this server takes the request (Istio answers 404, response flag NR)' };
+      const httpsRedirect = routes === 'http' && !bind.tls && str(get(server, 'tls', 'httpsRedirect')) === 'true';
+      local.push({ entry, doc, server: { port: number, protocol, hosts, node: server }, routes, httpsRedirect, bound: [] });
     }
+    if (!this.localGateways.has(key)) this.localGateways.set(key, local);
+  }
+
+  /**
+   * The sites of a Gateway server: one per host it routes, taking the routes of the VirtualServices bound to it for
+   * that host — several VirtualServices for one host are merged ("Istio supports merging of virtual services that
+   * are attached to the ingress gateways", IST0109), searched here in the order of the file (Istio merges them by
+   * creation time, which a file does not show). `tls.httpsRedirect`: every request is redirected (301).
+   */
+  private gatewaySites(s: LocalServer) {
+    const sites: Site[] = [];
+    const byHost = new Map<string, Site>();
+    const source = s.entry.source;
+    if (s.httpsRedirect) {
+      const siteId = `site:${s.entry.id}:redirect`;
+      const group = `${s.entry.id}:httpsRedirect`;
+      sites.push({ id: siteId, entryId: s.entry.id, name: `${s.entry.name} httpsRedirect`, hosts: s.server.hosts.map((h) => hostPattern(h.slice(h.indexOf('/') + 1))), source });
+      this.b.route({
+        entryId: s.entry.id, name: `httpsRedirect (${s.entry.name})`, matchText: 'httpsRedirect', match: [], catchAll: true,
+        evaluation: { group, strategy: 'first-match', index: 0 }, when: { kind: 'all', of: [] }, siteId,
+        target: { kind: 'none', reason: 'httpsRedirect', response: { kind: 'redirect', status: 301, location: 'https://(same host and path)' } },
+        source: this.ref(s.doc, get(s.server.node, 'tls') ?? s.server.node),
+      });
+    } else {
+      for (const b of s.bound) {
+        const target = b.sites[s.routes];
+        if (!target) continue;
+        let site = byHost.get(b.host);
+        if (!site) {
+          site = { id: `site:${s.entry.id}:${byHost.size}`, entryId: s.entry.id, name: `${b.vs} (${b.host})`, hosts: [hostPattern(b.host)], source, routesFrom: [] };
+          byHost.set(b.host, site);
+          sites.push(site);
+        } else if (!site.routesFrom!.includes(target)) site.name = `${site.name.replace(/ \(.*\)$/, '')} + ${b.vs} (${b.host})`;
+        if (!site.routesFrom!.includes(target)) site.routesFrom!.push(target);
+      }
+    }
+    if (sites.length) (this.b.model.sites ??= []).push(...sites);
   }
 
   /**
@@ -480,6 +553,55 @@ class IstioLowering {
     return out;
   }
 
+  /**
+   * Where a VirtualService's routes take requests: `mesh` — the sidecars, any port (entries binding `mesh` share it and
+   * compete by host); a Gateway of this file — its servers' sites (gatewaySites), not the VirtualService itself; a
+   * Gateway of another file of the folder — the ports of its servers that expose the VirtualService's hosts; a Gateway
+   * lb-lens does not see — any port of that gateway.
+   */
+  private vsBinds(gateways: string[], vsHosts: string[], ns: string, entry: EntryPoint, sites: Partial<Record<'http' | 'tcp' | 'tls', string>>): Bind[] {
+    const binds: Bind[] = [];
+    const name = entry.name.replace(/^VirtualService /, '');
+    for (const g of gateways) {
+      if (g === 'mesh') {
+        binds.push({ address: 'mesh', protocol: 'http' });
+        continue;
+      }
+      const slash = g.indexOf('/');
+      const [gwNs, gwName] = slash >= 0 ? [g.slice(0, slash), g.slice(slash + 1)] : g.includes('.') ? [g.split('.')[1], g.split('.')[0]] : [ns, g];
+      const key = `${gwNs}/${gwName}`;
+      const local = this.localGateways.get(key);
+      const servers = local ? local.map((l) => l.server) : this.gateways.get(key);
+      if (!servers) {
+        binds.push({ address: `gateway ${key}` });
+        continue;
+      }
+      servers.forEach((server, i) => {
+        const names = this.exposed(server, gwNs, ns, vsHosts);
+        if (!names.length) return;
+        if (local) for (const host of names) local[i].bound.push({ host, vs: name, sites });
+        else binds.push(gatewayServerBind(server.node).bind);
+      });
+    }
+    return binds;
+  }
+
+  /** The hosts a Gateway server routes for a VirtualService: each pair of covering hosts, the narrower one. */
+  private exposed(server: GatewayServer, gwNs: string, vsNs: string, vsHosts: string[]): string[] {
+    const out: string[] = [];
+    for (const h of server.hosts) {
+      const i = h.indexOf('/');
+      const hostNs = i >= 0 ? h.slice(0, i) : '*';
+      if (hostNs !== '*' && (hostNs === '.' ? gwNs : hostNs) !== vsNs) continue;
+      const dns = i >= 0 ? h.slice(i + 1) : h;
+      for (const v of vsHosts) {
+        const n = narrower(dns, v);
+        if (n !== undefined && !out.includes(n)) out.push(n);
+      }
+    }
+    return out;
+  }
+
   private virtualService(doc: YamlDoc) {
     const root = doc.root;
     const spec = get(root, 'spec');
@@ -492,6 +614,17 @@ class IstioLowering {
       listen: this.bindings(gateways.length ? gateways : ['mesh'], hosts, ns), hosts,
       source: this.ref(doc, root), selection: this.ref(doc, nameNode ?? root),
     });
+    entry.noRoute = NO_ROUTE;
+    // The route lists of the VirtualService, one site each (http, tcp, tls), for its hosts.
+    const patterns = hosts.flatMap((h) => vsHostPatterns(h, ns));
+    const sites: Partial<Record<'http' | 'tcp' | 'tls', string>> = {};
+    for (const proto of ['http', 'tcp', 'tls'] as const) {
+      if (items(get(spec, proto)).length === 0) continue;
+      const id = `site:${entry.id}:${proto}`;
+      sites[proto] = id;
+      (this.b.model.sites ??= []).push({ id, entryId: entry.id, name: `${entry.name} ${proto} (${hosts.join(', ') || 'no hosts'})`, hosts: patterns.length ? patterns : [{ kind: 'exact', value: '', text: '(no hosts)' }], source: entry.source });
+    }
+    entry.binds = this.vsBinds(gateways.length ? gateways : ['mesh'], hosts, ns, entry, sites);
     // A destination host no Service or ServiceEntry declares is "undefined" only when the folder's manifests were
     // seen whole and this VirtualService routes to at least one host declared among them: a VirtualService whose
     // services all live elsewhere (or a folder of unrelated samples) stays an open world.
@@ -511,6 +644,10 @@ class IstioLowering {
             name: `${label}${alternatives.length > 1 ? ` match[${j}]` : ''}`,
             matchText: text, match, catchAll: match.length === 0,
             evaluation: { group: `${entry.id}:${proto}`, strategy: 'first-match', index: index++ },
+            // "The first rule matching an incoming request is used"; the match blocks of one rule are OR: each is a
+            // route, in order.
+            when: proto === 'http' ? httpMatchCondition(m) : l4MatchCondition(m, proto),
+            siteId: sites[proto],
             target, source: this.ref(doc, alternatives.length > 1 && m ? m : route),
           });
         }
@@ -521,8 +658,22 @@ class IstioLowering {
   private target(doc: YamlDoc, route: Node, ns: string, proto: string): RouteTarget {
     const dests = items(get(route, 'route'));
     if (dests.length === 0) {
-      if (get(route, 'redirect')) return { kind: 'none', reason: 'redirect' };
-      if (get(route, 'directResponse')) return { kind: 'none', reason: `directResponse ${str(get(route, 'directResponse', 'status')) ?? ''}`.trim() };
+      const redirect = get(route, 'redirect');
+      if (redirect) {
+        // HTTPRedirect.redirectCode: "The default response code is MOVED_PERMANENTLY (301)."
+        const code = num(get(redirect, 'redirectCode'));
+        const scheme = str(get(redirect, 'scheme'));
+        const authority = str(get(redirect, 'authority'));
+        const port = str(get(redirect, 'port'));
+        const path = str(get(redirect, 'uri'));
+        const location = [scheme ? `${scheme}://` : '', authority ?? (scheme || port ? '(same host)' : ''), port ? `:${port}` : '', path ?? ''].join('');
+        return { kind: 'none', reason: 'redirect', response: { kind: 'redirect', status: code ?? 301, ...(location ? { location } : {}) } };
+      }
+      const direct = get(route, 'directResponse');
+      if (direct) {
+        const status = num(get(direct, 'status'));
+        return { kind: 'none', reason: `directResponse ${str(get(direct, 'status')) ?? ''}`.trim(), response: status !== undefined ? { kind: 'direct', status } : { kind: 'direct' } };
+      }
       const delegate = get(route, 'delegate');
       if (delegate) {
         const text = `delegate ${str(get(delegate, 'name')) ?? ''}${get(delegate, 'namespace') ? `.${str(get(delegate, 'namespace'))}` : ''}`;
