@@ -72,7 +72,7 @@ describe('aws-alb: listener rules (rules are evaluated from the lowest priority 
     const ordered = m.routes.filter((r) => r.evaluation.group === 'rules').sort((a, b) => a.evaluation.index - b.evaluation.index);
     assert.deepEqual(ordered.map((r) => r.name), ['ListenerRule Admin', 'ListenerRule Api']);
     assert.deepEqual(ordered[1].match, [{ field: 'path', op: 'prefix', value: '/api/' }]);
-    assert.deepEqual(ordered[0].target, { kind: 'none', reason: 'fixed-response' });
+    assert.deepEqual(ordered[0].target, { kind: 'none', reason: 'fixed-response', response: { kind: 'direct', status: 403 } });
     const def = m.routes.find((r) => r.catchAll)!;
     assert.equal(def.target.kind, 'pool');
     assert.equal(m.closedWorld, true);
@@ -221,7 +221,8 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
     assert.deepEqual(rules(m), []);
     // Where a redirect goes does not change that it is a redirect.
     const r = parse(TEMPLATE(...rule('Away', 1, '/old/*', ['        - {Type: redirect, RedirectConfig: {Host: !If [IsProd, a.example.com, b.example.com], StatusCode: HTTP_301}}'])));
-    assert.deepEqual(target(r, 'ListenerRule Away'), { kind: 'none', reason: 'redirect' });
+    // (The redirect's target depends on the condition: not stated; its status does not.)
+    assert.deepEqual(target(r, 'ListenerRule Away'), { kind: 'none', reason: 'redirect', response: { kind: 'redirect', status: 301 } });
   });
 
   it('weights under !If follow their condition together (one condition, two deployments); JSON intrinsic weights are no LB002', () => {
