@@ -600,7 +600,11 @@ class AlbLowering {
     const whenKeys = variants.map((v) => v.when.map((c) => JSON.stringify(c)).sort().join('&'));
     if (new Set(keys).size === 1 && new Set(whenKeys).size === 1) return variants[0];
     const common = variants[0].match.filter((c) => variants.every((v) => v.match.some((x) => conditionKey(x) === conditionKey(c))));
-    const commonWhen = variants[0].when.filter((c) => variants.every((v) => v.when.some((x) => JSON.stringify(x) === JSON.stringify(c))));
+    // The request matches in every deployment when it satisfies each variant, in none when it satisfies none; else
+    // which deployment is used decides it (opaque).
+    const distinct = [...new Map(variants.map((v, i) => [whenKeys[i], { kind: 'all', of: v.when } as Condition])).values()];
+    const either: Condition = { kind: 'any', of: distinct };
+    const both: Condition = { kind: 'all', of: distinct };
     const groups = new Map<string, { text: string; ds: Deployment[] }>();
     variants.forEach((v, i) => {
       const g = groups.get(keys[i]);
@@ -610,7 +614,7 @@ class AlbLowering {
     const text = [...groups.values()].map((g) => `${g.text} ${when(g.ds, all)}`).join('; ');
     return {
       match: [...common, { field: 'conditions', op: 'opaque', value: text }], text,
-      when: [...commonWhen, { kind: 'opaque', text, why: 'the conditions depend on template conditions (Fn::If) decided at deploy time' }],
+      when: [either, { kind: 'any', of: [both, { kind: 'opaque', text, why: 'the conditions depend on template conditions (Fn::If) decided at deploy time' }] }],
     };
   }
 
