@@ -49,9 +49,10 @@ export interface EntryPoint {
   /**
    * What the product answers when nothing routes a request that arrived here (no site for its host, or no route
    * matched and no default): default `{ status: 404, text: 'no route' }`. HAProxy answers 503 without a default
-   * backend, nginx 404 from the default server, Envoy 404 (response flag NR).
+   * backend, nginx 404 from the default server, Envoy 404 (response flag NR). `status` undefined: what is answered is
+   * decided outside the configuration (an ALB listener another template defines, with its default action).
    */
-  noRoute?: { status: number; text: string };
+  noRoute?: { status?: number; text: string };
 }
 
 /** A socket an entry point listens on (one `listen` / `bind` line, one listener). */

@@ -193,3 +193,19 @@ describe('ALB: actions', () => {
     assert.deepEqual([down.outcome, down.status], ['no-backend', 503]);
   });
 });
+
+describe('ALB: listeners outside the template', () => {
+  it('a rule of a listener another stack defines (ListenerArn from a parameter): what no rule matches goes to a default action not known here', () => {
+    const cfg = routes(URI, yaml(
+      'Parameters:', '  ListenerArn: {Type: String}',
+      'Resources:',
+      '  Api: {Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: {Port: 80, Protocol: HTTP, VpcId: vpc-1}}',
+      '  Rule:', '    Type: AWS::ElasticLoadBalancingV2::ListenerRule', '    Properties:', '      ListenerArn: !Ref ListenerArn', '      Priority: 5',
+      `      Conditions: ${path('/api/*')}`, '      Actions: [{Type: forward, TargetGroupArn: !Ref Api}]',
+    ));
+    assert.deepEqual(where(cfg.send('GET http://shop.com/api/x')).pools, ['Api'], 'its port is not known: any request reaches it');
+    const r = cfg.send('GET http://shop.com/web');
+    assert.deepEqual([r.outcome, r.status], ['no-backend', undefined]);
+    assert.match(r.summary, /defined outside/);
+  });
+});

@@ -428,12 +428,12 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
     const noRoute = entry.noRoute ?? { status: 404, text: 'no route matches' };
     const base = { entry, bind, site, trace, undecidable };
     if (!site) {
-      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
+      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: noRoute.status === undefined ? noRoute.text : `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
     const found = searchScope(table, site.id, req, trace, undecidable);
     if (!found.route) {
-      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
+      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: noRoute.status === undefined ? noRoute.text : `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
     results.push({ ...base, route: found.route, ...outcomeOf(found.route, index, req, failed) });

@@ -498,8 +498,12 @@ class AlbLowering {
     if (existing) return existing;
     const entry = this.b.entry({
       name, namespace: NS, listen, hosts: [],
-      // Every listener has a default action (DefaultActions is required); without one the template is refused.
-      noRoute: { status: 404, text: 'no rule matches and the listener has no default action' },
+      // A listener of the template answers with its default action, a route of its own: this is only reached when
+      // it has none (CloudFormation requires DefaultActions). A listener defined elsewhere (a parameter, an import)
+      // has a default action this template does not show: what it answers is not known.
+      noRoute: this.resources.has(key)
+        ? { text: 'no rule matches and the listener has no DefaultActions (CloudFormation requires them)' }
+        : { text: 'no rule of this template matches: the listener and its default action are defined outside it' },
       source: this.ref(node.keyRange ? { start: node.keyRange.start, end: node.range.end } : node.range), selection: this.ref(anchor(node)),
     });
     this.entries.set(key, entry);
