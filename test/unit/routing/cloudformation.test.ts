@@ -44,7 +44,7 @@ const template = (...resources: string[]) => routes(URI, yaml(
 ));
 
 /** A ListenerRule on `listener` with `conditions` (a flow-style list) forwarding to `tg` (or other `actions`). */
-const rule = (id: string, priority: number, conditions: string, tg = 'Api', listener = 'Http', actions?: string) => [
+const rule = (id: string, priority: number | string, conditions: string, tg = 'Api', listener = 'Http', actions?: string) => [
   `  ${id}:`,
   '    Type: AWS::ElasticLoadBalancingV2::ListenerRule',
   '    Properties:',
@@ -81,6 +81,14 @@ describe('ALB: listeners and rule order', () => {
     const r = cfg.send('GET http://shop.com/web');
     assert.equal(r.route?.name, 'Listener Http default action');
     assert.deepEqual(where(r).pools, ['Web']);
+  });
+
+  it('a priority decided at deploy time: a request the rule matches is undecidable, others are routed as usual', () => {
+    const cfg = template(...rule('Fixed', 10, path('/api/*'), 'Api'), ...rule('Unknown', '!Ref HostParam', path('/api/v2/*'), 'V2'));
+    const r = cfg.send('GET http://shop.com/api/v2/x');
+    assert.equal(r.route?.name, 'ListenerRule Fixed');
+    assert.ok(r.undecidable.some((u) => u.includes('ListenerRule Unknown')));
+    assert.deepEqual(cfg.send('GET http://shop.com/api/v1/x').undecidable, []);
   });
 
   it('rules belong to the listener their ListenerArn names: a rule of the HTTPS listener does not take plain HTTP', () => {

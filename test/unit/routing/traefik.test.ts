@@ -58,6 +58,13 @@ describe('Traefik: priority ("routes are sorted, by default, in descending order
     assert.equal(pool(cfg, 'GET http://x.com/x'), 'b');
   });
 
+  it('the two stars of a `**.example.com` host do not count: it ranks below the single-label wildcard it covers (DoubleWildcardPenalty)', () => {
+    // `Host(`**.example.com`)` is 22 bytes but ranks 20, below `Host(`*.example.com`)` (21).
+    const cfg = http('many: {rule: "Host(`**.example.com`)", service: a}', 'one: {rule: "Host(`*.example.com`)", service: b}');
+    assert.equal(pool(cfg, 'GET http://api.example.com/'), 'b');
+    assert.equal(pool(cfg, 'GET http://v1.api.example.com/'), 'a');
+  });
+
   it('equal priorities have no documented order (an unstable sort): the engine tries them in file order', () => {
     const cfg = http('first: {rule: "Path(`/x`)", service: a, priority: 5}', 'second: {rule: "Path(`/x`)", service: b, priority: 5}');
     assert.equal(pool(cfg, 'GET http://x.com/x'), 'a');

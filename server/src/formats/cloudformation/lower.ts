@@ -549,7 +549,9 @@ class AlbLowering {
   private listenerRules(rules: Res[]): void {
     // Priority order per listener; rules whose priority is not a number (a parameter) keep an unknown place.
     const withPriority = rules.map((r) => ({ r, priority: this.priority(get(r.props, 'Priority')) }));
-    withPriority.sort((a, b) => (a.priority ?? Infinity) - (b.priority ?? Infinity));
+    // A rule whose priority is only known at deploy time may come before any other: it is searched first, and a
+    // request it matches is undecidable (see `when` below) rather than given to a rule that may come after it.
+    withPriority.sort((a, b) => (a.priority ?? -Infinity) - (b.priority ?? -Infinity));
     for (const { r, priority } of withPriority) {
       const entry = this.entryFor(get(r.props, 'ListenerArn'), r.node);
       let { match, text, when: whenOf } = this.conditions(get(r.props, 'Conditions'));
@@ -563,7 +565,8 @@ class AlbLowering {
       }
       const actions = get(r.props, 'Actions');
       this.b.route({
-        entryId: entry.id, name: `ListenerRule ${r.id}`, matchText: text, match, catchAll: false, when: { kind: 'all', of: whenOf },
+        entryId: entry.id, name: `ListenerRule ${r.id}`, matchText: text, match, catchAll: false,
+        when: { kind: 'all', of: priority !== undefined ? whenOf : [...whenOf, { kind: 'opaque', text: `Priority ${describe(get(r.props, 'Priority') ?? r.node)}`, why: 'the priority is decided at deploy time: where the rule stands among the others is not known' }] },
         evaluation: priority !== undefined
           ? { group: 'rules', strategy: 'first-match', index: priority }
           : { group: `unordered ${r.id}`, strategy: 'first-match', index: 0 },

@@ -5,7 +5,7 @@ import { builderFor, disjoint, siblings } from '../declarative/common';
 import { anchor, bool, get, getCI, num, pair, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
 import { loadYaml } from '../yaml/yamlFile';
-import { lowerRule } from './rule';
+import { lowerRule, parseRuleExpr, type RuleExpr } from './rule';
 import { parseToml } from './toml';
 
 /*
@@ -227,13 +227,29 @@ const utf8 = new TextEncoder();
 
 /**
  * The default priority of a router: "the priority is directly equal to the length of the rule" — Go's `len`,
- * bytes of UTF-8. The TCP fallback `HostSNI(`*`)` is -1 ("the lowest computable priority minus one … in order to
- * make the fallback the last to be evaluated", Traefik's TCP muxer).
+ * bytes of UTF-8 — less the two stars of each double-wildcard host (`Host(`**.example.com`)` not under `!`), which
+ * do not count so that it ranks below the exact and single-label hosts it covers (pkg/muxer/http GetRulePriority,
+ * muxer.DoubleWildcardPenalty). The TCP fallback `HostSNI(`*`)` is -1 ("the lowest computable priority minus one …
+ * in order to make the fallback the last to be evaluated", Traefik's TCP muxer).
  */
 export function defaultPriority(proto: Proto, rule: string | undefined): number {
   if (rule === undefined) return 0;
   if (proto === 'tcp' && /^\s*HostSNI\s*\(\s*([`"])\*\1\s*\)\s*$/i.test(rule)) return -1;
-  return utf8.encode(rule).length;
+  let priority = utf8.encode(rule).length;
+  if (proto === 'http' && rule.includes('**.')) {
+    const walk = (e: RuleExpr | undefined, negated: boolean): void => {
+      if (!e) return;
+      if (e.kind === 'not') walk(e.of, !negated);
+      else if (e.kind === 'and' || e.kind === 'or') {
+        walk(e.left, negated);
+        walk(e.right, negated);
+      } else if (e.kind === 'matcher' && !negated && /^(?:host|HOST|Host)$/.test(e.name)) {
+        for (const a of e.args) if (a.startsWith('**.')) priority -= 2;
+      }
+    };
+    walk(parseRuleExpr(rule), false);
+  }
+  return priority;
 }
 
 /** Split at top-level `&&`; undefined when parentheses group sub-expressions. */
