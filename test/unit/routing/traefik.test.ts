@@ -242,6 +242,16 @@ describe('Traefik: entry points and TLS', () => {
     assert.equal(cfg.all('GET http://x.com:9999/').length, 0, 'no entry point listens on 9999');
   });
 
+  it('the static configuration is read from a file of the same folder, or traefik.yml in the folder above', () => {
+    const routers = yaml('http:', '  routers:', '    r: {rule: "PathPrefix(`/`)", service: a}', ...SERVICES);
+    const beside = routes(URI, routers, { files: { 'file:///etc/traefik/dynamic/static.toml': '[entryPoints.web]\n  address = ":8080"\n' } });
+    assert.equal(beside.send('GET http://x.com:8080/').bind?.port, 8080);
+    const opts = { files: { 'file:///etc/traefik/traefik.yml': 'entryPoints:\n  web:\n    address: ":81"\n' }, root: 'file:///etc/traefik' };
+    const above = routes(URI, routers, opts);
+    assert.equal(above.send('GET http://x.com:81/').entry.name, 'http entryPoints web');
+    assert.equal(above.all('GET http://x.com/').length, 0, 'nothing listens on 80');
+  });
+
   it('a router with `tls` takes HTTPS requests only, one without takes plain HTTP only ("dedicated to HTTPS requests only")', () => {
     const cfg = routes(URI, yaml(...STATIC, 'http:', '  routers:',
       '    secure: {rule: "Host(`shop.com`)", service: a, tls: {}}',
