@@ -147,7 +147,8 @@ export type StringMatch =
   | { op: 'glob'; value: string; ignoreCase?: boolean }
   /**
    * A regular expression in `dialect`. `anchored`: the whole value must match (Envoy `safe_regex`, Istio, Gateway
-   * API, Traefik `PathRegexp`); otherwise a match anywhere in the value is enough (nginx, HAProxy), as `^`/`$` say.
+   * API); otherwise a match anywhere in the value is enough (nginx, HAProxy, Traefik's `…Regexp` matchers: Go's
+   * `MatchString`), as `^`/`$` say.
    */
   | { op: 'regex'; value: string; dialect: RegexDialect; anchored: boolean; ignoreCase?: boolean }
   /** An address in a network (`10.0.0.0/8`, `::1`, a single address). */

@@ -115,6 +115,8 @@ interface EntryPointDef {
 }
 
 interface StaticConfig {
+  /** The file it was read from. */
+  uri: string;
   entryPoints: Map<string, EntryPointDef>;
   /** `core.defaultRuleSyntax` (v3): the rule syntax of routers that do not set `ruleSyntax`. */
   defaultRuleSyntax?: string;
@@ -136,7 +138,7 @@ function readStatic(roots: TNode[], uri: string, ref: (r: Range, uri: string) =>
     if (r.kind !== 'map' || get(r, 'apiVersion')) continue;
     const eps = pairs(getCI(r, 'entryPoints'));
     if (eps.length === 0) continue;
-    const out: StaticConfig = { entryPoints: new Map(), defaultRuleSyntax: str(getCI(r, 'core', 'defaultRuleSyntax')) };
+    const out: StaticConfig = { uri, entryPoints: new Map(), defaultRuleSyntax: str(getCI(r, 'core', 'defaultRuleSyntax')) };
     for (const p of eps) {
       const address = str(getCI(p.value, 'address'));
       const parsed = address === undefined ? undefined : parseEntryPointAddress(address);
@@ -822,7 +824,10 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
   const src = sourcesOf(loaded.roots);
   const l = new TraefikLowering(b);
   // Entry points come from the static configuration, which Kubernetes CRDs never sit beside.
-  if (src.configs.length > 0 && src.crds.length === 0) l.staticConfig = findStatic(uri, loaded.roots, host, (r, u) => b.ref(r, u));
+  if (src.configs.length > 0 && src.crds.length === 0) {
+    l.staticConfig = findStatic(uri, loaded.roots, host, (r, u) => b.ref(r, u));
+    if (l.staticConfig && !b.model.files.includes(l.staticConfig.uri)) b.model.files.push(l.staticConfig.uri);
+  }
   l.collectServices(src, uri, true);
   // File provider `directory`: every file of the folder is one configuration. CRDs live in a cluster: open.
   let closed = src.crds.length === 0 && src.configs.length > 0;
