@@ -859,7 +859,7 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
           }
         }
       }
-      b.model.files.push(f);
+      if (!b.model.files.includes(f)) b.model.files.push(f);
     }
   }
   l.run(src, !closed);
