@@ -324,6 +324,12 @@ describe('Traefik: TCP routers and CRDs', () => {
     assert.ok(plain.undecidable.some((u) => u.includes('ALPN')));
   });
 
+  it('UDP routers take datagrams, never an HTTP request (an entry point of their own, `address: ":53/udp"`)', () => {
+    const cfg = routes(URI, yaml('udp:', '  routers:', '    dns: {service: dns}', '  services:', '    dns: {loadBalancer: {servers: [{address: "10.0.0.53:53"}]}}'));
+    assert.equal(cfg.analysis.model.routes.length, 1);
+    assert.equal(cfg.all('GET http://x.com:53/').length, 0);
+  });
+
   it('IngressRoute: `match`, `entryPoints`, `spec.tls` (HTTPS only) and Kubernetes Services as pools', () => {
     const cfg = routes('file:///k8s/ingressroute.yml', yaml(
       'apiVersion: traefik.io/v1alpha1', 'kind: IngressRoute', 'metadata: {name: shop}', 'spec:', '  entryPoints: [websecure]', '  tls: {}', '  routes:',

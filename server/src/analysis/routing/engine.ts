@@ -157,6 +157,8 @@ export function routingTable(model: TrafficModel): RoutingTable {
 // ---- step 1: entry points ----------------------------------------------------------------------------------------
 
 function bindTakes(b: Bind, req: Request): boolean {
+  // The requests the engine routes arrive over TCP (HTTP/1, HTTP/2, TLS): a UDP socket takes none of them.
+  if (b.protocol === 'udp') return false;
   if (b.port !== undefined && b.port !== req.port) return false;
   if (b.tls !== undefined && b.tls !== (req.scheme === 'https')) return false;
   return true;

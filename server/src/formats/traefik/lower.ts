@@ -754,6 +754,9 @@ class TraefikLowering {
     } else if (name !== undefined && this.staticConfig) {
       // "entryPoint … doesn't exist": the router is not attached anywhere.
       entry.binds = [];
+    } else if (proto === 'udp') {
+      // A UDP entry point, port unknown: it takes datagrams, never an HTTP request.
+      entry.binds = [{ protocol: 'udp' }];
     }
     this.entries.set(key, entry);
     return entry;
