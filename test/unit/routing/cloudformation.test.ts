@@ -83,12 +83,18 @@ describe('ALB: listeners and rule order', () => {
     assert.deepEqual(where(r).pools, ['Web']);
   });
 
-  it('a priority decided at deploy time: a request the rule matches is undecidable, others are routed as usual', () => {
-    const cfg = template(...rule('Fixed', 10, path('/api/*'), 'Api'), ...rule('Unknown', '!Ref HostParam', path('/api/v2/*'), 'V2'));
+  it('a priority decided at deploy time: undecidable where another rule also matches, decided where it alone does', () => {
+    const cfg = template(
+      ...rule('Fixed', 10, path('/api/*'), 'Api'),
+      ...rule('Unknown', '!Ref HostParam', path('/api/v2/*'), 'V2'),
+      ...rule('Alone', '!GetAtt PriorityFn.Priority', path('/beta/*'), 'V2'),
+    );
     const r = cfg.send('GET http://shop.com/api/v2/x');
     assert.equal(r.route?.name, 'ListenerRule Fixed');
     assert.ok(r.undecidable.some((u) => u.includes('ListenerRule Unknown')));
     assert.deepEqual(cfg.send('GET http://shop.com/api/v1/x').undecidable, []);
+    const alone = cfg.send('GET http://shop.com/beta/x');
+    assert.deepEqual([alone.route?.name, alone.undecidable], ['ListenerRule Alone', []]);
   });
 
   it('rules belong to the listener their ListenerArn names: a rule of the HTTPS listener does not take plain HTTP', () => {

@@ -547,12 +547,12 @@ class AlbLowering {
   }
 
   private listenerRules(rules: Res[]): void {
-    // Priority order per listener; rules whose priority is not a number (a parameter) keep an unknown place.
+    // Priority order per listener. A rule whose priority is only known at deploy time may stand before any other: it
+    // is searched first, and where another rule of its listener could take the same request the answer is
+    // undecidable (see `when` below) rather than given to either.
     const withPriority = rules.map((r) => ({ r, priority: this.priority(get(r.props, 'Priority')) }));
-    // A rule whose priority is only known at deploy time may come before any other: it is searched first, and a
-    // request it matches is undecidable (see `when` below) rather than given to a rule that may come after it.
     withPriority.sort((a, b) => (a.priority ?? -Infinity) - (b.priority ?? -Infinity));
-    for (const { r, priority } of withPriority) {
+    const items = withPriority.map(({ r, priority }) => {
       const entry = this.entryFor(get(r.props, 'ListenerArn'), r.node);
       let { match, text, when: whenOf } = this.conditions(get(r.props, 'Conditions'));
       // A rule created under a resource `Condition` exists only in some deployments: it takes requests from rules
@@ -563,10 +563,20 @@ class AlbLowering {
         text = `${text} (Condition ${condition})`;
         whenOf = [...whenOf, { kind: 'opaque', text: `Condition ${condition}`, why: 'the rule exists only in the deployments where this template condition holds' }];
       }
+      return { r, priority, entry, match, text, condition, whenOf, when: { kind: 'all', of: whenOf } as Condition };
+    });
+    for (const { r, priority, entry, match, text, condition, whenOf, when: own } of items) {
+      let when = own;
+      if (priority === undefined) {
+        const others = items.filter((x) => x.entry === entry && x.r !== r).map((x) => x.when);
+        const unknown: Condition = { kind: 'opaque', text: `Priority ${describe(get(r.props, 'Priority') ?? r.node)}`, why: 'the priority is decided at deploy time: whether the rule comes before the others that match is not known' };
+        // Decided when no other rule of the listener matches the request; past a bound, always undecidable.
+        const alone: Condition[] = others.length === 0 ? [] : [{ kind: 'any', of: [...(others.length <= 64 ? [{ kind: 'not', of: { kind: 'any', of: others } } as Condition] : []), unknown] }];
+        when = { kind: 'all', of: [...whenOf, ...alone] };
+      }
       const actions = get(r.props, 'Actions');
       this.b.route({
-        entryId: entry.id, name: `ListenerRule ${r.id}`, matchText: text, match, catchAll: false,
-        when: { kind: 'all', of: priority !== undefined ? whenOf : [...whenOf, { kind: 'opaque', text: `Priority ${describe(get(r.props, 'Priority') ?? r.node)}`, why: 'the priority is decided at deploy time: where the rule stands among the others is not known' }] },
+        entryId: entry.id, name: `ListenerRule ${r.id}`, matchText: text, match, catchAll: false, when,
         evaluation: priority !== undefined
           ? { group: 'rules', strategy: 'first-match', index: priority }
           : { group: `unordered ${r.id}`, strategy: 'first-match', index: 0 },
