@@ -1065,10 +1065,10 @@ describe('declarative formats over LSP', () => {
       assert.ok(list.some((h) => h.line === posOf(ALB, 'DefaultActions').line && h.label === '→ 10.0.0.1:8080 40%, 10.0.0.2:8080 40%, 10.0.1.1:8080 20%'), JSON.stringify(list));
     });
 
-    test('outline: the listener with its default action and rule, the target groups', async () => {
+    test('outline: the listener with its rule and default action (in evaluation order: "the default rule is evaluated last"), the target groups', async () => {
       const syms = await symbols(uri);
       const listener = syms.find((s) => s.name === 'Listener HttpsListener');
-      assert.deepEqual(listener.children.map((c: any) => c.name), ['Listener HttpsListener default action', 'ListenerRule ApiRule']);
+      assert.deepEqual(listener.children.map((c: any) => c.name), ['ListenerRule ApiRule', 'Listener HttpsListener default action']);
       assert.deepEqual(syms.filter((s) => s.kind === 5).map((s) => s.name), ['BlueTG', 'GreenTG', 'ApiTG']);
     });
 

@@ -49,9 +49,10 @@ export interface EntryPoint {
   /**
    * What the product answers when nothing routes a request that arrived here (no site for its host, or no route
    * matched and no default): default `{ status: 404, text: 'no route' }`. HAProxy answers 503 without a default
-   * backend, nginx 404 from the default server, Envoy 404 (response flag NR).
+   * backend, nginx 404 from the default server, Envoy 404 (response flag NR). `status` undefined: what is answered is
+   * decided outside the configuration (an ALB listener another template defines, with its default action).
    */
-  noRoute?: { status: number; text: string };
+  noRoute?: { status?: number; text: string };
   /**
    * What the product answers for the requests a route sends to a pool that does not exist (a backend reference to a
    * Service that is not defined): default 503. Gateway API answers 500 for the share of an invalid backendRef
@@ -168,7 +169,8 @@ export type StringMatch =
   | { op: 'glob'; value: string; ignoreCase?: boolean }
   /**
    * A regular expression in `dialect`. `anchored`: the whole value must match (Envoy `safe_regex`, Istio, Gateway
-   * API, Traefik `PathRegexp`); otherwise a match anywhere in the value is enough (nginx, HAProxy), as `^`/`$` say.
+   * API); otherwise a match anywhere in the value is enough (nginx, HAProxy, Traefik's `…Regexp` matchers: Go's
+   * `MatchString`), as `^`/`$` say.
    */
   | { op: 'regex'; value: string; dialect: RegexDialect; anchored: boolean; ignoreCase?: boolean }
   /** An address in a network (`10.0.0.0/8`, `::1`, a single address). */

@@ -72,7 +72,7 @@ describe('aws-alb: listener rules (rules are evaluated from the lowest priority 
     const ordered = m.routes.filter((r) => r.evaluation.group === 'rules').sort((a, b) => a.evaluation.index - b.evaluation.index);
     assert.deepEqual(ordered.map((r) => r.name), ['ListenerRule Admin', 'ListenerRule Api']);
     assert.deepEqual(ordered[1].match, [{ field: 'path', op: 'prefix', value: '/api/' }]);
-    assert.deepEqual(ordered[0].target, { kind: 'none', reason: 'fixed-response' });
+    assert.deepEqual(ordered[0].target, { kind: 'none', reason: 'fixed-response', response: { kind: 'direct', status: 403 } });
     const def = m.routes.find((r) => r.catchAll)!;
     assert.equal(def.target.kind, 'pool');
     assert.equal(m.closedWorld, true);
@@ -221,7 +221,8 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
     assert.deepEqual(rules(m), []);
     // Where a redirect goes does not change that it is a redirect.
     const r = parse(TEMPLATE(...rule('Away', 1, '/old/*', ['        - {Type: redirect, RedirectConfig: {Host: !If [IsProd, a.example.com, b.example.com], StatusCode: HTTP_301}}'])));
-    assert.deepEqual(target(r, 'ListenerRule Away'), { kind: 'none', reason: 'redirect' });
+    // (The redirect's target depends on the condition: not stated; its status does not.)
+    assert.deepEqual(target(r, 'ListenerRule Away'), { kind: 'none', reason: 'redirect', response: { kind: 'redirect', status: 301 } });
   });
 
   it('weights under !If follow their condition together (one condition, two deployments); JSON intrinsic weights are no LB002', () => {
@@ -291,12 +292,23 @@ describe('aws-alb: Fn::If (one of two values, decided at deploy time) and AWS::N
         'Conditions: !If [HasPath, [{Field: path-pattern, PathPatternConfig: {Values: [/api/*]}}], [{Field: path-pattern, Values: ["/*"]}]]',
         'Actions: [{Type: forward, TargetGroupArn: !Ref WebTG}]',
       ),
-      ...rule('Api', 2, '/api/v1/*', forward('WebTG')),
+      ...rule('Web', 2, '/web/*', forward('WebTG')),
     ));
     const maybe = m.routes.find((r) => r.name === 'ListenerRule Maybe')!;
     assert.equal(maybe.matchText, 'path-pattern /api/* if HasPath; path-pattern /* unless HasPath');
     assert.deepEqual(maybe.match.map((c) => c.op), ['opaque']);
+    // With HasPath, Maybe takes only /api/*: /web/* still reaches Web in that deployment.
     assert.deepEqual(rules(m), []);
+    // /api/v1/* is Maybe's in every deployment: unreachable whatever HasPath is (LB106 on the engine's proof).
+    const every = parse(TEMPLATE(
+      ...resource(
+        'Maybe', 'ListenerRule', 'ListenerArn: !Ref Listener', 'Priority: 1',
+        'Conditions: !If [HasPath, [{Field: path-pattern, PathPatternConfig: {Values: [/api/*]}}], [{Field: path-pattern, Values: ["/*"]}]]',
+        'Actions: [{Type: forward, TargetGroupArn: !Ref WebTG}]',
+      ),
+      ...rule('Api', 2, '/api/v1/*', forward('WebTG')),
+    ));
+    assert.deepEqual(rules(every), ['LB106']);
   });
 
   it('a rule created under a resource Condition shadows only rules under the same condition; no duplicate-priority claim', () => {

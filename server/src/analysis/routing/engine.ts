@@ -181,6 +181,8 @@ export function routingTable(model: TrafficModel): RoutingTable {
 // ---- step 1: entry points ----------------------------------------------------------------------------------------
 
 function bindTakes(b: Bind, req: Request): boolean {
+  // The requests the engine routes arrive over TCP (HTTP/1, HTTP/2, TLS): a UDP socket takes none of them.
+  if (b.protocol === 'udp') return false;
   if (b.port !== undefined && b.port !== req.port) return false;
   if (b.tls !== undefined && b.tls !== (req.scheme === 'https')) return false;
   return true;
@@ -563,7 +565,7 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
     const noRoute = entry.noRoute ?? { status: 404, text: 'no route matches' };
     const base = { entry, bind, site, trace, undecidable };
     if (!site) {
-      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
+      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: noRoute.status === undefined ? noRoute.text : `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
     const ctx: Ctx = { req, trace: options.trace === false ? undefined : trace, room: options.traceLimit ?? 200, omitted: 0, undecided: undecidable, lowered: new Map(), moreUndecided: 0 };
@@ -575,7 +577,7 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
     if (ctx.moreUndecided > 0) undecidable.push(`… and ${ctx.moreUndecided} more rules that could not be decided`);
     if (ctx.omitted > 0) trace.push({ kind: 'note', name: `${ctx.omitted} more rules`, result: 'skipped', why: `${ctx.omitted} more rules were considered (trace limited to ${options.traceLimit ?? 200} steps)` });
     if (!found.route) {
-      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: `${noRoute.text}: ${noRoute.status}` });
+      results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: noRoute.status === undefined ? noRoute.text : `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
     results.push({ ...base, route: found.route, ...outcomeOf(found.route, entry, index, req, failed) });

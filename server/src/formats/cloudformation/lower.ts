@@ -1,6 +1,6 @@
 import { addressKey, classifyAddress } from '../../model/address';
 import type { ModelBuilder } from '../../model/builder';
-import type { EntryPoint, MatchCondition, Pool, Range, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import type { Bind, Condition, EntryPoint, MatchCondition, Pool, Range, RouteResponse, RouteTarget, Server, SourceRef, StringMatch, TrafficModel } from '../../model/types';
 import { builderFor } from '../declarative/common';
 import { anchor, bool, get, num, pairs, seq, str, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
@@ -195,6 +195,124 @@ function patternCondition(field: string, value: string): MatchCondition | undefi
   return { field, op: 'regex', value: re, flags: field === 'host' ? 'i' : undefined };
 }
 
+/** A glob of ALB (`*` any run, `?` one character) as the engine's match: exact or prefix when it can be, else a glob. */
+function globMatch(value: string, ignoreCase: boolean, prefixOk: boolean): StringMatch {
+  const ic = ignoreCase ? { ignoreCase: true } : {};
+  if (!/[*?]/.test(value)) return { op: 'exact', value, ...ic };
+  if (prefixOk && /^[^*?]*\*$/.test(value)) return { op: 'prefix', value: value.slice(0, -1), ...ic };
+  return { op: 'glob', value, ...ic };
+}
+
+const reQuote = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+
+/**
+ * One query-string value of a rule as an RE2 search over the raw query string: "the key/value pairs or values to
+ * find in the query string", `*` and `?` wildcards within the key or the value, `\*` and `\?` literal. Without a
+ * key, any parameter's value (a `name=value` pair) counts.
+ */
+export function queryPairPattern(key: string | undefined, value: string): string {
+  const part = (g: string, cls: string) => {
+    let out = '';
+    for (let i = 0; i < g.length; i++) {
+      const c = g[i];
+      if (c === '\\' && (g[i + 1] === '*' || g[i + 1] === '?')) out += reQuote(g[++i]);
+      else if (c === '*') out += `${cls}*`;
+      else if (c === '?') out += cls;
+      else out += reQuote(c);
+    }
+    return out;
+  };
+  return `(?:^|&)${key === undefined ? '[^&=]*' : part(key, '[^&=]')}=${part(value, '[^&]')}(?:&|$)`;
+}
+
+/**
+ * One condition of a ListenerRule in the engine's language, after "Condition types for listener rules": its values
+ * are alternatives; `host-header` is case-insensitive with `*`/`?` wildcards, `path-pattern` case-sensitive and
+ * "compared only to the path of the URL, not to its query string", `http-header` values case-insensitive (the name
+ * too), `http-request-method` case-sensitive without wildcards, `query-string` case-insensitive key/value pairs
+ * (the key optional), `source-ip` CIDR blocks of the connection's source ("if a client is behind a proxy, this is
+ * the IP address of the proxy"). Values computed at deploy time and `RegexValues` are opaque.
+ */
+function conditionWhen(c: TNode): Condition {
+  const field = literal(get(c, 'Field')) ?? (get(c, 'Field') ? describe(get(c, 'Field')!) : '?');
+  const cfgKey: Record<string, string> = {
+    'host-header': 'HostHeaderConfig', 'path-pattern': 'PathPatternConfig', 'http-header': 'HttpHeaderConfig',
+    'http-request-method': 'HttpRequestMethodConfig', 'query-string': 'QueryStringConfig', 'source-ip': 'SourceIpConfig',
+  };
+  const opaque = (why: string): Condition => ({ kind: 'opaque', text: `${field} ${describe(c)}`, why });
+  if (!cfgKey[field]) return opaque(`condition type "${field}" is not one lb-lens knows`);
+  const config = get(c, cfgKey[field]);
+  if (seq(get(config, 'RegexValues')).length > 0) return opaque('regex matching (RegexValues): how ALB anchors the expression is not documented');
+  const valuesNode = get(config, 'Values') ?? get(c, 'Values');
+  if (!valuesNode || valuesNode.kind !== 'seq' || valuesNode.tag) return opaque('its values are computed at deploy time');
+  const items = valuesNode.items!;
+  if (items.length === 0) return opaque('no values');
+  const strings: string[] = [];
+  if (field !== 'query-string') {
+    for (const i of items) {
+      const v = literal(i);
+      if (v === undefined) return opaque('a value is computed at deploy time');
+      strings.push(v);
+    }
+  }
+  const any = (of: Condition[]): Condition => (of.length === 1 ? of[0] : { kind: 'any', of });
+  switch (field) {
+    case 'host-header':
+      return any(strings.map((v) => ({ kind: 'test', field: 'host', match: globMatch(v.toLowerCase().replace(/\.$/, ''), true, false) })));
+    case 'path-pattern':
+      return any(strings.map((v) => ({ kind: 'test', field: 'path', match: globMatch(v, false, true) })));
+    case 'http-header': {
+      const name = literal(get(config, 'HttpHeaderName'));
+      if (!name) return opaque('the header name is computed at deploy time');
+      return any(strings.map((v) => ({ kind: 'test', field: `header:${name.toLowerCase()}`, match: globMatch(v, true, true) })));
+    }
+    case 'http-request-method':
+      return any(strings.map((v) => ({ kind: 'test', field: 'method', match: { op: 'exact', value: v } })));
+    case 'source-ip':
+      return any(strings.map((v) => ({ kind: 'test', field: 'src', match: { op: 'cidr', value: v } })));
+    case 'query-string': {
+      const parts: Condition[] = [];
+      for (const i of items) {
+        const keyNode = get(i, 'Key');
+        const key = keyNode ? literal(keyNode) : undefined;
+        const value = literal(get(i, 'Value'));
+        if ((keyNode && key === undefined) || value === undefined) return opaque('a key or value is computed at deploy time');
+        parts.push({ kind: 'test', field: 'query', match: { op: 'regex', value: queryPairPattern(key, value), dialect: 're2', anchored: false, ignoreCase: true } });
+      }
+      return any(parts);
+    }
+  }
+  return opaque('unknown condition');
+}
+
+/** What a redirect or fixed-response action answers, from its (resolved) configuration. */
+function responseOf(type: string, action: TNode): RouteResponse | undefined {
+  if (type === 'redirect') {
+    const cfg = get(action, 'RedirectConfig');
+    const code = literal(get(cfg, 'StatusCode'));
+    const status = code === 'HTTP_301' ? 301 : code === 'HTTP_302' ? 302 : undefined;
+    // The documented defaults: "#{protocol}://#{host}:#{port}/#{path}?#{query}", each part kept unless given.
+    const part = (k: string, d: string) => literal(get(cfg, k)) ?? (get(cfg, k) ? '…' : d);
+    const location = `${part('Protocol', '#{protocol}').toLowerCase()}://${part('Host', '#{host}')}:${part('Port', '#{port}')}${part('Path', '/#{path}')}?${part('Query', '#{query}')}`;
+    return { kind: 'redirect', status, location };
+  }
+  if (type === 'fixed-response') {
+    const code = Number(literal(get(action, 'FixedResponseConfig', 'StatusCode')));
+    return { kind: 'direct', status: Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined };
+  }
+  return undefined;
+}
+
+/** A value under a `key` below `n` depends on a template condition (the deployments of actions do not enumerate it). */
+function dependsOnCondition(n: TNode | undefined, key: string): boolean {
+  if (!n) return false;
+  for (const p of n.pairs ?? []) {
+    if (p.key === key && conditionNames(p.value, new Set()).size > 0) return true;
+    if (dependsOnCondition(p.value, key)) return true;
+  }
+  return (n.items ?? []).some((i) => dependsOnCondition(i, key));
+}
+
 /** What one deployment makes of a target group. */
 interface TargetGroupFacts {
   active: boolean;
@@ -259,9 +377,12 @@ class AlbLowering {
     }
     this.collectRefs(template, false);
     for (const r of this.resources.values()) if (r.type === `${ELB}TargetGroup`) this.targetGroup(r);
-    for (const r of this.resources.values()) if (r.type === `${ELB}Listener`) this.listener(r);
+    const listeners = [...this.resources.values()].filter((r) => r.type === `${ELB}Listener`);
+    for (const r of listeners) this.listenerEntry(r);
     const rules = [...this.resources.values()].filter((r) => r.type === `${ELB}ListenerRule`);
     this.listenerRules(rules);
+    // The default actions come after the rules in the model: "the default rule is evaluated last".
+    for (const r of listeners) this.listener(r);
   }
 
   /** Record every logical id referenced outside the Actions/DefaultActions of listeners and rules. */
@@ -377,14 +498,43 @@ class AlbLowering {
     if (existing) return existing;
     const entry = this.b.entry({
       name, namespace: NS, listen, hosts: [],
+      // A listener of the template answers with its default action, a route of its own: this is only reached when
+      // it has none (CloudFormation requires DefaultActions). A listener defined elsewhere (a parameter, an import)
+      // has a default action this template does not show: what it answers is not known.
+      noRoute: this.resources.has(key)
+        ? { text: 'no rule matches and the listener has no DefaultActions (CloudFormation requires them)' }
+        : { text: 'no rule of this template matches: the listener and its default action are defined outside it' },
       source: this.ref(node.keyRange ? { start: node.keyRange.start, end: node.range.end } : node.range), selection: this.ref(anchor(node)),
     });
     this.entries.set(key, entry);
     return entry;
   }
 
-  private listener(r: Res): void {
+  /**
+   * The entry of a listener, with where it listens: `Port` and `Protocol` (HTTPS and TLS terminate TLS; TCP, TLS,
+   * UDP and TCP_UDP are Network Load Balancer listeners that forward connections). A port or protocol computed at
+   * deploy time is unknown: any.
+   */
+  private listenerEntry(r: Res): EntryPoint {
     const entry = this.entryFor({ kind: 'scalar', tag: '!Ref', value: r.id, range: r.node.range, keyRange: r.node.keyRange }, r.node);
+    if (entry.binds) return entry;
+    const all = deployments([get(r.props, 'Port'), get(r.props, 'Protocol')]);
+    const values = (all ?? []).map((d) => ({ port: num(resolveIn(get(r.props, 'Port'), d)), protocol: literal(resolveIn(get(r.props, 'Protocol'), d))?.toUpperCase() }));
+    const same = values.length > 0 && values.every((v) => v.port === values[0].port && v.protocol === values[0].protocol);
+    const port = same && values[0].port !== undefined && Number.isInteger(values[0].port) && values[0].port >= 1 && values[0].port <= 65535 ? values[0].port : undefined;
+    const protocol = same ? values[0].protocol : undefined;
+    const bind: Bind = { source: this.ref(r.node.keyRange ?? r.node.range) };
+    if (port !== undefined) bind.port = port;
+    if (protocol === 'HTTPS' || protocol === 'TLS') bind.tls = true;
+    else if (protocol === 'HTTP' || protocol === 'TCP' || protocol === 'UDP' || protocol === 'TCP_UDP') bind.tls = false;
+    if (protocol === 'TCP' || protocol === 'TLS') bind.protocol = 'tcp';
+    else if (protocol === 'UDP' || protocol === 'TCP_UDP') bind.protocol = protocol === 'UDP' ? 'udp' : 'tcp';
+    entry.binds = [bind];
+    return entry;
+  }
+
+  private listener(r: Res): void {
+    const entry = this.listenerEntry(r);
     const actions = get(r.props, 'DefaultActions');
     if (!actions) return;
     this.b.route({
@@ -397,22 +547,36 @@ class AlbLowering {
   }
 
   private listenerRules(rules: Res[]): void {
-    // Priority order per listener; rules whose priority is not a number (a parameter) keep an unknown place.
+    // Priority order per listener. A rule whose priority is only known at deploy time may stand before any other: it
+    // is searched first, and where another rule of its listener could take the same request the answer is
+    // undecidable (see `when` below) rather than given to either.
     const withPriority = rules.map((r) => ({ r, priority: this.priority(get(r.props, 'Priority')) }));
-    withPriority.sort((a, b) => (a.priority ?? Infinity) - (b.priority ?? Infinity));
-    for (const { r, priority } of withPriority) {
+    withPriority.sort((a, b) => (a.priority ?? -Infinity) - (b.priority ?? -Infinity));
+    const items = withPriority.map(({ r, priority }) => {
       const entry = this.entryFor(get(r.props, 'ListenerArn'), r.node);
-      let { match, text } = this.conditions(get(r.props, 'Conditions'));
+      let { match, text, when: whenOf } = this.conditions(get(r.props, 'Conditions'));
       // A rule created under a resource `Condition` exists only in some deployments: it takes requests from rules
       // under the same condition only, and makes no duplicate-priority claim.
       const condition = str(get(r.node, 'Condition'));
       if (condition) {
         match = [...match, { field: 'condition', op: 'opaque', value: condition }];
         text = `${text} (Condition ${condition})`;
+        whenOf = [...whenOf, { kind: 'opaque', text: `Condition ${condition}`, why: 'the rule exists only in the deployments where this template condition holds' }];
+      }
+      return { r, priority, entry, match, text, condition, whenOf, when: { kind: 'all', of: whenOf } as Condition };
+    });
+    for (const { r, priority, entry, match, text, condition, whenOf, when: own } of items) {
+      let when = own;
+      if (priority === undefined) {
+        const others = items.filter((x) => x.entry === entry && x.r !== r).map((x) => x.when);
+        const unknown: Condition = { kind: 'opaque', text: `Priority ${describe(get(r.props, 'Priority') ?? r.node)}`, why: 'the priority is decided at deploy time: whether the rule comes before the others that match is not known' };
+        // Decided when no other rule of the listener matches the request; past a bound, always undecidable.
+        const alone: Condition[] = others.length === 0 ? [] : [{ kind: 'any', of: [...(others.length <= 64 ? [{ kind: 'not', of: { kind: 'any', of: others } } as Condition] : []), unknown] }];
+        when = { kind: 'all', of: [...whenOf, ...alone] };
       }
       const actions = get(r.props, 'Actions');
       this.b.route({
-        entryId: entry.id, name: `ListenerRule ${r.id}`, matchText: text, match, catchAll: false,
+        entryId: entry.id, name: `ListenerRule ${r.id}`, matchText: text, match, catchAll: false, when,
         evaluation: priority !== undefined
           ? { group: 'rules', strategy: 'first-match', index: priority }
           : { group: `unordered ${r.id}`, strategy: 'first-match', index: 0 },
@@ -442,13 +606,22 @@ class AlbLowering {
    * Conditions (all must hold; the values of one condition are alternatives). When they depend on a deployment,
    * the conditions every deployment has, plus one opaque condition for the rest (it covers only an identical one).
    */
-  private conditions(list: TNode | undefined): { match: MatchCondition[]; text: string } {
+  private conditions(list: TNode | undefined): { match: MatchCondition[]; text: string; when: Condition[] } {
     const all = deployments([list]);
-    if (!all) return { match: [{ field: 'conditions', op: 'opaque', value: describe(list!) }], text: describe(list!) };
+    if (!all) {
+      const text = describe(list!);
+      return { match: [{ field: 'conditions', op: 'opaque', value: text }], text, when: [{ kind: 'opaque', text, why: `the conditions depend on more than ${MAX_CONDITIONS} template conditions` }] };
+    }
     const variants = all.map((d) => this.conditionsIn(resolveIn(list, d)));
     const keys = variants.map((v) => v.match.map(conditionKey).sort().join('&'));
-    if (new Set(keys).size === 1) return variants[0];
+    const whenKeys = variants.map((v) => v.when.map((c) => JSON.stringify(c)).sort().join('&'));
+    if (new Set(keys).size === 1 && new Set(whenKeys).size === 1) return variants[0];
     const common = variants[0].match.filter((c) => variants.every((v) => v.match.some((x) => conditionKey(x) === conditionKey(c))));
+    // The request matches in every deployment when it satisfies each variant, in none when it satisfies none; else
+    // which deployment is used decides it (opaque).
+    const distinct = [...new Map(variants.map((v, i) => [whenKeys[i], { kind: 'all', of: v.when } as Condition])).values()];
+    const either: Condition = { kind: 'any', of: distinct };
+    const both: Condition = { kind: 'all', of: distinct };
     const groups = new Map<string, { text: string; ds: Deployment[] }>();
     variants.forEach((v, i) => {
       const g = groups.get(keys[i]);
@@ -456,13 +629,18 @@ class AlbLowering {
       else groups.set(keys[i], { text: v.text, ds: [all[i]] });
     });
     const text = [...groups.values()].map((g) => `${g.text} ${when(g.ds, all)}`).join('; ');
-    return { match: [...common, { field: 'conditions', op: 'opaque', value: text }], text };
+    return {
+      match: [...common, { field: 'conditions', op: 'opaque', value: text }], text,
+      when: [either, { kind: 'any', of: [both, { kind: 'opaque', text, why: 'the conditions depend on template conditions (Fn::If) decided at deploy time' }] }],
+    };
   }
 
-  private conditionsIn(list: TNode | undefined): { match: MatchCondition[]; text: string } {
+  private conditionsIn(list: TNode | undefined): { match: MatchCondition[]; text: string; when: Condition[] } {
     const match: MatchCondition[] = [];
     const text: string[] = [];
+    const whenOf: Condition[] = [];
     for (const c of seq(list)) {
+      whenOf.push(conditionWhen(c));
       const field = str(get(c, 'Field')) ?? '';
       const cfg: Record<string, [string, string]> = {
         'path-pattern': ['PathPatternConfig', 'path'], 'host-header': ['HostHeaderConfig', 'host'],
@@ -498,7 +676,7 @@ class AlbLowering {
         match.push({ field: modelField, op: 'opaque', value: values.join('|') });
       }
     }
-    return { match, text: text.join(' & ') || '*' };
+    return { match, text: text.join(' & ') || '*', when: whenOf };
   }
 
   // ---- actions ----
@@ -511,7 +689,19 @@ class AlbLowering {
     const all = deployments([actions], NOT_ROUTING);
     const at = firstIf(actions, NOT_ROUTING) ?? actions;
     if (!all) return { kind: 'dynamic', text: `depends on more than ${MAX_CONDITIONS} conditions`, nameSource: this.ref(at.range) };
-    const outcomes = all.map((d) => this.actionsIn(resolveIn(actions, d)));
+    let outcomes = all.map((d) => this.actionsIn(resolveIn(actions, d)));
+    // A status or redirect target chosen by a template condition is not known here (the true branch was read).
+    const unknownStatus = dependsOnCondition(actions, 'StatusCode');
+    const unknownLocation = dependsOnCondition(actions, 'RedirectConfig');
+    if (unknownStatus || unknownLocation) {
+      outcomes = outcomes.map((t) => {
+        if (t.kind !== 'none' || !t.response) return t;
+        const response: RouteResponse = { kind: t.response.kind };
+        if (!unknownStatus && t.response.status !== undefined) response.status = t.response.status;
+        if (!unknownLocation && t.response.location !== undefined) response.location = t.response.location;
+        return { ...t, response };
+      });
+    }
     const keys = outcomes.map(targetKey);
     if (new Set(keys).size === 1) return outcomes[0];
     // Every alternative is used: none is unused, and references find them.
@@ -536,7 +726,10 @@ class AlbLowering {
     const terminal = list.find((a) => !/^authenticate/.test(str(get(a, 'Type')) ?? ''));
     if (!terminal) return actions.kind === 'seq' ? { kind: 'none', reason: 'no action' } : { kind: 'dynamic', text: describe(actions), nameSource: this.ref(actions.range) };
     const type = str(get(terminal, 'Type')) ?? '';
-    if (type !== 'forward') return { kind: 'none', reason: type || 'action' };
+    if (type !== 'forward') {
+      const response = responseOf(type, terminal);
+      return response ? { kind: 'none', reason: type, response } : { kind: 'none', reason: type || 'action' };
+    }
     const groups = seq(get(terminal, 'ForwardConfig', 'TargetGroups'));
     if (groups.length > 0) {
       let computedWeight: TNode | undefined;

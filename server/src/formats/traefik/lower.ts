@@ -1,11 +1,12 @@
 import { detectionSample } from '../detectSample';
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
-import type { EntryPoint, MatchCondition, NamedDefinition, Pool, Range, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import type { Condition, EntryPoint, MatchCondition, NamedDefinition, Pool, Range, Route, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
 import { builderFor, disjoint, siblings } from '../declarative/common';
-import { anchor, get, getCI, num, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
+import { anchor, bool, get, getCI, num, pair, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
 import { loadYaml } from '../yaml/yamlFile';
+import { lowerRule, parseRuleExpr, type RuleExpr } from './rule';
 import { parseToml } from './toml';
 
 /*
@@ -53,6 +54,8 @@ interface RouterDef {
   /** `ruleSyntax` (file provider) / `syntax` (IngressRoute route): `v2` or v3 (default). */
   syntax?: string;
   entryPoints: string[];
+  /** An HTTP router with a `tls` section (IngressRoute `spec.tls`): it takes HTTPS requests only. */
+  tls: boolean;
   target: () => RouteTarget;
   source: Range;
 }
@@ -93,6 +96,85 @@ function loadRoots(uri: string, text: string): { roots: TNode[]; file?: ReturnTy
   }
   const file = loadYaml(text);
   return { roots: yamlTrees(file), file };
+}
+
+// ---- static configuration: entry points ----
+
+/** An entry point of the static configuration (`entryPoints.<name>.address`). */
+interface EntryPointDef {
+  name: string;
+  /** `[host]:port[/tcp|/udp]`: TCP (HTTP and TCP routers) unless `/udp`. */
+  transport: 'tcp' | 'udp';
+  address: string;
+  port?: number;
+  /** Restricted to one address; undefined for every address (`:80`, `0.0.0.0:80`, `[::]:80`). */
+  host?: string;
+  /** `http.tls`: the TLS configuration of every HTTP router attached to it that has none of its own. */
+  tls: boolean;
+  asDefault: boolean;
+  source: SourceRef;
+}
+
+interface StaticConfig {
+  /** The file it was read from. */
+  uri: string;
+  entryPoints: Map<string, EntryPointDef>;
+  /** `core.defaultRuleSyntax` (v3): the rule syntax of routers that do not set `ruleSyntax`. */
+  defaultRuleSyntax?: string;
+}
+
+/** The address of an entry point: "The address format is [host]:port[/tcp|/udp]". */
+export function parseEntryPointAddress(address: string): { port?: number; host?: string; transport: 'tcp' | 'udp' } | undefined {
+  const m = /^(.*):(\d{1,5})(?:\/(tcp|udp))?$/i.exec(address.trim());
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  let host = m[1].replace(/^\[(.*)\]$/, '$1');
+  if (host === '' || host === '0.0.0.0' || host === '::') host = '';
+  return { port: port >= 1 && port <= 65535 ? port : undefined, host: host || undefined, transport: m[3]?.toLowerCase() === 'udp' ? 'udp' : 'tcp' };
+}
+
+/** The static configuration in a file's roots (YAML documents or the TOML root), if it defines entry points. */
+function readStatic(roots: TNode[], uri: string, ref: (r: Range, uri: string) => SourceRef): StaticConfig | undefined {
+  for (const r of roots) {
+    if (r.kind !== 'map' || get(r, 'apiVersion')) continue;
+    const eps = pairs(getCI(r, 'entryPoints'));
+    if (eps.length === 0) continue;
+    const out: StaticConfig = { uri, entryPoints: new Map(), defaultRuleSyntax: str(getCI(r, 'core', 'defaultRuleSyntax')) };
+    for (const p of eps) {
+      const address = str(getCI(p.value, 'address'));
+      const parsed = address === undefined ? undefined : parseEntryPointAddress(address);
+      out.entryPoints.set(p.key, {
+        name: p.key, transport: parsed?.transport ?? 'tcp', address: address ?? p.key, port: parsed?.port, host: parsed?.host,
+        tls: !!getCI(p.value, 'http', 'tls'), asDefault: bool(getCI(p.value, 'asDefault')) === true,
+        source: ref(p.keyRange ? { start: p.keyRange.start, end: p.value.range.end } : p.value.range, uri),
+      });
+    }
+    return out;
+  }
+  return undefined;
+}
+
+const STATIC_HINT = /^\s*(?:entryPoints\s*:|\[entryPoints[.\]])/im;
+
+/**
+ * The static configuration that goes with a dynamic file: the file itself (`providers.file.filename` may name the
+ * static file), else a file of its folder, else `traefik.yml`/`traefik.yaml`/`traefik.toml` in the folder above
+ * (the usual `/etc/traefik/traefik.yml` beside `/etc/traefik/dynamic/`). A guess about the deployment, documented.
+ */
+function findStatic(uri: string, roots: TNode[], host: FormatHost, ref: (r: Range, uri: string) => SourceRef): StaticConfig | undefined {
+  const own = readStatic(roots, uri, ref);
+  if (own) return own;
+  const candidates = [
+    ...siblings(uri, host, ['yml', 'yaml', 'toml']).files,
+    ...host.glob('../traefik.*', uri).filter((f) => /\/traefik\.(?:ya?ml|toml)$/i.test(f)),
+  ];
+  for (const f of candidates.slice(0, 64)) {
+    const t = host.readFile(f);
+    if (t === undefined || !STATIC_HINT.test(t)) continue;
+    const s = readStatic(loadRoots(f, t).roots, f, ref);
+    if (s) return s;
+  }
+  return undefined;
 }
 
 // ---- rules ----
@@ -148,13 +230,29 @@ const utf8 = new TextEncoder();
 
 /**
  * The default priority of a router: "the priority is directly equal to the length of the rule" — Go's `len`,
- * bytes of UTF-8. The TCP fallback `HostSNI(`*`)` is -1 ("the lowest computable priority minus one … in order to
- * make the fallback the last to be evaluated", Traefik's TCP muxer).
+ * bytes of UTF-8 — less the two stars of each double-wildcard host (`Host(`**.example.com`)` not under `!`), which
+ * do not count so that it ranks below the exact and single-label hosts it covers (pkg/muxer/http GetRulePriority,
+ * muxer.DoubleWildcardPenalty). The TCP fallback `HostSNI(`*`)` is -1 ("the lowest computable priority minus one …
+ * in order to make the fallback the last to be evaluated", Traefik's TCP muxer).
  */
 export function defaultPriority(proto: Proto, rule: string | undefined): number {
   if (rule === undefined) return 0;
   if (proto === 'tcp' && /^\s*HostSNI\s*\(\s*([`"])\*\1\s*\)\s*$/i.test(rule)) return -1;
-  return utf8.encode(rule).length;
+  let priority = utf8.encode(rule).length;
+  if (proto === 'http' && rule.includes('**.')) {
+    const walk = (e: RuleExpr | undefined, negated: boolean): void => {
+      if (!e) return;
+      if (e.kind === 'not') walk(e.of, !negated);
+      else if (e.kind === 'and' || e.kind === 'or') {
+        walk(e.left, negated);
+        walk(e.right, negated);
+      } else if (e.kind === 'matcher' && !negated && /^(?:host|HOST|Host)$/.test(e.name)) {
+        for (const a of e.args) if (a.startsWith('**.')) priority -= 2;
+      }
+    };
+    walk(parseRuleExpr(rule), false);
+  }
+  return priority;
 }
 
 /** Split at top-level `&&`; undefined when parentheses group sub-expressions. */
@@ -565,7 +663,7 @@ class TraefikLowering {
     const p = num(pNode);
     const explicit = p !== undefined && p !== 0;
     this.routers.push({
-      name, proto, node, rule, ruleNode, explicitPriority: explicit, syntax: str(getCI(node, 'ruleSyntax')),
+      name, proto, node, rule, ruleNode, explicitPriority: explicit, syntax: str(getCI(node, 'ruleSyntax')), tls: pairCI(node, 'tls') !== undefined,
       // "A value of 0 for the priority is ignored: priority: 0 means that the default rules length sorting is used".
       priority: explicit ? p : defaultPriority(proto, rule),
       entryPoints: strings(getCI(node, 'entryPoints')),
@@ -591,7 +689,7 @@ class TraefikLowering {
       const services = seq(get(route, 'services'));
       this.routers.push({
         name: `${name} route ${i + 1}`, proto, node: route, rule: rule ?? (proto === 'udp' ? undefined : ''), ruleNode, explicitPriority: explicit,
-        syntax: str(get(route, 'syntax')),
+        syntax: str(get(route, 'syntax')), tls: pair(spec, 'tls') !== undefined,
         priority: explicit ? p : defaultPriority(proto, rule),
         entryPoints: strings(get(spec, 'entryPoints')),
         target: () => {
@@ -612,50 +710,106 @@ class TraefikLowering {
     });
   }
 
-  private entryFor(proto: Proto, entryPoints: string[]): EntryPoint {
-    const names = [...new Set(entryPoints)].sort();
-    const key = `${proto}\u0000${names.join(',')}`;
+  /** The static configuration's entry points, when the files hold one (`lowerTraefik` reads it). */
+  staticConfig?: StaticConfig;
+
+  /**
+   * The entry point names a router listens on: its `entryPoints`, else the default ones — with a static
+   * configuration, those marked `asDefault` (all of them when none is, but never the internal `traefik` one) of its
+   * transport (UDP routers: the UDP entry points); without one, every name the routers of its protocol list (they
+   * exist, so a router without `entryPoints` listens there too). Undefined: nothing is known (one "default" entry).
+   */
+  private entryNames(r: RouterDef): string[] | undefined {
+    const own = [...new Set(r.entryPoints)];
+    if (own.length) return own;
+    const st = this.staticConfig;
+    if (st) {
+      const transport = r.proto === 'udp' ? 'udp' : 'tcp';
+      const eps = [...st.entryPoints.values()].filter((e) => e.transport === transport);
+      const marked = eps.filter((e) => e.asDefault);
+      return (marked.length && transport === 'tcp' ? marked : eps.filter((e) => e.name !== 'traefik')).map((e) => e.name);
+    }
+    const named = [...new Set(this.routers.filter((x) => x.proto === r.proto).flatMap((x) => x.entryPoints))];
+    return named.length ? named : undefined;
+  }
+
+  /** The model entry of one Traefik entry point (or of "the default entry points" when no name is known). */
+  private entryFor(proto: Proto, name: string | undefined): EntryPoint {
+    const key = `${proto}\u0000${name ?? ''}`;
     const existing = this.entries.get(key);
     if (existing) return existing;
-    const first = this.routers.find((r) => r.proto === proto && [...new Set(r.entryPoints)].sort().join(',') === names.join(','));
-    const at = first ? this.ref(first.source) : this.ref({ start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+    const def = name === undefined ? undefined : this.staticConfig?.entryPoints.get(name);
+    const first = this.routers.find((r) => r.proto === proto && (name === undefined ? r.entryPoints.length === 0 : r.entryPoints.includes(name)));
+    const at = def?.source ?? (first ? this.ref(first.source) : this.ref({ start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }));
     const entry = this.b.entry({
-      name: names.length ? `${proto} entryPoints ${names.join(', ')}` : `${proto} default entryPoints`,
-      namespace: proto, listen: names, hosts: [], source: at, selection: at,
+      name: name !== undefined ? `${proto} entryPoints ${name}` : `${proto} default entryPoints`,
+      namespace: proto, listen: def ? [def.address] : name !== undefined ? [name] : [], hosts: [], source: at, selection: at,
+      noRoute: proto === 'http'
+        ? { status: 404, text: 'no router matches: Traefik answers 404 page not found' }
+        : { status: 404, text: `no ${proto.toUpperCase()} router matches: the connection goes to the entry point's HTTP routers (TCP), or is dropped` },
     });
+    const bindProto = proto === 'http' ? 'http' : proto;
+    if (def) {
+      // An entry point of the other transport (an HTTP router on a `/udp` entry point) takes none of its connections.
+      entry.binds = (def.transport === 'udp') === (proto === 'udp') ? [{ port: def.port, address: def.host, protocol: bindProto, source: def.source }] : [];
+    } else if (name !== undefined && this.staticConfig) {
+      // "entryPoint … doesn't exist": the router is not attached anywhere.
+      entry.binds = [];
+    } else if (proto === 'udp') {
+      // A UDP entry point, port unknown: it takes datagrams, never an HTTP request.
+      entry.binds = [{ protocol: 'udp' }];
+    }
     this.entries.set(key, entry);
     return entry;
   }
 
   /**
-   * Routers of one set of entry points form one first-match group ordered by priority, highest first.
-   * Equal priorities share an index: Traefik gives no order between them, so neither shadows the other.
+   * Each entry point has its own routers, sorted by priority, highest first: one first-match group per entry point,
+   * and a router listening on several entry points is a route of each (like a Gateway API route attached to two
+   * listeners). Equal priorities share an index: Traefik gives no order between them (a sort that is not stable,
+   * pkg/muxer/http/mux.go), so neither shadows the other; the engine tries them in file order.
    */
   private emitRoutes(): void {
-    const groups = new Map<EntryPoint, RouterDef[]>();
+    const groups = new Map<EntryPoint, Array<{ def: RouterDef; parsed: ParsedRule; target: RouteTarget; when: Condition; tls: boolean }>>();
     for (const r of this.routers) {
-      const e = this.entryFor(r.proto, r.entryPoints);
-      const list = groups.get(e);
-      if (list) list.push(r);
-      else groups.set(e, [r]);
+      const parsed = r.proto === 'udp' || r.rule === undefined ? { match: [], text: '*', catchAll: true } : parseRule(r.rule, r.syntax);
+      const target = r.target();
+      const syntax = r.syntax ?? this.staticConfig?.defaultRuleSyntax;
+      const rule: Condition = r.proto === 'udp' ? { kind: 'all', of: [] } : lowerRule(r.rule, r.proto, syntax).when;
+      const names = this.entryNames(r);
+      for (const name of names ?? [undefined]) {
+        const e = this.entryFor(r.proto, name);
+        let when = rule;
+        let tls = false;
+        if (r.proto === 'http') {
+          // "When a TLS section is specified, it instructs Traefik that the current router is dedicated to HTTPS
+          // requests only (and that the router should ignore HTTP (non TLS) requests)"; a router without one takes
+          // plain HTTP only — unless its entry point gives its routers TLS (`entryPoints.<name>.http.tls`).
+          tls = r.tls || (name !== undefined && !!this.staticConfig?.entryPoints.get(name)?.tls);
+          when = { kind: 'all', of: [...(rule.kind === 'all' ? rule.of : [rule]), { kind: 'test', field: 'tls', match: { op: 'exact', value: tls ? 'on' : 'off' } }] };
+        }
+        const list = groups.get(e);
+        const item = { def: r, parsed, target, when, tls };
+        if (list) list.push(item);
+        else groups.set(e, [item]);
+      }
     }
     for (const [entry, list] of groups) {
-      const distinct = [...new Set(list.map((r) => r.priority ?? 0))].sort((a, b) => b - a);
-      const routes: Array<{ route: Route; def: RouterDef }> = [];
-      for (const r of list) {
-        const parsed = r.proto === 'udp' || r.rule === undefined ? { match: [], text: '*', catchAll: true } : parseRule(r.rule, r.syntax);
+      const distinct = [...new Set(list.map((x) => x.def.priority ?? 0))].sort((a, b) => b - a);
+      const routes: Array<{ route: Route; def: RouterDef; tls: boolean }> = [];
+      for (const { def: r, parsed, target, when, tls } of list) {
         const route = this.b.route({
           entryId: entry.id, name: `router ${r.name}`, matchText: parsed.text, match: parsed.match, catchAll: parsed.catchAll,
           evaluation: { group: 'routers', strategy: 'first-match', index: distinct.indexOf(r.priority ?? 0) },
-          target: r.target(), source: this.ref(r.source),
+          when, target, source: this.ref(r.source),
         });
-        routes.push({ route, def: r });
+        routes.push({ route, def: r, tls });
       }
       // LB111 "two rules with one priority" only for priorities written out that are equal, on rules that
-      // could both match one request.
+      // could both match one request (TLS and plain HTTP routers never compete: they serve different requests).
       for (const a of routes) {
         if (!a.def.explicitPriority) continue;
-        const clash = routes.some((b) => b !== a && b.def.explicitPriority && b.def.priority === a.def.priority && !disjoint(a.route, b.route));
+        const clash = routes.some((b) => b !== a && b.def.explicitPriority && b.def.priority === a.def.priority && b.tls === a.tls && !disjoint(a.route, b.route));
         if (clash) a.route.priority = a.def.priority;
       }
     }
@@ -673,6 +827,11 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
   }
   const src = sourcesOf(loaded.roots);
   const l = new TraefikLowering(b);
+  // Entry points come from the static configuration, which Kubernetes CRDs never sit beside.
+  if (src.configs.length > 0 && src.crds.length === 0) {
+    l.staticConfig = findStatic(uri, loaded.roots, host, (r, u) => b.ref(r, u));
+    if (l.staticConfig && !b.model.files.includes(l.staticConfig.uri)) b.model.files.push(l.staticConfig.uri);
+  }
   l.collectServices(src, uri, true);
   // File provider `directory`: every file of the folder is one configuration. CRDs live in a cluster: open.
   let closed = src.crds.length === 0 && src.configs.length > 0;
@@ -704,7 +863,7 @@ export function lowerTraefik(uri: string, text: string, host: FormatHost): Traff
           }
         }
       }
-      b.model.files.push(f);
+      if (!b.model.files.includes(f)) b.model.files.push(f);
     }
   }
   l.run(src, !closed);
