@@ -141,6 +141,12 @@ class Translator {
         this.i++;
         continue;
       }
+      if (c === '|') {
+        // An alternative inside a group (`\.(jpg|png)$`): the same operator in every dialect.
+        cur.body += '|';
+        this.i++;
+        continue;
+      }
       if (c === '(') {
         cur.body += this.group();
         depth++;
