@@ -130,11 +130,6 @@ export interface ConditionContext {
 
 const HTTP_FIELD = /^(path|url|query|method|header:|cookie:|arg:)/;
 
-/** A test on a request field (rewrites are accounted for by {@link guarded}). */
-function fieldTest(_ctx: ConditionContext, _text: string, field: RequestField, match: StringMatch): Condition {
-  return test(field, match);
-}
-
 /**
  * The condition `build` gives on fields as the request arrived, where they can be trusted: HTTP fields in a
  * tcp-mode proxy are undecidable; a field an earlier rule may have rewritten is read as it arrived when that
@@ -366,10 +361,10 @@ function lowerSample(fetch: Fetch, args: string[], method: MatchMethod, patterns
         if (!m) return opaque(text, method === 'dir' || method === 'dom' ? `the pattern '${p}' is only delimiters` : `'-m ${method}' comparisons are not modelled`);
         if (fetch.kind === 'full') {
           // Repeated header lines are joined with commas in the request: a value with a comma may be several lines.
-          return any([all([not(test(field, { op: 'contains', value: ',' })), fieldTest(ctx, text, field, m)]),
+          return any([all([not(test(field, { op: 'contains', value: ',' })), test(field, m)]),
             all([test(field, { op: 'contains', value: ',' }), opaque(text, 'a header value with commas may span several header lines')])]);
         }
-        return fieldTest(ctx, text, field, m);
+        return test(field, m);
       }));
     }
     case 'list': {
@@ -393,7 +388,7 @@ function lowerSample(fetch: Fetch, args: string[], method: MatchMethod, patterns
         const m = stringMatch(method, p, icase);
         if (!m) return opaque(text, `'-m ${method}' comparisons are not modelled`);
         // "If no question mark is present, this fetch returns nothing".
-        return all([fieldTest(ctx, text, 'url', { op: 'contains', value: '?' }), fieldTest(ctx, text, 'query', m)]);
+        return all([test('url', { op: 'contains', value: '?' }), test('query', m)]);
       }));
     case 'base':
       return any(patterns.map((p) => baseMatch(ctx, text, method, p, icase)));
@@ -416,10 +411,10 @@ function found(fetch: Fetch, args: string[], ctx: ConditionContext, text: string
       const field = fetch.field!(args);
       if (!field || (fetch.kind === 'string' && args.length) || args.length > 1) return opaque(text, 'fetch arguments lb-lens does not model');
       // `path`, `url` always exist in an HTTP request; `sni` only when the client sent one; headers when sent.
-      return fieldTest(ctx, text, field, { op: 'present' });
+      return test(field, { op: 'present' });
     }
     case 'query':
-      return fieldTest(ctx, text, 'url', { op: 'contains', value: '?' });
+      return test('url', { op: 'contains', value: '?' });
     case 'urlp':
       if (args.length !== 1) return opaque(text, 'a URL parameter fetch without one name');
       return urlpMatch(ctx, text, args[0], 'found', '', false);
@@ -429,7 +424,7 @@ function found(fetch: Fetch, args: string[], ctx: ConditionContext, text: string
     case 'base': case 'method':
       return ctx.tcp ? opaque(text, 'an HTTP sample in a tcp-mode proxy') : ALWAYS;
     case 'ip':
-      return fieldTest(ctx, text, 'src', { op: 'present' });
+      return test('src', { op: 'present' });
     case 'port':
       return ALWAYS;
   }
@@ -442,7 +437,7 @@ function found(fetch: Fetch, args: string[], ctx: ConditionContext, text: string
  * (spaces and tabs around them ignored); a quoted value (commas inside quotes do not separate) is undecidable.
  */
 function listMatch(ctx: ConditionContext, text: string, field: RequestField, method: MatchMethod, p: string, icase: boolean): Condition {
-  if (method === 'found') return fieldTest(ctx, text, field, { op: 'present' });
+  if (method === 'found') return test(field, { op: 'present' });
   if (p.includes(',') || p.includes('"') || SPACE.test(p)) {
     return opaque(text, `a header pattern with a comma, a quote or surrounding spaces ('${p}') compared with comma-separated values`);
   }
@@ -478,8 +473,8 @@ function listMatch(ctx: ConditionContext, text: string, field: RequestField, met
 /** `hdr_cnt(name)` with a trivial comparison: `eq 0`/`0`/`lt 1`/`le 0` (absent), `gt 0`/`ge 1` (present). */
 function countMatch(ctx: ConditionContext, text: string, field: RequestField, patterns: string[]): Condition {
   const expr = patterns.join(' ');
-  if (/^(eq )?0$|^lt 1$|^le 0$/.test(expr)) return not(fieldTest(ctx, text, field, { op: 'present' }));
-  if (/^gt 0$|^ge 1$/.test(expr)) return fieldTest(ctx, text, field, { op: 'present' });
+  if (/^(eq )?0$|^lt 1$|^le 0$/.test(expr)) return not(test(field, { op: 'present' }));
+  if (/^gt 0$|^ge 1$/.test(expr)) return test(field, { op: 'present' });
   return opaque(text, 'a header count comparison');
 }
 
@@ -656,9 +651,9 @@ function predefinedCondition(name: string, ctx: ConditionContext): Condition | u
     case 'HTTP': return ctx.tcp ? opaque(name, 'whether the connection carries HTTP depends on tcp-request content inspection') : ALWAYS;
     case 'HTTP_1.0': case 'HTTP_1.1': case 'HTTP_2.0': return opaque(name, 'the HTTP version of the request');
     case 'HTTP_CONTENT': return opaque(name, 'the request body length');
-    case 'HTTP_URL_ABS': return fieldTest(ctx, name, 'url', pcre('^[^/:]*://', false));
-    case 'HTTP_URL_SLASH': return fieldTest(ctx, name, 'url', { op: 'prefix', value: '/' });
-    case 'HTTP_URL_STAR': return fieldTest(ctx, name, 'url', { op: 'exact', value: '*' });
+    case 'HTTP_URL_ABS': return test('url', pcre('^[^/:]*://', false));
+    case 'HTTP_URL_SLASH': return test('url', { op: 'prefix', value: '/' });
+    case 'HTTP_URL_STAR': return test('url', { op: 'exact', value: '*' });
     case 'LOCALHOST': return any([ipMatch(ctx, name, '127.0.0.1/8'), ipMatch(ctx, name, '::1')]);
     case 'METH_CONNECT': return m(['CONNECT']);
     case 'METH_DELETE': return m(['DELETE']);
