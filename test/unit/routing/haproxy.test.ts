@@ -391,6 +391,29 @@ backend be
     assert.equal(cfg.analysis.model.entries[0].noRoute?.status, 503);
   });
 
+  it('tcp mode without ssl passes TLS through: req.ssl_sni reads the server name of the ClientHello', () => {
+    const cfg = routes(URI, `frontend tls_in
+  mode tcp
+  bind :443
+  tcp-request inspect-delay 5s
+  tcp-request content accept if { req_ssl_hello_type 1 }
+  use_backend be_a if { req.ssl_sni -i a.example.com }
+  use_backend be_b if { req.ssl_sni -m end .b.example.com }
+  default_backend be_c
+backend be_a
+  server a 10.0.0.1:443
+backend be_b
+  server b 10.0.0.2:443
+backend be_c
+  server c 10.0.0.3:443
+`);
+    assert.equal(pool(where(cfg.send('GET https://A.example.com/'))), 'be_a');
+    assert.equal(pool(where(cfg.send('GET https://x.b.example.com/'))), 'be_b');
+    assert.equal(pool(where(cfg.send('GET http://x.b.example.com:443/'))), 'be_c', 'no TLS, no server name');
+    const terminating = routes(URI, 'defaults\n  mode http\nfrontend f\n  bind :443 ssl crt /x.pem\n  use_backend be_a if { req.ssl_sni a.com }\n  default_backend be_a\nbackend be_a\n  server a 10.0.0.1:80\n');
+    assert.equal(terminating.send('GET https://a.com/').undecidable.length, 1, 'a proxy that terminates TLS has consumed the ClientHello');
+  });
+
   it('tcp mode: binds forward connections, HTTP fetches are undecidable and http-request rules do not apply', () => {
     const cfg = routes(URI, `defaults
   mode tcp
