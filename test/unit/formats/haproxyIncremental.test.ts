@@ -28,6 +28,9 @@ frontend fe from base
     use_backend be_api if is_api
     use_backend be_img if is_img
     use_backend be_missing if { hdr(host) -i x }
+    http-request set-header X-A 1 if { path_beg /a }
+    http-request deny deny_status 429 if is_img { src 10.0.0.0/8 }
+    redirect scheme https code 301 if !{ ssl_fc }
     default_backend be_web
 backend be_api from base
     server a1 10.0.0.1:80 weight 30
@@ -58,7 +61,7 @@ listen tcp_svc
 
 
 const SNIPPETS = ['backend ', 'frontend f2\n', '\n', 'server s9 10.9.9.9:80 weight 5\n', ' backup', ' weight 0', 'defaults\n',
-  'use_backend be_web\n', '#', ' ', 'x', '"', '\\', 'listen l\n  server z 1.1.1.1:1\n', 'mode tcp\n', 'from base', '\r\n', '\t'];
+  'use_backend be_web\n', '#', ' ', 'x', '"', '\\', 'listen l\n  server z 1.1.1.1:1\n', 'mode tcp\n', 'from base', '\r\n', '\t', 'http-request deny\n', 'acl is_api hdr(x) y\n', ' ssl'];
 
 const edit = (text: string, next: () => number) => randomEdit(text, next, SNIPPETS);
 

@@ -63,6 +63,8 @@ describe('routing engine: matchers', () => {
     assert.equal(toLanguageSource('(?i)\\.(jpg|png)$', 'pcre', false, false).ok && (toLanguageSource('(?i)x', 'pcre', false, false) as { ignoreCase: boolean }).ignoreCase, true);
     // Alternation inside a group stays an alternation (a soundness test found it escaped once).
     assert.deepEqual(toLanguageSource('^/(api|web)/', 'pcre', false, false), { ok: true, source: '(?:\\/(?:api|web)\\/)[^]*', ignoreCase: false });
+    assert.deepEqual(toLanguageSource('\\.(jpg|png)$', 'pcre', false, false), { ok: true, source: '[^]*(?:\\.(?:jpg|png))', ignoreCase: false },
+      'an alternative inside a group stays an alternative');
     for (const p of ['(?=a)b', '(a)\\1', 'a++', '(?>a)', 'a\\bc', 'x^y', '[[:^alpha:]]']) {
       assert.equal(toLanguageSource(p, 'pcre', false, false).ok, false, p);
     }

@@ -9,9 +9,10 @@
  */
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
-import type { MatchCondition, Pool, Range, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
+import type { Bind, Pool, Range, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
 import { findBackendMentions, type NameMention } from './mentions';
 import { spanRange, type HaproxyCst, type Line, type Section, type Word } from './parser';
+import { bindsOf, routingSpecs, type RuleProblem, type RuleSpec } from './rules';
 import {
   applyServerSettings, DEFAULT_SERVER_SETTINGS, hostPart, isReverseAddress, isSocketAddress, serverState,
   type ServerSettings, type SettingProblem,
@@ -56,6 +57,11 @@ interface Proxy {
   templates: boolean;
   useBackends: Line[];
   binds: Line[];
+  /** `acl` lines by name, in order (a name repeated completes the same ACL). */
+  acls: Map<string, Line[]>;
+  httpRequests: Line[];
+  /** Legacy `redirect` rules. */
+  redirects: Line[];
   holdsStickTable: boolean;
   /** Answers requests itself (stats page, `use-service`, `return`, `redirect`). */
   answersItself: boolean;
@@ -86,6 +92,14 @@ const LOG_FORMAT = /%[[{A-Za-z]/;
 
 /** Generated servers per `server-template`, at most: enough for any distribution, bounded for memory. */
 const MAX_TEMPLATE_SERVERS = 10_000;
+
+/** What an entry proxy routes: its binds and its rules as route specs (targets are resolved per lowering). */
+interface ProxyRouting {
+  binds: Bind[];
+  specs: RuleSpec[];
+  problems: RuleProblem[];
+  tcp: boolean;
+}
 
 /** A problem found while reading a section, kept with the section's lowering so that it can be replayed. */
 interface SectionProblem {
@@ -118,6 +132,8 @@ interface SectionResult {
 export class HaproxyLowerCache {
   readonly sections = new WeakMap<Section, SectionResult>();
   readonly pools = new WeakMap<Proxy, { referencedElsewhere: boolean; pool: Pool }>();
+  /** Each entry proxy's binds and route conditions (a pure function of the proxy: its lines and settings). */
+  readonly routing = new WeakMap<Proxy, ProxyRouting>();
   /** Sections whose reading was reused by the latest lowering (for tests and measurements). */
   reused = 0;
 }
@@ -230,7 +246,7 @@ class Lowering {
       else if (section.name) { // a missing name is reported by checkHeader
         result.proxy = {
           kind: kind as Proxy['kind'], section, name: section.name.value, nameWord: section.name, settings, servers: [],
-          templates: false, useBackends: [], binds: [], holdsStickTable: false, answersItself: false,
+          templates: false, useBackends: [], binds: [], acls: new Map(), httpRequests: [], redirects: [], holdsStickTable: false, answersItself: false,
         };
         this.readLines(section, settings, result.proxy);
       }
@@ -317,12 +333,25 @@ class Lowering {
           if (proxy) proxy.holdsStickTable = true;
           break;
         case 'stats':
-        case 'redirect':
           if (proxy) proxy.answersItself = true;
+          break;
+        case 'redirect':
+          if (proxy) {
+            proxy.answersItself = true;
+            proxy.redirects.push(line);
+          }
+          break;
+        case 'acl':
+          if (proxy && w[1] && w[2]) {
+            const list = proxy.acls.get(w[1].value);
+            if (list) list.push(line);
+            else proxy.acls.set(w[1].value, [line]);
+          }
           break;
         case 'http-request':
         case 'tcp-request':
           if (proxy && w.some((x) => x.value === 'use-service' || x.value === 'return' || x.value === 'redirect')) proxy.answersItself = true;
+          if (proxy && kw === 'http-request') proxy.httpRequests.push(line);
           break;
       }
     }
@@ -496,7 +525,21 @@ class Lowering {
     return server;
   }
 
+  /** A proxy's binds and route specs, computed once per proxy object (reused with its unchanged section). */
+  private routingOf(proxy: Proxy): ProxyRouting {
+    let r = this.cache?.routing.get(proxy);
+    if (!r) {
+      const tcp = proxy.settings.mode !== 'http';
+      const binds = bindsOf(proxy.binds, tcp, (range) => this.ref(range));
+      const { specs, problems } = routingSpecs(proxy, tcp, binds.some((b) => b.tls));
+      r = { binds, specs, problems, tcp };
+      this.cache?.routing.set(proxy, r);
+    }
+    return r;
+  }
+
   private lowerEntry(proxy: Proxy, byName: Map<string, Proxy>): void {
+    const routing = this.routingOf(proxy);
     const entry = this.b.entry({
       name: `${proxy.kind} ${proxy.name}`,
       namespace: NS,
@@ -504,23 +547,29 @@ class Lowering {
       hosts: [],
       source: this.ref(proxy.section.range),
       selection: this.ref(proxy.section.header.range),
+      binds: routing.binds,
+      // "If no default backend is defined, … in case of a frontend, no server is used and a 503 service
+      // unavailable response is returned" (manual 4.2 "use_backend").
+      noRoute: routing.tcp
+        ? { status: 503, text: 'no backend for this connection (tcp mode: HAProxy closes it)' }
+        : { status: 503, text: 'no use_backend rule matches and there is no default_backend: HAProxy answers 503' },
     });
+    for (const p of routing.problems) this.problem('LB001', p.message, p.range);
     const group = `${entry.id}:use_backend`;
     let index = 0;
-    // "use_backend … rules are evaluated in their declaration order, and the first one which matches will
-    // assign the backend" (manual 4.2 "use_backend").
-    for (const line of proxy.useBackends) {
-      const match = this.condition(line);
-      if (!match) continue;
+    // http-request rules and redirects first, then "use_backend … rules are evaluated in their declaration order,
+    // and the first one which matches will assign the backend" (manual 4.2 "use_backend").
+    for (const spec of routing.specs) {
       this.b.route({
         entryId: entry.id,
-        name: directiveText(line),
-        matchText: match.text,
-        match: match.conditions,
+        name: spec.name,
+        matchText: spec.matchText,
+        match: spec.match,
         catchAll: false,
         evaluation: { group, strategy: 'first-match', index: index++ },
-        target: this.target(proxy, line.words[1], byName),
-        source: this.ref(line.range),
+        when: spec.when,
+        target: spec.backend ? this.target(proxy, spec.backend, byName) : { kind: 'none', reason: spec.answer!.reason, response: spec.answer!.response },
+        source: this.ref(spec.line.range),
       });
     }
     // "When no "use_backend" rule matches, the default backend is used" — wherever it is written, so its
@@ -551,30 +600,6 @@ class Lowering {
     }
   }
 
-  /**
-   * The match of `use_backend <name> [{if | unless} <condition>]`. An ACL condition is opaque: equal texts
-   * are equal conditions, so a repeated condition is visibly shadowed. Undefined when the rule is malformed.
-   */
-  private condition(line: Line): { conditions: MatchCondition[]; text: string } | undefined {
-    const [, , policy, ...cond] = line.words;
-    if (!policy) return { conditions: [], text: '*' };
-    if (policy.value !== 'if' && policy.value !== 'unless') {
-      this.problem('LB001', `Unexpected '${policy.value}' after the backend name: only 'if' and 'unless' are allowed.`, policy.range);
-      return undefined;
-    }
-    const text = normaliseCondition(cond);
-    if (text === undefined) {
-      this.problem('LB001', "Missing closing '}' in the anonymous ACL.", spanRange(policy, line.words[line.words.length - 1]));
-      return undefined;
-    }
-    const negated = policy.value === 'unless';
-    // `if TRUE` / `unless FALSE` always match (predefined ACLs, manual 7.4).
-    if (text === (negated ? 'FALSE' : 'TRUE')) return { conditions: [], text: '*' };
-    const c: MatchCondition = { field: 'acl', op: 'opaque', value: text };
-    if (negated) c.negated = true;
-    return { conditions: [c], text: `${policy.value} ${text}` };
-  }
-
   private target(from: Proxy, name: Word, byName: Map<string, Proxy>): RouteTarget {
     const nameSource = this.ref(name.range);
     if (name.hasVariable || LOG_FORMAT.test(name.value)) return { kind: 'dynamic', text: name.value, nameSource };
@@ -595,22 +620,4 @@ function algorithmName(algo: string): string {
   return paren < 0 ? algo : algo.slice(0, paren);
 }
 
-/** The directive as a display name: its words, single-spaced. */
-function directiveText(line: Line): string {
-  return line.words.map((w) => w.value).join(' ');
-}
-
-/**
- * Condition words single-spaced, `or` written `||`, so that equal conditions have equal texts. Undefined
- * when an anonymous ACL `{ … }` is not closed.
- */
-function normaliseCondition(words: Word[]): string | undefined {
-  let depth = 0;
-  const parts: string[] = [];
-  for (const w of words) {
-    if (w.value === '{') depth++;
-    else if (w.value === '}') depth--;
-    parts.push(w.value === 'or' && depth === 0 ? '||' : w.value);
-  }
-  return depth > 0 ? undefined : parts.join(' ');
-}
+const directiveText = (line: Line) => line.words.map((w) => w.value).join(' ');
