@@ -12,6 +12,7 @@ import { renderCheckJson, renderCheckText, renderSarif, type CheckedFile } from 
 import { diffCommand } from './diff';
 import { renderPreviewText } from './previewOutput';
 import { routeCommand, routeOptions } from './route';
+import { testCommand, testOptions } from './test';
 import { globToRegExp, walkFiles } from './walk';
 
 const VERSION = '0.1.0';
@@ -24,6 +25,7 @@ Usage:
   lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>]
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
+  lb-lens test [files or folders…] [--format text|json|junit]
   lb-lens --help | --version
 
 check    Analyse configs (folders are walked, each file's format detected by content) and print findings.
@@ -38,6 +40,9 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
 route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
          (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
          Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
+test     Run the route tests (*.lbtest.yaml: requests and the route, pool and server shares they must get; see
+         docs/route-tests.md) under the paths (default: the current folder). Exit 0 when all pass, 1 when one fails,
+         2 on usage errors, when no test file is found, or when a test cannot run (malformed, unreadable config).
 
 Settings come from the nearest .lb-lens.json ({"rules": {"LB108": "off", "LB102": {"threshold": 0.9}}, "exclude": ["vendor/**"]}).`;
 
@@ -185,6 +190,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       preview: ['format', 'fail', 'config'],
       diff: ['format', 'base', 'head', 'fail-on-shift', 'config'],
       route: routeOptions,
+      test: testOptions,
     });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
@@ -203,8 +209,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return diffCommand(args, io);
       case 'route':
         return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path) });
+      case 'test':
+        return testCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path) });
       default:
-        throw new UsageError(`unknown command "${args.command}" (check, preview, diff or route)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route or test)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
