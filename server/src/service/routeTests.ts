@@ -124,13 +124,21 @@ const OUTCOMES = ['pool', 'redirect', 'direct', 'no-backend', 'dynamic'];
 export function parseRouteTests(uri: string, text: string): RouteTestFile {
   const out: RouteTestFile = { uri, cases: [], problems: [] };
   const yaml = loadYaml(text);
-  const yamlProblems: TestProblem[] = yaml.errors.map((e) => ({ code: LBT_MALFORMED, message: `YAML: ${e.message}`, range: e.range }));
+  // Every YAML error of the document (loadYaml keeps only the first, as one LB001 per config document): each case
+  // reports the first error inside it, so a mistake in one case does not hide another's.
+  const yamlProblems: TestProblem[] = yaml.docs[0]
+    ? yaml.docs[0].document.errors.map((e) => {
+        const base = yaml.docs[0].base;
+        const [from, to] = e.pos ?? [0, 0];
+        return { code: LBT_MALFORMED, message: `YAML: ${e.message.split('\n')[0]}`, range: yaml.lines.range(base + from, base + Math.max(to, from + 1)) } as TestProblem;
+      })
+    : yaml.errors.map((e) => ({ code: LBT_MALFORMED, message: `YAML: ${e.message}`, range: e.range }));
   const whole = yaml.lines.range(0, text.length);
   const doc = yaml.docs[0];
   if (yaml.docs.length > 1) out.problems.push({ code: LBT_MALFORMED, message: 'a route test file holds one YAML document: the ones after the first are ignored', range: yaml.docs[1].range(yaml.docs[1].root) });
   const root = doc?.root;
   if (!doc || !isMap(root)) {
-    out.problems.push(...yamlProblems);
+    out.problems.push(...yamlProblems.slice(0, 1));
     if (!yaml.errors.length) out.problems.push({ code: LBT_MALFORMED, message: 'expected a map with `config` and `tests` (see docs/route-tests.md)', range: doc && root ? doc.range(root) : firstLine(whole) });
     return out;
   }
@@ -147,16 +155,23 @@ export function parseRouteTests(uri: string, text: string): RouteTestFile {
     else out.problems.push(unknownKey(doc, p.key as Node, key, TOP_KEYS, 'at the top of a route test file'));
   }
   if (!testsNode || !isSeq(testsNode)) {
-    out.problems.push(...yamlProblems);
+    out.problems.push(...yamlProblems.slice(0, 1));
     out.problems.push({ code: LBT_MALFORMED, message: '`tests` must be a list of cases (`- name: …, request: …, expect: …`)', range: testsNode ? doc.range(testsNode) : doc.keyRange(root, 'tests') ?? firstLine(whole) });
     return out;
   }
   for (const item of testsNode.items as Node[]) out.cases.push(parseCase(doc, item, out, dir));
   // A case that a YAML syntax error cuts through may be read wrongly: the error is the case's, and it does not run.
+  const reported = new Set<TestCase>();
+  let outside = false;
   for (const p of yamlProblems) {
     const c = out.cases.find((x) => overlaps(x.range, p.range));
-    if (c) c.problems.unshift(p);
-    else out.problems.push(p);
+    if (c) {
+      if (!reported.has(c)) c.problems.unshift(p);
+      reported.add(c);
+    } else if (!outside) {
+      out.problems.push(p);
+      outside = true;
+    }
   }
   return out;
 }
@@ -219,7 +234,7 @@ function parseCase(doc: YamlDoc, item: Node, file: RouteTestFile, dir: string): 
         break;
       }
       case 'port': {
-        const n = isScalar(value) ? Number(value.value) : NaN;
+        const n = numberValue(value);
         if (!Number.isInteger(n) || n < 1 || n > 65535) bad(value ?? (p.key as Node), '`port` is the connection port, 1-65535');
         else query.port = n;
         break;
@@ -235,7 +250,7 @@ function parseCase(doc: YamlDoc, item: Node, file: RouteTestFile, dir: string): 
       }
       case 'fail': {
         const list = stringList(value);
-        if (!list) bad(value ?? (p.key as Node), '`fail` is a server (name, `pool/name` or address) or a list of them');
+        if (!list || !list.length) bad(value ?? (p.key as Node), '`fail` is a server (name, `pool/name` or address) or a list of them');
         else {
           query.fail = list;
           c.failRange = doc.range(value);
@@ -297,7 +312,7 @@ function parseExpect(doc: YamlDoc, map: Node, c: TestCase, negated: boolean): vo
         break;
       }
       case 'status': {
-        const n = isScalar(value) ? Number(value.value) : NaN;
+        const n = numberValue(value);
         if (!Number.isInteger(n) || n < 100 || n > 599) bad(value ?? (p.key as Node), '`status` is an HTTP status code (100-599)');
         else add({ kind: 'status', value: n });
         break;
@@ -316,7 +331,7 @@ function parseExpect(doc: YamlDoc, map: Node, c: TestCase, negated: boolean): vo
               name = stringValue(v);
               if (name === undefined) bad(v ?? (q.key as Node), '`route.name` is the route\'s name (`location /api/`, `use_backend be_api if is_api`)');
             } else if (k === 'line') {
-              const n = isScalar(v) ? Number(v.value) : NaN;
+              const n = numberValue(v);
               if (!Number.isInteger(n) || n < 1) bad(v ?? (q.key as Node), '`route.line` is the 1-based line of the route in its file');
               else line = n;
             } else c.problems.push(unknownKey(doc, q.key as Node, k, ['name', 'line'], 'in `route`'));
@@ -407,10 +422,10 @@ export function parseShare(v: unknown): ShareCheck | string {
     return { op: '=', value: v };
   }
   if (typeof v !== 'string') return hint;
-  const m = /^\s*(<=|>=|==|=|<|>|≤|≥|at most|at least|more than|less than|below|above)?\s*(\d+(?:\.\d+)?|\.\d+)\s*(%)?\s*$/i.exec(v);
+  const m = /^\s*(<=|>=|==|=|<|>|≤|≥|at most|at least|more than|less than|below|above)?\s*(\d+(?:\.\d+)?|\.\d+)\s*(%)?\s*$/.exec(v);
   if (!m) return `"${v}" is not a share: ${hint}`;
   const ops: Record<string, ShareCheck['op']> = { '<': '<', '<=': '<=', '≤': '<=', 'at most': '<=', 'less than': '<', below: '<', '>': '>', '>=': '>=', '≥': '>=', 'at least': '>=', 'more than': '>', above: '>', '=': '=', '==': '=' };
-  const op = ops[(m[1] ?? '=').toLowerCase()];
+  const op = ops[m[1] ?? '='];
   const n = Number(m[2]);
   const value = m[3] ? n / 100 : n;
   if (value > 1 + EPSILON) return m[3] ? `${v}: a share is at most 100%` : `${v}: write a percentage ("${n}%") or a fraction of 1`;
@@ -485,6 +500,8 @@ function parseHeaders(doc: YamlDoc, node: Node | undefined, bad: (n: Node | unde
   return undefined;
 }
 
+/** A number written as a number (`port: 8080`; a quoted "8080" is a string, as JSON Schema reads it). */
+const numberValue = (n: Node | undefined): number => (isScalar(n) && typeof n.value === 'number' ? n.value : NaN);
 const keyOf = (k: unknown): string => (isScalar(k) ? String(k.value) : String(k));
 const isNull = (n: Node | undefined): boolean => n === undefined || (isScalar(n) && n.value === null);
 
@@ -523,7 +540,7 @@ function closest(word: string, candidates: string[]): string | undefined {
       bestD = d;
     }
   }
-  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {
