@@ -21,6 +21,9 @@ const DIAGNOSTIC_SOURCE = 'lb-lens';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
+/** Route test files (`*.lbtest.yaml`), open or not: the server re-runs them when a config they read changes. */
+const ROUTE_TESTS = '**/*.lbtest.{yaml,yml}';
+let routeTestWatcher: vscode.FileSystemWatcher | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<LbLensApi> {
   const started = performance.now();
@@ -93,10 +96,19 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       { scheme: 'untitled', language },
     ]),
     ...DECLARATIVE_LANGUAGE_IDS.map((language) => ({ scheme: 'file', language })),
+    // Whatever language mode the editor gives them.
+    { scheme: 'file', pattern: ROUTE_TESTS },
   ];
+  if (!routeTestWatcher) {
+    routeTestWatcher = vscode.workspace.createFileSystemWatcher(ROUTE_TESTS);
+    context.subscriptions.push(routeTestWatcher);
+  }
   const clientOptions: LanguageClientOptions = {
     documentSelector,
-    synchronize: { configurationSection: 'lbLens' },
+    // Created, changed and deleted test files reach the server as workspace/didChangeWatchedFiles.
+    synchronize: { configurationSection: 'lbLens', fileEvents: routeTestWatcher },
+    // The server then does not register a watcher of its own (other clients get one when they support it).
+    initializationOptions: { watchesRouteTests: true },
     outputChannel: output,
   };
   // The id `lbLens` makes the client honour `lbLens.trace.server`.

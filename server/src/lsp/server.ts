@@ -4,6 +4,8 @@ import {
   DiagnosticSeverity,
   DiagnosticTag,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   InlayHint,
   SymbolKind,
   TextDocumentSyncKind,
@@ -29,6 +31,8 @@ import { getDefinition, getReferences } from '../service/navigation';
 import { buildPreview } from '../service/preview';
 import { ruleDocUrl } from '../service/ruleDocs';
 import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
+import { isRouteTestFile, ROUTE_TEST_GLOB } from '../service/routeTests';
+import { RouteTestRunner } from './routeTests';
 import { dirnameUri, uriToPath } from '../service/uri';
 import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, type CompareParams, type DistributionParams } from './protocol';
 
@@ -83,6 +87,8 @@ export function startServer(connection: Connection): void {
   let clientSettings: ClientSettings = {};
   let fileSettings: AnalysisSettings = {};
   let canPullConfiguration = false;
+  /** The client can register file watchers for us and did not say it watches route tests itself. */
+  let watchRouteTests = false;
 
   const service = new LanguageService({
     fileSystem: nodeFileSystem,
@@ -104,7 +110,28 @@ export function startServer(connection: Connection): void {
     return a;
   }
 
+  // Route test files (*.lbtest.yaml) in the workspace, open or not: re-run when a config they read changes.
+  const routeTests = new RouteTestRunner({
+    fileSystem: nodeFileSystem,
+    roots: () => roots,
+    document: (uri) => {
+      const d = documents.get(uri);
+      return d && { text: d.getText(), version: d.version, languageId: d.languageId };
+    },
+    analyze: (uri, text, languageId) => service.analyze({ uri, text, languageId }, settings()),
+    publish: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLspDiagnostic) }),
+  });
+
   function validate(uri: string): void {
+    if (isRouteTestFile(uri)) {
+      if (clientSettings.enable === false) return;
+      try {
+        routeTests.run(uri);
+      } catch (e) {
+        connection.console.error(`lb-lens: route tests of ${uri} failed: ${(e as Error).stack ?? e}`);
+      }
+      return;
+    }
     const doc = documents.get(uri);
     if (!doc) return;
     const version = doc.version;
@@ -150,6 +177,7 @@ export function startServer(connection: Connection): void {
   function revalidateAll(): void {
     service.invalidate();
     for (const d of documents.all()) schedule(d.uri);
+    for (const t of routeTests.all()) schedule(t);
   }
 
   function loadFileSettings(): void {
@@ -179,7 +207,8 @@ export function startServer(connection: Connection): void {
     roots = (params.workspaceFolders ?? []).map((f) => f.uri.replace(/\/$/, ''));
     if (roots.length === 0 && params.rootUri) roots = [params.rootUri.replace(/\/$/, '')];
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
-    const init = params.initializationOptions as { settings?: ClientSettings } | undefined;
+    const init = params.initializationOptions as { settings?: ClientSettings; watchesRouteTests?: boolean } | undefined;
+    watchRouteTests = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration && !init?.watchesRouteTests;
     if (init?.settings) clientSettings = init.settings;
     loadFileSettings();
     return {
@@ -201,8 +230,16 @@ export function startServer(connection: Connection): void {
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     }
+    if (watchRouteTests) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: ROUTE_TEST_GLOB }] }).catch(() => undefined);
+    }
     await pullSettings();
     revalidateAll();
+    // Then the workspace's route tests (bounded walk), after the open documents' first diagnostics.
+    setTimeout(() => {
+      if (clientSettings.enable === false) return;
+      for (const t of routeTests.discover()) schedule(t);
+    }, 10);
   });
 
   connection.onDidChangeConfiguration(async (change) => {
@@ -212,7 +249,10 @@ export function startServer(connection: Connection): void {
     void connection.languages.inlayHint.refresh().catch(() => undefined);
   });
 
-  connection.onDidChangeWatchedFiles(() => {
+  connection.onDidChangeWatchedFiles((p) => {
+    const tests = p.changes.filter((c) => isRouteTestFile(c.uri));
+    for (const c of tests) if (routeTests.changedOnDisk(c.uri, c.type === FileChangeType.Deleted)) schedule(c.uri);
+    if (tests.length === p.changes.length) return;
     loadFileSettings();
     revalidateAll();
   });
@@ -227,8 +267,10 @@ export function startServer(connection: Connection): void {
         schedule(other);
       }
     }
-    if (dependents) service.invalidate();
+    if (dependents || routeTests.readsThroughInclude(uri)) service.invalidate();
     schedule(uri);
+    // The route tests that route through this document run again with its live text.
+    for (const t of routeTests.readersOf(uri)) schedule(t);
   });
 
   documents.onDidClose((e) => {
@@ -236,6 +278,9 @@ export function startServer(connection: Connection): void {
     filesOf.delete(e.document.uri);
     service.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    // A test file keeps its diagnostics from the disk's text; tests reading a closed config see the disk's text.
+    if (isRouteTestFile(e.document.uri)) schedule(e.document.uri);
+    for (const t of routeTests.readersOf(e.document.uri)) schedule(t);
   });
 
   connection.onHover((p) => {
