@@ -481,6 +481,21 @@ describe('route tests: the JSON Schema (schemas/route-tests.schema.json)', () =>
     assert.match(readFileSync(resolve(REPO, '.vscodeignore'), 'utf8'), /^!schemas\/\*\.schema\.json$/m, 'the schema ships in the .vsix');
   });
 
+  it('the examples of docs/route-tests.md and the README are valid for both', () => {
+    let blocks = 0;
+    for (const doc of ['docs/route-tests.md', 'README.md']) {
+      const md = readFileSync(resolve(REPO, doc), 'utf8');
+      for (const m of md.matchAll(/```yaml\n([\s\S]*?)```/g)) {
+        if (!/^tests:/m.test(m[1])) continue;
+        blocks++;
+        assert.ok(validate(parseYaml(m[1])), `${doc}: ${JSON.stringify(validate.errors)}\n${m[1]}`);
+        const parsed = parseRouteTests('file:///w/doc.lbtest.yaml', m[1]);
+        assert.deepEqual([...parsed.problems, ...parsed.cases.flatMap((c) => c.problems)], [], `${doc}:\n${m[1]}`);
+      }
+    }
+    assert.ok(blocks >= 2, `found ${blocks} examples`);
+  });
+
   // Each sample is judged the same way by the schema and by lb-lens' own parser (no problem ⇔ valid).
   const samples: Array<[string, boolean]> = [
     [readFileSync(resolve(REPO, 'examples/incident-fixed/routes.lbtest.yaml'), 'utf8'), true],
