@@ -239,6 +239,7 @@ export function startServer(connection: Connection): void {
     setTimeout(() => {
       if (clientSettings.enable === false) return;
       for (const t of routeTests.discover()) schedule(t);
+      if (routeTests.truncated) connection.console.warn('lb-lens: the workspace is large: route test files were looked for in part of it only (open a test file to check it)');
     }, 10);
   });
 
