@@ -125,6 +125,7 @@ export function startServer(connection: Connection): void {
   function validate(uri: string): void {
     if (isRouteTestFile(uri)) {
       if (clientSettings.enable === false) return;
+      if (roots.length === 0) roots = [dirnameUri(uri)];
       try {
         routeTests.run(uri);
       } catch (e) {

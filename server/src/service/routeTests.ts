@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../analysis/analyze';
+import { isAlias } from 'yaml';
 import { parseRequest, RequestError } from '../analysis/routing/request';
 import { loadYaml, isMap, isScalar, isSeq, type Node, type YamlDoc } from '../formats/yaml/yamlFile';
 import type { Range } from '../model/types';
@@ -146,7 +147,7 @@ export function parseRouteTests(uri: string, text: string): RouteTestFile {
   let testsNode: Node | undefined;
   for (const p of root.items) {
     const key = keyOf(p.key);
-    const value = (p.value as Node | null) ?? undefined;
+    const value = deref(doc, p.value);
     if (key === 'config') {
       const s = stringValue(value);
       if (s === undefined || !s.trim()) out.problems.push({ code: LBT_MALFORMED, message: '`config` is the path of the config file, relative to this file', range: doc.range(value ?? (p.key as Node)) });
@@ -159,7 +160,7 @@ export function parseRouteTests(uri: string, text: string): RouteTestFile {
     out.problems.push({ code: LBT_MALFORMED, message: '`tests` must be a list of cases (`- name: …, request: …, expect: …`)', range: testsNode ? doc.range(testsNode) : doc.keyRange(root, 'tests') ?? firstLine(whole) });
     return out;
   }
-  for (const item of testsNode.items as Node[]) out.cases.push(parseCase(doc, item, out, dir));
+  for (const item of testsNode.items as Node[]) out.cases.push(parseCase(doc, deref(doc, item) ?? item, out, dir));
   // A case that a YAML syntax error cuts through may be read wrongly: the error is the case's, and it does not run.
   const reported = new Set<TestCase>();
   let outside = false;
@@ -190,7 +191,7 @@ function parseCase(doc: YamlDoc, item: Node, file: RouteTestFile, dir: string): 
   let expectKey: Node | undefined;
   for (const p of item.items) {
     const key = keyOf(p.key);
-    const value = (p.value as Node | null) ?? undefined;
+    const value = deref(doc, p.value);
     switch (key) {
       case 'name': {
         const s = stringValue(value);
@@ -301,7 +302,7 @@ function parseExpect(doc: YamlDoc, map: Node, c: TestCase, negated: boolean): vo
   const prefix = negated ? 'not.' : '';
   for (const p of map.items) {
     const key = keyOf(p.key);
-    const value = (p.value as Node | null) ?? undefined;
+    const value = deref(doc, p.value);
     const range = doc.range(p);
     const add = (check: Check) => c.assertions.push({ key: prefix + key, negated, check, range });
     switch (key) {
@@ -326,7 +327,7 @@ function parseExpect(doc: YamlDoc, map: Node, c: TestCase, negated: boolean): vo
           let line: number | undefined;
           for (const q of value.items) {
             const k = keyOf(q.key);
-            const v = (q.value as Node | null) ?? undefined;
+            const v = deref(doc, q.value);
             if (k === 'name') {
               name = stringValue(v);
               if (name === undefined) bad(v ?? (q.key as Node), '`route.name` is the route\'s name (`location /api/`, `use_backend be_api if is_api`)');
@@ -375,7 +376,7 @@ function parseExpect(doc: YamlDoc, map: Node, c: TestCase, negated: boolean): vo
           if (!value.items.length) bad(value, '`pools` is empty');
           for (const q of value.items) {
             const name = keyOf(q.key);
-            const v = (q.value as Node | null) ?? undefined;
+            const v = deref(doc, q.value);
             const share = parseShare(isScalar(v) ? v.value : undefined);
             const r = doc.range(q);
             if (typeof share === 'string') bad(v ?? (q.key as Node), share);
@@ -388,7 +389,7 @@ function parseExpect(doc: YamlDoc, map: Node, c: TestCase, negated: boolean): vo
           if (!value.items.length) bad(value, '`servers` is empty');
           for (const q of value.items) {
             const name = keyOf(q.key);
-            const v = (q.value as Node | null) ?? undefined;
+            const v = deref(doc, q.value);
             const share = parseShare(isScalar(v) ? v.value : undefined);
             const r = doc.range(q);
             if (typeof share === 'string') bad(v ?? (q.key as Node), share);
@@ -477,7 +478,7 @@ function parseHeaders(doc: YamlDoc, node: Node | undefined, bad: (n: Node | unde
     const out: string[] = [];
     for (const p of node.items) {
       const name = keyOf(p.key);
-      const v = (p.value as Node | null) ?? undefined;
+      const v = deref(doc, p.value);
       const values = isSeq(v) ? stringList(v) : (() => {
         const s = isNull(v) ? '' : stringValue(v);
         return s === undefined ? undefined : [s];
@@ -502,6 +503,14 @@ function parseHeaders(doc: YamlDoc, node: Node | undefined, bad: (n: Node | unde
 
 /** A number written as a number (`port: 8080`; a quoted "8080" is a string, as JSON Schema reads it). */
 const numberValue = (n: Node | undefined): number => (isScalar(n) && typeof n.value === 'number' ? n.value : NaN);
+/**
+ * A value node, through an alias (`headers: *canary` after `headers: &canary { … }`): cases may share values with
+ * YAML anchors; ranges are then the anchor's. Merge keys (`<<`) are not YAML 1.2 and are not supported.
+ */
+function deref(doc: YamlDoc, n: unknown): Node | undefined {
+  if (isAlias(n)) return (n.resolve(doc.document) as Node | undefined) ?? undefined;
+  return (n as Node | null) ?? undefined;
+}
 const keyOf = (k: unknown): string => (isScalar(k) ? String(k.value) : String(k));
 const isNull = (n: Node | undefined): boolean => n === undefined || (isScalar(n) && n.value === null);
 

@@ -171,6 +171,21 @@ tests:
     assert.equal(r.cases[0].name, 'GET http://a.com/api/users', 'a case without a name is named by its request');
   });
 
+  it('cases may share values through YAML anchors and aliases', () => {
+    const r = run({ 'nginx.conf': NGINX }, `config: nginx.conf
+tests:
+  - request: http://shop.example.com/
+    headers: &h { X-Canary: "yes" }
+    expect: &web { pool: web, servers: { "*": "< 60%" } }
+  - request: http://shop.example.com/cart
+    headers: *h
+    expect: *web
+  - *web
+`);
+    assert.deepEqual(r.cases.map((c) => c.status), ['pass', 'pass', 'error']);
+    assert.match(r.cases[2].failures[0].message, /^unknown key "pool" in a case/, "an aliased map is read as what it is");
+  });
+
   it('a case may name its own config; each config is analysed once per run', () => {
     const seen: string[] = [];
     const fs = memfs({ 'nginx.conf': NGINX, 'sub/envoy.yaml': ENVOY });
