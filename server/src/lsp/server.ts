@@ -124,7 +124,10 @@ export function startServer(connection: Connection): void {
 
   function validate(uri: string): void {
     if (isRouteTestFile(uri)) {
-      if (clientSettings.enable === false) return;
+      if (clientSettings.enable === false) {
+        void connection.sendDiagnostics({ uri, diagnostics: [] });
+        return;
+      }
       if (roots.length === 0) roots = [dirnameUri(uri)];
       try {
         routeTests.run(uri);
@@ -238,7 +241,6 @@ export function startServer(connection: Connection): void {
     revalidateAll();
     // Then the workspace's route tests (bounded walk), after the open documents' first diagnostics.
     setTimeout(() => {
-      if (clientSettings.enable === false) return;
       for (const t of routeTests.discover()) schedule(t);
       if (routeTests.truncated) connection.console.warn('lb-lens: the workspace is large: route test files were looked for in part of it only (open a test file to check it)');
     }, 10);
