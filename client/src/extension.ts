@@ -21,6 +21,9 @@ const DIAGNOSTIC_SOURCE = 'lb-lens';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
+/** Route test files (`*.lbtest.yaml`), open or not: the server re-runs them when a config they read changes. */
+const ROUTE_TESTS = '**/*.lbtest.{yaml,yml}';
+let routeTestWatcher: vscode.FileSystemWatcher | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<LbLensApi> {
   const started = performance.now();
@@ -97,13 +100,22 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       { scheme: 'untitled', language },
     ]),
     ...DECLARATIVE_LANGUAGE_IDS.map((language) => ({ scheme: 'file', language })),
+    // Whatever language mode the editor gives them.
+    { scheme: 'file', pattern: ROUTE_TESTS },
   ];
+  if (!routeTestWatcher) {
+    routeTestWatcher = vscode.workspace.createFileSystemWatcher(ROUTE_TESTS);
+    context.subscriptions.push(routeTestWatcher);
+  }
   const clientOptions: LanguageClientOptions = {
     documentSelector,
-    synchronize: { configurationSection: 'lbLens' },
+    // Created, changed and deleted test files reach the server as workspace/didChangeWatchedFiles.
+    synchronize: { configurationSection: 'lbLens', fileEvents: routeTestWatcher },
     outputChannel: output,
-    // A trusted workspace's .lb-lens.json may widen the boundary ("allowedFolders"); an untrusted one may not.
-    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
+    // watchesRouteTests: the server then does not register a watcher of its own (other clients get one when they
+    // support it). workspaceTrusted: a trusted workspace's .lb-lens.json may widen the boundary ("allowedFolders");
+    // an untrusted one may not.
+    initializationOptions: { watchesRouteTests: true, workspaceTrusted: vscode.workspace.isTrusted },
   };
   // The id `lbLens` makes the client honour `lbLens.trace.server`.
   client = new LanguageClient('lbLens', 'LB Lens', serverOptions, clientOptions);

@@ -14,6 +14,7 @@ import { diffCommand } from './diff';
 import { renderPreviewText } from './previewOutput';
 import { routeCommand, routeOptions } from './route';
 import { cliSettings } from './settings';
+import { testCommand, testOptions } from './test';
 import { excludeMatcher, walkFiles } from './walk';
 
 const VERSION = '0.1.0';
@@ -27,6 +28,7 @@ Usage:
   lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
+  lb-lens test [files or folders…] [--format text|json|junit]
   lb-lens --help | --version
 
 check    Analyse configs (folders are walked, each file's format detected by content, else by its name) and print
@@ -46,6 +48,9 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
 route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
          (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
          Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
+test     Run the route tests (*.lbtest.yaml: requests and the route, pool and server shares they must get; see
+         docs/route-tests.md) under the paths (default: the current folder). Exit 0 when all pass, 1 when one fails,
+         2 on usage errors, when no test file is found, or when a test cannot run (malformed, unreadable config).
 
 --lang <format>          Check the files named on the command line as this format (${[...FORMAT_IDS, 'alb'].join(', ')}),
                          whatever their content; files found in folders are still detected.
@@ -306,6 +311,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       preview: ['format', 'fail', 'config', 'lang', 'allow-outside'],
       diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config'],
       route: routeOptions,
+      test: testOptions,
     });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
@@ -324,8 +330,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return diffCommand(args, io);
       case 'route':
         return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path, 'route') });
+      case 'test':
+        return testCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path, 'test') });
       default:
-        throw new UsageError(`unknown command "${args.command}" (check, preview, diff or route)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route or test)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -4,6 +4,8 @@ import {
   DiagnosticSeverity,
   DiagnosticTag,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   InlayHint,
   SymbolKind,
   TextDocumentSyncKind,
@@ -34,6 +36,8 @@ import { dirnameUri, pathToUri, uriToPath } from '../service/uri';
 import { isAbsolute, resolve } from 'node:path';
 import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, ROUTE_REQUEST, type CompareParams, type DistributionParams, type RouteParams } from './protocol';
 import { routeInDocument } from '../service/routing';
+import { isRouteTestFile, ROUTE_TEST_GLOB } from '../service/routeTests';
+import { RouteTestRunner } from './routeTests';
 
 interface ClientSettings extends AnalysisSettings {
   enable?: boolean;
@@ -100,6 +104,8 @@ export function startServer(connection: Connection): void {
   let fileAllowed: string[] = [];
   let workspaceTrusted = false;
   let canPullConfiguration = false;
+  /** The client can register file watchers for us and did not say it watches route tests itself. */
+  let watchRouteTests = false;
 
   /** Folders named by a setting, as `file:` URIs: absolute paths, or relative to the first workspace folder. */
   const allowedFolders = (): string[] => {
@@ -139,7 +145,32 @@ export function startServer(connection: Connection): void {
     return a;
   }
 
+  // Route test files (*.lbtest.yaml) in the workspace, open or not: re-run when a config they read changes.
+  const routeTests = new RouteTestRunner({
+    fileSystem,
+    roots: () => roots,
+    document: (uri) => {
+      const d = documents.get(uri);
+      return d && { text: d.getText(), version: d.version, languageId: d.languageId };
+    },
+    analyze: (uri, text, languageId) => service.analyze({ uri, text, languageId }, settings()),
+    publish: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLspDiagnostic) }),
+  });
+
   function validate(uri: string): void {
+    if (isRouteTestFile(uri)) {
+      if (clientSettings.enable === false) {
+        void connection.sendDiagnostics({ uri, diagnostics: [] });
+        return;
+      }
+      if (roots.length === 0) roots = [dirnameUri(uri)];
+      try {
+        routeTests.run(uri);
+      } catch (e) {
+        connection.console.error(`lb-lens: route tests of ${uri} failed: ${(e as Error).stack ?? e}`);
+      }
+      return;
+    }
     const doc = documents.get(uri);
     if (!doc) return;
     const version = doc.version;
@@ -199,6 +230,7 @@ export function startServer(connection: Connection): void {
   function revalidateAll(): void {
     service.invalidate();
     for (const d of documents.all()) schedule(d.uri);
+    for (const t of routeTests.all()) schedule(t);
   }
 
   function loadFileSettings(): void {
@@ -239,7 +271,8 @@ export function startServer(connection: Connection): void {
     roots = (params.workspaceFolders ?? []).map((f) => f.uri.replace(/\/$/, ''));
     if (roots.length === 0 && params.rootUri) roots = [params.rootUri.replace(/\/$/, '')];
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
-    const init = params.initializationOptions as InitializationOptions | undefined;
+    const init = params.initializationOptions as (InitializationOptions & { watchesRouteTests?: boolean }) | undefined;
+    watchRouteTests = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration && !init?.watchesRouteTests;
     if (init?.settings) clientSettings = init.settings;
     workspaceTrusted = init?.workspaceTrusted === true;
     loadFileSettings();
@@ -262,8 +295,16 @@ export function startServer(connection: Connection): void {
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
     }
+    if (watchRouteTests) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: ROUTE_TEST_GLOB }] }).catch(() => undefined);
+    }
     await pullSettings();
     revalidateAll();
+    // Then the workspace's route tests (bounded walk), after the open documents' first diagnostics.
+    setTimeout(() => {
+      for (const t of routeTests.discover()) schedule(t);
+      if (routeTests.truncated) connection.console.warn('lb-lens: the workspace is large: route test files were looked for in part of it only (open a test file to check it)');
+    }, 10);
   });
 
   connection.onDidChangeConfiguration(async (change) => {
@@ -273,7 +314,10 @@ export function startServer(connection: Connection): void {
     void connection.languages.inlayHint.refresh().catch(() => undefined);
   });
 
-  connection.onDidChangeWatchedFiles(() => {
+  connection.onDidChangeWatchedFiles((p) => {
+    const tests = p.changes.filter((c) => isRouteTestFile(c.uri));
+    for (const c of tests) if (routeTests.changedOnDisk(c.uri, c.type === FileChangeType.Deleted)) schedule(c.uri);
+    if (tests.length === p.changes.length) return;
     loadFileSettings();
     revalidateAll();
   });
@@ -288,8 +332,10 @@ export function startServer(connection: Connection): void {
         schedule(other);
       }
     }
-    if (dependents) service.invalidate();
+    if (dependents || routeTests.readsThroughInclude(uri)) service.invalidate();
     schedule(uri);
+    // The route tests that route through this document run again with its live text.
+    for (const t of routeTests.readersOf(uri)) schedule(t);
   });
 
   documents.onDidClose((e) => {
@@ -298,6 +344,9 @@ export function startServer(connection: Connection): void {
     filesOf.delete(e.document.uri);
     service.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    // A test file keeps its diagnostics from the disk's text; tests reading a closed config see the disk's text.
+    if (isRouteTestFile(e.document.uri)) schedule(e.document.uri);
+    for (const t of routeTests.readersOf(e.document.uri)) schedule(t);
   });
 
   connection.onHover((p) => {

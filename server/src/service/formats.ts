@@ -6,6 +6,7 @@ import { istioFormat } from '../formats/istio';
 import { traefikFormat } from '../formats/traefik';
 import { kubernetesFormat } from '../formats/kubernetes';
 import { albFormat } from '../formats/cloudformation';
+import { isRouteTestFile } from './routeTests';
 
 /** Every format lb-lens understands. Adding a format means adding it here; no rule changes. */
 export const FORMATS: readonly FormatParser[] = [nginxFormat, haproxyFormat, envoyFormat, istioFormat, traefikFormat, kubernetesFormat, albFormat];
@@ -39,8 +40,12 @@ export function formatByPath(uri: string, hasSibling?: (name: string) => boolean
   return undefined;
 }
 
-/** The format of a text: the editor's language id when it is one of ours, else the best content score ≥ 0.5. */
+/**
+ * The format of a text: the editor's language id when it is one of ours, else the best content score ≥ 0.5.
+ * Route test files (`*.lbtest.yaml`) are never a config, whatever they contain (see service/routeTests.ts).
+ */
 export function detectFormat(uri: string, text: string, languageId?: string): FormatParser | undefined {
+  if (isRouteTestFile(uri)) return undefined;
   const byLanguage = formatById(languageId);
   if (byLanguage) return byLanguage;
   let best: FormatParser | undefined;
