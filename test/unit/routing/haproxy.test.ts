@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { analyzeText } from '../../helpers/edits';
 import { routes, where } from '../../helpers/routing';
 
 const URI = 'file:///w/haproxy.cfg';
@@ -433,5 +434,17 @@ backend be_b
     const r = cfg.send('GET http://db:5432/x', { src: '8.8.8.8' });
     assert.equal(pool(where(r)), 'be_b');
     assert.match(r.undecidable.join(' '), /tcp-mode/);
+  });
+});
+
+describe('HAProxy fetches with arguments they do not take', () => {
+  it('`always_true(arg)` is rejected by HAProxy ("no argument supported"): undecidable, never a catch-all (no LB106 on the rules after it)', () => {
+    const a = analyzeText('file:///w/haproxy.cfg', [
+      'defaults', '  mode http', 'frontend fe', '  bind :80',
+      '  http-request deny if { always_true(arg) }',
+      '  http-request deny if { path_beg /x }',
+      '  default_backend be', 'backend be', '  server s1 10.0.0.1:80',
+    ].join('\n'));
+    assert.deepEqual(a.diagnostics.filter((d) => d.ruleId === 'LB106'), []);
   });
 });

@@ -38,7 +38,7 @@ export function describeCondition(c: Condition): string {
     case 'test': return describeTest(c.field, c.match);
     case 'opaque': return c.text;
     case 'not': return `not (${describeCondition(c.of)})`;
-    case 'all': return c.of.length === 0 ? 'any request' : c.of.map(describeCondition).join(' and ');
+    case 'all': return c.of.length === 0 ? 'any request' : c.of.map((x) => (x.kind === 'any' && x.of.length > 1 ? `(${describeCondition(x)})` : describeCondition(x))).join(' and ');
     case 'any': return c.of.length === 0 ? 'no request' : c.of.map((x) => (x.kind === 'all' && x.of.length > 1 ? `(${describeCondition(x)})` : describeCondition(x))).join(' or ');
   }
 }

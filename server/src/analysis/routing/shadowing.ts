@@ -125,6 +125,9 @@ function proveCovered(later: Condition, earlier: Condition[], budget: Budget): P
   return result;
 }
 
+/** Where a route is written: copies of one definition share it. */
+const sourceKey = (r: Route) => `${r.source.uri}\u0000${r.source.range.start.line}:${r.source.range.start.character}:${r.source.range.end.line}:${r.source.range.end.character}`;
+
 /**
  * Default time proofs may take in one analysis (LB106 option `budgetMs`): what is left unproved gives no finding
  * this time. Results are cached by the conditions' text, so the next analysis (the next keystroke) goes on where
@@ -159,7 +162,14 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
       for (let i = 0; i < g.routes.length; i++) {
         if (remaining <= 0) break;
         const later = g.routes[i];
-        const before = g.strategy === 'first-match' ? (p: number) => p < i : (p: number) => p > i;
+        const at = later.evaluation.index;
+        const self = sourceKey(later);
+        // Strictly before (or after, for last-match) in the product's order: rules of equal rank (a Traefik priority
+        // tie, whose order the product leaves undefined) never shadow each other; nor do copies of one definition
+        // (a route attached to two listeners of one port).
+        const before = g.strategy === 'first-match'
+          ? (p: number) => g.routes[p].evaluation.index < at && sourceKey(g.routes[p]) !== self
+          : (p: number) => g.routes[p].evaluation.index > at && sourceKey(g.routes[p]) !== self;
         const cands = idx.candidates(i, before);
         if (cands.length === 0) continue;
         const r = prove(conds[i], cands.map((p) => conds[p]));
@@ -197,6 +207,19 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
       }
     }
   }
+  // One definition can stand for several routes (a Traefik router on two entry points, a Gateway API route on two
+  // listeners): it is unreachable only when every copy of it is.
+  const copies = new Map<string, Route[]>();
+  const key = sourceKey;
+  for (const r of model.routes) {
+    const list = copies.get(key(r));
+    if (list) list.push(r);
+    else copies.set(key(r), [r]);
+  }
+  const unreachable = new Set(out.map((u) => u.route));
+  const kept = out.filter((u) => copies.get(key(u.route))!.every((r) => unreachable.has(r)));
+  out.length = 0;
+  out.push(...kept);
   for (const u of out) {
     const req = exampleFor(model, index, table, u.route, condOf(u.route), (r) => {
       // The example is one the unreachable route matches and the engine sends to one of the shadowing routes.

@@ -348,6 +348,8 @@ function lowerSample(fetch: Fetch, args: string[], method: MatchMethod, patterns
   switch (fetch.kind) {
     case 'bool':
       if (method !== 'bool') return opaque(text, `'-m ${method}' on a boolean fetch`);
+      // These fetches take no argument: HAProxy rejects `always_true(arg)` ("no argument supported").
+      if (args.length > 0) return opaque(text, 'HAProxy rejects arguments to this fetch');
       return fetch.bool!(ctx, text);
     case 'string':
     case 'full': {
