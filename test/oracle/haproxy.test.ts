@@ -19,7 +19,7 @@ import { routes } from '../helpers/routing';
 const HAVE_HAPROXY = spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).status === 0;
 const SKIP = HAVE_HAPROXY ? false : 'skipped: the haproxy binary is not installed (apt-get install haproxy)';
 
-const BACKENDS = ['be_a', 'be_b', 'be_c', 'be_d', 'be_e', 'be_default', 'li'];
+const BACKENDS = ['be_a', 'be_b', 'be_c', 'be_d', 'be_e', 'be_default', 'li', 'be_r'];
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 function freePort(): Promise<number> {
@@ -41,9 +41,14 @@ interface Case {
   headers?: Record<string, string>;
 }
 
+/** Rules of backends, before their server line. */
+const BACKEND_RULES: Record<string, string> = {
+  be_r: '  http-request redirect location /moved code 301 if { path_beg /r/old }\n  http-request deny deny_status 403 if { path_beg /r/secret }\n',
+};
+
 /** The config: each frontend exercises one family of documented rules; every backend has one server. */
 function config(fe: Record<string, number>, be: Record<string, number>): string {
-  const backends = BACKENDS.filter((b) => b !== 'li').map((b) => `backend ${b}\n  server s_${b} 127.0.0.1:${be[b]}\n`).join('');
+  const backends = BACKENDS.filter((b) => b !== 'li').map((b) => `backend ${b}\n${BACKEND_RULES[b] ?? ''}  server s_${b} 127.0.0.1:${be[b]}\n`).join('');
   return `global
   maxconn 200
 defaults
@@ -112,6 +117,12 @@ listen li
   bind 127.0.0.1:${fe.li}
   use_backend be_a if { path_beg /a }
   server s_li 127.0.0.1:${be.li}
+
+# A backend's own rules run after use_backend chose it: a request they take never reaches its server.
+frontend fe6
+  bind 127.0.0.1:${fe.fe6}
+  use_backend be_r if { path_beg /r }
+  default_backend be_default
 
 # A rewrite before use_backend: conditions on the rewritten path are undecidable.
 frontend fe5
@@ -190,6 +201,11 @@ const CASES: Case[] = [
   // listen
   { fe: 'li', path: '/a/1' },
   { fe: 'li', path: '/b/1' },
+  // fe6: backend rules
+  { fe: 'fe6', path: '/r/old/x' },
+  { fe: 'fe6', path: '/r/secret' },
+  { fe: 'fe6', path: '/r/ok' },
+  { fe: 'fe6', path: '/other' },
   // fe5
   { fe: 'fe5', path: '/r/1' },
   { fe: 'fe5', path: '/x', host: 'x.example.com' },
@@ -254,7 +270,7 @@ describe('HAProxy routing against the real haproxy', { skip: SKIP }, () => {
       be[name] = (srv.address() as net.AddressInfo).port;
       servers.push(srv);
     }
-    for (const name of ['fe1', 'fe2', 'fe3', 'li', 'fe5']) fe[name] = await freePort();
+    for (const name of ['fe1', 'fe2', 'fe3', 'li', 'fe5', 'fe6']) fe[name] = await freePort();
     text = config(fe, be);
     writeFileSync(join(dir, 'haproxy.cfg'), text);
     proc = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -381,6 +381,12 @@ export interface Pool {
   overprovisioningFactor?: number;
   /** Under `priority-levels`: a level's health counts server weights instead of servers (Envoy `weighted_priority_health`). */
   weightedPriorityHealth?: boolean;
+  /**
+   * Requests the pool's own proxy answers before choosing a server, tried in order after a route chose the pool
+   * (HAProxy backend `http-request deny|redirect|return`, `redirect` rules): the first whose condition holds
+   * answers the request. Absent: none.
+   */
+  answers?: PoolAnswer[];
   /** Pool-level health checking (active probes, passive failure detection); servers may add their own. */
   healthCheck: { active: boolean; passive: boolean; detail?: string };
   servers: Server[];
@@ -393,6 +399,15 @@ export interface Pool {
   source: SourceRef;
   /** Range of the name in the definition, for go-to-definition. */
   nameSource: SourceRef;
+}
+
+/** A request a pool's proxy answers itself (see `Pool.answers`). */
+export interface PoolAnswer {
+  /** The directive, for traces (`http-request redirect scheme https unless { ssl_fc }`). */
+  name: string;
+  when: Condition;
+  response: RouteResponse;
+  source: SourceRef;
 }
 
 /** A problem found while parsing or validating values (LB001 syntax, LB002 rejected value). */

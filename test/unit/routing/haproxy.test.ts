@@ -448,3 +448,13 @@ describe('HAProxy fetches with arguments they do not take', () => {
     assert.deepEqual(a.diagnostics.filter((d) => d.ruleId === 'LB106'), []);
   });
 });
+
+describe('HAProxy backend rules', () => {
+  it("a backend's http-request redirect/deny run after use_backend chose it (4.2): those requests never reach its servers", () => {
+    const cfg = routes('file:///w/haproxy.cfg', [
+      'defaults', '  mode http', 'frontend fe', '  bind :80', '  default_backend be_app',
+      'backend be_app', '  http-request redirect scheme https code 301 unless { ssl_fc }', '  server s1 10.0.0.1:80',
+    ].join('\n'));
+    assert.deepEqual(where(cfg.send('GET http://a.com/x')), { route: 'default_backend be_app', pools: [], outcome: 'redirect', status: 301 });
+  });
+});

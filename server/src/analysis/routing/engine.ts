@@ -493,6 +493,32 @@ function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0):
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
+/**
+ * When the route chose one pool whose proxy answers some requests itself (`Pool.answers`: HAProxy backend rules),
+ * the first answer whose condition holds is the outcome; undecidable ones are listed and passed over.
+ */
+function poolAnswer(route: Route, index: ModelIndex, req: Request, trace: TraceStep[], undecidable: string[]): Pick<RoutingResult, 'outcome' | 'status' | 'pools' | 'servers' | 'summary'> | undefined {
+  const pools = index.targetPools(route);
+  if (pools.length !== 1 || !pools[0].answers?.length) return undefined;
+  const pool = pools[0];
+  for (const a of pool.answers!) {
+    const v = matches(a.when, req);
+    if (v === undefined) {
+      const why = evaluate(a.when, req).why;
+      undecidable.push(`${a.name} (line ${a.source.range.start.line + 1}): ${why}`);
+      trace.push({ kind: 'route', name: a.name, source: a.source, result: 'undecidable', why: `${why} — taken as not matching` });
+      continue;
+    }
+    if (!v) continue;
+    trace.push({ kind: 'route', name: a.name, source: a.source, result: 'match', why: `${pool.name} answers the request itself: ${evaluate(a.when, req).why}` });
+    const r = a.response;
+    const status = r.status;
+    const summary = r.kind === 'redirect' ? `${pool.name} redirects${status ? ` ${status}` : ''}${r.location ? ` to ${r.location}` : ''}` : `${pool.name} answers itself${status ? ` (${status})` : ''}`;
+    return { outcome: r.kind === 'redirect' ? 'redirect' : r.kind === 'no-backend' ? 'no-backend' : 'direct', ...(status !== undefined ? { status } : {}), pools: [], servers: [], summary };
+  }
+  return undefined;
+}
+
 function outcomeOf(route: Route, entry: EntryPoint, index: ModelIndex, req: Request, failed: FailedSet): Pick<RoutingResult, 'outcome' | 'status' | 'pools' | 'servers' | 'distribution' | 'summary' | 'unresolved'> {
   const t = route.target;
   const undefinedStatus = entry.undefinedPoolStatus ?? 503;
@@ -580,7 +606,8 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: noRoute.status === undefined ? noRoute.text : `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
-    results.push({ ...base, route: found.route, ...outcomeOf(found.route, entry, index, req, failed) });
+    const answered = poolAnswer(found.route, index, req, trace, undecidable);
+    results.push({ ...base, route: found.route, ...(answered ?? outcomeOf(found.route, entry, index, req, failed)) });
   }
   return results;
 }

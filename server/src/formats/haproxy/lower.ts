@@ -499,6 +499,14 @@ class Lowering {
     if (s.checkMethod) pool.healthCheck.detail = s.checkMethod;
     if (proxy.templates) pool.dynamicServers = true;
     if (proxy.servers.length === 0 && (proxy.holdsStickTable || proxy.answersItself)) pool.notATrafficPool = true;
+    // A backend's own `http-request` final actions and `redirect` rules run after `use_backend` chose it (4.2 and the
+    // request analysers): a request they take never reaches a server. (A `listen` section's rules are its entry's.)
+    if (proxy.kind === 'backend' && proxy.settings.mode === 'http') {
+      const answers = this.routingOf(proxy).specs.filter((spec) => spec.answer).map((spec) => ({
+        name: spec.name, when: spec.when, response: spec.answer!.response, source: this.ref(spec.line.range),
+      }));
+      if (answers.length) pool.answers = answers;
+    }
     if (referencedElsewhere) pool.referencedElsewhere = true;
     return pool;
   }
