@@ -163,6 +163,26 @@ describe('language server robustness and settings', () => {
     }
   });
 
+  test('LB106 proofs cut short by the keystroke budget are completed once the document is idle, and published', async () => {
+    const text = 'events {}\nhttp {\n  server {\n    listen 80;\n    location ~ ^/ { proxy_pass http://10.0.0.1:8080; }\n    location ~ ^/api/ { proxy_pass http://10.0.0.2:8080; }\n  }\n}\n';
+    const ws = tempWorkspace({ 'nginx.conf': text, '.lb-lens.json': JSON.stringify({ rules: { LB106: { budgetMs: 0 } } }) });
+    const uri = ws.uri('nginx.conf');
+    const client = new LspClient();
+    try {
+      await client.initialize(ws.rootUri, {});
+      await client.open(uri, text, 'nginx');
+      // A zero budget proves nothing on the keystroke…
+      await client.diagnostics(uri, (p) => p.version === 1);
+      const first = (client as unknown as { published: Map<string, Array<{ diagnostics: Array<{ code?: unknown }> }>> }).published.get(uri)![0];
+      assert.ok(!first.diagnostics.some((d) => d.code === 'LB106'), JSON.stringify(first.diagnostics));
+      // …and the idle pass (at least 2 s of proofs) publishes the finding for the same version.
+      const later = await client.diagnostics(uri, (p) => p.version === 1 && p.diagnostics.some((d) => d.code === 'LB106'), 10_000);
+      assert.match(later.diagnostics.find((d) => d.code === 'LB106')!.message, /location ~ \^\/api\/ can never match: location ~ \^\/ \(line 5\)/);
+    } finally {
+      await client.stop();
+    }
+  });
+
   test('settings from the client and from .lb-lens.json change severities without a restart', async () => {
     const text = 'events {}\nhttp {\n  server {\n    listen 80;\n    location / {\n      proxy_pass http://10.0.0.1:8080;\n    }\n  }\n}\n';
     const ws = tempWorkspace({ 'nginx.conf': text, '.lb-lens.json': JSON.stringify({ rules: { LB108: 'error' } }) });

@@ -24,6 +24,11 @@ export interface ModelAnalysis {
   /** Distribution of every route with all servers healthy, by route id. */
   distributions: Map<string, RouteDistribution>;
   diagnostics: Diagnostic[];
+  /**
+   * Rules that stopped before they were done (LB106 proofs out of time): their findings may be missing. Asking
+   * again with a larger budget (the language server does when the document is idle) completes them.
+   */
+  incomplete?: string[];
 }
 
 /** Runs every enabled rule over a model. Pure: the same model and settings give the same result. */
@@ -34,6 +39,7 @@ export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): 
   for (const r of model.routes) distributions.set(r.id, routeDistribution(r, index, undefined, poolShares));
   const suppressions = new Suppressions(model);
   const diagnostics: Diagnostic[] = [];
+  const incomplete: string[] = [];
   for (const rule of RULES) {
     const { severity, options } = ruleSetting(settings, rule.meta.id);
     if (severity === 'off') continue;
@@ -42,6 +48,7 @@ export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): 
       index,
       distributions,
       options: { ...rule.meta.options, ...options },
+      incomplete: (why) => incomplete.push(`${rule.meta.id}: ${why}`),
       report(f) {
         if (suppressions.isSuppressed(rule.meta.id, f.source.uri, f.source.range.start.line)) return;
         diagnostics.push({
@@ -61,7 +68,7 @@ export function analyzeModel(model: TrafficModel, settings?: AnalysisSettings): 
   diagnostics.sort(
     (a, b) => (a.uri === b.uri ? 0 : a.uri.localeCompare(b.uri)) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
   );
-  return { model, index, distributions, diagnostics: withoutRepeats(diagnostics) };
+  return { model, index, distributions, diagnostics: withoutRepeats(diagnostics), ...(incomplete.length ? { incomplete } : {}) };
 }
 
 /**

@@ -35,6 +35,8 @@ export interface RuleContext {
   /** The rule's options, with user settings applied over the defaults. */
   options: Record<string, number>;
   report(finding: Finding): void;
+  /** Say the rule stopped before it was done (a time budget ran out): the analysis is marked incomplete. */
+  incomplete(why: string): void;
 }
 
 export interface Rule {

@@ -133,6 +133,12 @@ export function startServer(connection: Connection): void {
   const announcedTooLarge = new Set<string>();
 
   const settings = (): AnalysisSettings => mergeSettings(fileSettings, { rules: clientSettings.rules });
+  /** Settings with at least `ms` for LB106's proofs. */
+  const withProofBudget = (base: AnalysisSettings, ms: number): AnalysisSettings => {
+    const own = base.rules?.LB106;
+    const budget = typeof own === 'object' && typeof own.budgetMs === 'number' ? Math.max(own.budgetMs, ms) : ms;
+    return mergeSettings(base, { rules: { LB106: { ...(typeof own === 'string' ? { severity: own } : {}), budgetMs: budget } } });
+  };
   /** Files each open document's analysis read, to re-check it when one of them changes. */
   const filesOf = new Map<string, readonly string[]>();
 
@@ -199,6 +205,36 @@ export function startServer(connection: Connection): void {
     if (documents.get(uri)?.version !== version) return;
     const diagnostics = analysis ? analysis.ownDiagnostics.map(toLspDiagnostic) : [];
     void connection.sendDiagnostics({ uri, version, diagnostics });
+    if (analysis?.incomplete) completeLater(uri, version, 1);
+  }
+
+  /**
+   * A keystroke's analysis gives LB106 a small time budget (its proofs are cached, so the next keystrokes go on
+   * where it stopped). When it ran out, the document is analysed again once it has been idle for a moment, with a
+   * larger budget, and the complete findings are published — at most a few times per version.
+   */
+  const IDLE_MS = 300;
+  const IDLE_PROOF_BUDGET_MS = 2000;
+  const completing = new Map<string, ReturnType<typeof setTimeout>>();
+  // (timers are unref'd: a pending completion never keeps the server alive)
+  function completeLater(uri: string, version: number, attempt: number): void {
+    clearTimeout(completing.get(uri));
+    if (attempt > 3) return;
+    completing.set(uri, setTimeout(() => {
+      completing.delete(uri);
+      const doc = documents.get(uri);
+      if (!doc || doc.version !== version || settling.has(uri) || clientSettings.enable === false) return;
+      let a: DocumentAnalysis | undefined;
+      try {
+        a = service.analyze({ uri, text: doc.getText(), languageId: doc.languageId, version }, withProofBudget(settings(), IDLE_PROOF_BUDGET_MS));
+      } catch (e) {
+        connection.console.error(`lb-lens: analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
+        return;
+      }
+      if (!a || documents.get(uri)?.version !== version) return;
+      void connection.sendDiagnostics({ uri, version, diagnostics: a.ownDiagnostics.map(toLspDiagnostic) });
+      if (a.incomplete) completeLater(uri, version, attempt + 1);
+    }, IDLE_MS).unref());
   }
 
   /**

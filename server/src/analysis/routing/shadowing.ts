@@ -133,21 +133,23 @@ const sourceKey = (r: Route) => `${r.source.uri}\u0000${r.source.range.start.lin
  * this time. Results are cached by the conditions' text, so the next analysis (the next keystroke) goes on where
  * this one stopped; the CLI allows much more.
  */
-export const DEFAULT_PROOF_BUDGET_MS = 400;
+export const DEFAULT_PROOF_BUDGET_MS = 50;
 
 /** Steps one proof may take (deterministic, whatever the machine's load). */
 const PROOF_STEPS = 3000;
 
-/** Every unreachable route of a model. */
-export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs = DEFAULT_PROOF_BUDGET_MS): Unreachable[] {
+/** Every unreachable route of a model; `outOfTime` is called when the budget ran out before every proof was made. */
+export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs = DEFAULT_PROOF_BUDGET_MS, outOfTime?: () => void): Unreachable[] {
   const table = routingTable(model);
   const byId = table.routeById;
   // Only the proofs count against the budget: finding the candidates is linear and always done.
   let remaining = budgetMs;
+  let stopped = false;
   const prove = (later: Condition, earlier: Condition[]) => {
     const t0 = performance.now();
     const r = proveCovered(later, earlier, new Budget(PROOF_STEPS, t0 + remaining));
     remaining -= performance.now() - t0;
+    if (r === undefined || remaining <= 0) stopped = true;
     return r;
   };
   const out: Unreachable[] = [];
@@ -160,7 +162,10 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
       const conds = g.routes.map(condOf);
       const idx = new OverlapIndex(conds);
       for (let i = 0; i < g.routes.length; i++) {
-        if (remaining <= 0) break;
+        if (remaining <= 0) {
+          stopped = true;
+          break;
+        }
         const later = g.routes[i];
         const at = later.evaluation.index;
         const self = sourceKey(later);
@@ -187,7 +192,10 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
     for (const g of scope.groups) {
       if (g.strategy !== 'longest-prefix') continue;
       for (const p of g.routes) {
-        if (remaining <= 0) break;
+        if (remaining <= 0) {
+          stopped = true;
+          break;
+        }
         const pre = table.preemptingGroup(p);
         if (!pre || pre.routes.length === 0) continue;
         const own = condOf(p);
@@ -207,6 +215,7 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
       }
     }
   }
+  if (stopped) outOfTime?.();
   // One definition can stand for several routes (a Traefik router on two entry points, a Gateway API route on two
   // listeners): it is unreachable only when every copy of it is.
   const copies = new Map<string, Route[]>();

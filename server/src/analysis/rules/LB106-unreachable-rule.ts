@@ -14,7 +14,8 @@ const line = (r: { source: { range: { start: { line: number } } } }) => r.source
 export const LB106: Rule = {
   meta: { id: 'LB106', name: 'unreachable-rule', title: 'A rule can never match', defaultSeverity: 'warning', options: { budgetMs: DEFAULT_PROOF_BUDGET_MS } },
   check(ctx) {
-    for (const u of findUnreachable(ctx.model, ctx.index, ctx.options.budgetMs)) {
+    const outOfTime = () => ctx.incomplete(`proofs stopped after ${ctx.options.budgetMs} ms`);
+    for (const u of findUnreachable(ctx.model, ctx.index, ctx.options.budgetMs, outOfTime)) {
       const shown = u.by.slice(0, 3);
       const names = shown.map((r) => `${r.name} (line ${line(r)})`);
       const list = names.length === 1 ? names[0]

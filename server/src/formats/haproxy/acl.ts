@@ -447,6 +447,9 @@ function listMatch(ctx: ConditionContext, text: string, field: RequestField, met
   if (!whole) return opaque(text, method === 'dir' || method === 'dom' ? `the pattern '${p}' is only delimiters` : `'-m ${method}' comparisons are not modelled`);
   // A substring without commas or surrounding spaces lies inside one value whatever the splitting.
   if (method === 'sub') return test(field, whole);
+  // The Host header is one authority (RFC 9110 7.2: uri-host [":" port]); a host name holds no comma, so its one
+  // value is the whole header (this keeps `hdr(host) -i site1.example.com` a plain, indexable comparison).
+  if (field === 'header:host') return test(field, whole);
   const comma = test(field, { op: 'contains', value: ',' });
   const quote = test(field, { op: 'contains', value: '"' });
   const ws = '[ \\t]*';
