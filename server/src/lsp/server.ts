@@ -132,7 +132,18 @@ export function startServer(connection: Connection): void {
   /** Documents told once that they are too large to analyse (until they are small enough again, or closed). */
   const announcedTooLarge = new Set<string>();
 
-  const settings = (): AnalysisSettings => mergeSettings(fileSettings, { rules: clientSettings.rules });
+  const userSettings = (): AnalysisSettings => mergeSettings(fileSettings, { rules: clientSettings.rules });
+  /**
+   * The settings of a keystroke's analysis: LB106's proofs get KEYSTROKE_PROOF_BUDGET_MS unless the user set
+   * `budgetMs` (what is left is completed when the document is idle, see completeLater).
+   */
+  const KEYSTROKE_PROOF_BUDGET_MS = 50;
+  const settings = (): AnalysisSettings => {
+    const base = userSettings();
+    const own = base.rules?.LB106;
+    if (typeof own === 'object' && typeof own.budgetMs === 'number') return base;
+    return mergeSettings(base, { rules: { LB106: { ...(typeof own === 'string' ? { severity: own } : {}), budgetMs: KEYSTROKE_PROOF_BUDGET_MS } } });
+  };
   /** Settings with at least `ms` for LB106's proofs. */
   const withProofBudget = (base: AnalysisSettings, ms: number): AnalysisSettings => {
     const own = base.rules?.LB106;
@@ -226,7 +237,7 @@ export function startServer(connection: Connection): void {
       if (!doc || doc.version !== version || settling.has(uri) || clientSettings.enable === false) return;
       let a: DocumentAnalysis | undefined;
       try {
-        a = service.analyze({ uri, text: doc.getText(), languageId: doc.languageId, version }, withProofBudget(settings(), IDLE_PROOF_BUDGET_MS));
+        a = service.analyze({ uri, text: doc.getText(), languageId: doc.languageId, version }, withProofBudget(userSettings(), IDLE_PROOF_BUDGET_MS));
       } catch (e) {
         connection.console.error(`lb-lens: analysis of ${uri} failed: ${(e as Error).stack ?? e}`);
         return;

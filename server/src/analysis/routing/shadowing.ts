@@ -133,7 +133,7 @@ const sourceKey = (r: Route) => `${r.source.uri}\u0000${r.source.range.start.lin
  * this time. Results are cached by the conditions' text, so the next analysis (the next keystroke) goes on where
  * this one stopped; the CLI allows much more.
  */
-export const DEFAULT_PROOF_BUDGET_MS = 50;
+export const DEFAULT_PROOF_BUDGET_MS = 2000;
 
 /** Steps one proof may take (deterministic, whatever the machine's load). */
 const PROOF_STEPS = 3000;
