@@ -287,6 +287,13 @@ function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: Tr
 
 interface Search {
   route?: Route;
+  /**
+   * The route was taken by an exact lookup or a first-match list (at its level or below), not only as the longest
+   * prefix (or by a last-match child of one): a group that preempts a remembered prefix is then not consulted
+   * (nginx: a nested location of the longest prefix location that matches is used before the regular expressions
+   * of the outer level are checked).
+   */
+  final?: boolean;
 }
 
 function test(route: Route, req: Request, trace: TraceStep[], undecided: string[]): boolean {
@@ -305,16 +312,23 @@ function firstMatch(g: Group, req: Request, trace: TraceStep[], undecided: strin
   return undefined;
 }
 
-/** Search one scope (a site, or a chosen route's children) as nginx documents for locations. */
+/**
+ * Search one scope (a site, or a chosen route's children) as nginx searches locations (ngx_http_core_find_location):
+ * an exact match is final; the longest matching prefix is remembered and its own children are searched; when none
+ * of them is final, the group that preempts the prefix (the regular expressions) is checked; first-match lists are
+ * final; last-match children apply to the route chosen at their level.
+ */
 function searchScope(table: RoutingTable, scopeId: string, req: Request, trace: TraceStep[], undecided: string[], depth = 0): Search {
   const scope = table.scopes.get(scopeId);
   if (!scope || depth > 64) return {};
   let chosen: Route | undefined;
+  let final = false;
   for (const g of scope.groups) {
     if (g.strategy !== 'exact') continue;
     chosen = firstMatch(g, req, trace, undecided);
     if (chosen) break;
   }
+  if (chosen) final = true;
   const searched = new Set<Group>();
   if (!chosen) {
     let longest: { route: Route; length: number } | undefined;
@@ -331,20 +345,32 @@ function searchScope(table: RoutingTable, scopeId: string, req: Request, trace: 
       const pre = table.preemptingGroup(longest.route);
       if (pre) {
         trace.push({ kind: 'route', name: longest.route.name, source: longest.route.source, result: 'chosen', why: 'longest matching prefix: remembered while the regular expressions are checked' });
+        // Its own children first: one taken by an exact lookup or a list is used without checking the preempting group.
+        const inner = table.scopes.has(longest.route.id) ? searchScope(table, longest.route.id, req, trace, undecided, depth + 1) : {};
+        if (inner.route && inner.final) return inner;
         searched.add(pre);
-        chosen = firstMatch(pre, req, trace, undecided);
-        if (!chosen) trace.push({ kind: 'note', name: longest.route.name, source: longest.route.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' });
+        const regex = firstMatch(pre, req, trace, undecided);
+        if (regex) {
+          chosen = regex;
+          final = true;
+        } else {
+          trace.push({ kind: 'note', name: longest.route.name, source: longest.route.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' });
+          return inner.route ? { route: inner.route, final: false } : { route: longest.route, final: false };
+        }
       } else {
         trace.push({ kind: 'route', name: longest.route.name, source: longest.route.source, result: 'match', why: 'longest matching prefix' });
+        chosen = longest.route;
       }
-      chosen ??= longest.route;
     }
   }
   if (!chosen) {
     const lists = scope.groups.filter((g) => g.strategy === 'first-match' && !searched.has(g)).sort((a, b) => a.order - b.order);
     for (const g of lists) {
       chosen = firstMatch(g, req, trace, undecided);
-      if (chosen) break;
+      if (chosen) {
+        final = true;
+        break;
+      }
     }
   }
   if (!chosen) {
@@ -358,9 +384,9 @@ function searchScope(table: RoutingTable, scopeId: string, req: Request, trace: 
   // Children: nested locations, `if` blocks — a match replaces the parent.
   if (table.scopes.has(chosen.id)) {
     const inner = searchScope(table, chosen.id, req, trace, undecided, depth + 1);
-    if (inner.route) return inner;
+    if (inner.route) return { route: inner.route, final: final || inner.final };
   }
-  return { route: chosen };
+  return { route: chosen, final };
 }
 
 // ---- step 4: outcome -------------------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 import { addressKey, classifyAddress, splitHostPort } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
 import type {
-  EntryPoint, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, SourceRef, TrafficModel,
+  Bind, Condition, EntryPoint, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, Site, SourceRef, TrafficModel,
 } from '../../model/types';
 import type { FormatHost } from '../types';
 import { expandIncludes, type Node } from './includes';
 import { parseNginx, type Arg, type Directive } from './parser';
+import {
+  ALWAYS, and, hostPatterns, ifCondition, listenBind, locationCondition, NEVER, not, returnResponse, rewriteCondition, rewriteOf,
+  socketKey, type IfCondition,
+} from './routing';
 
 /*
  * Lowering of the nginx syntax tree into the traffic model, following the nginx documentation:
@@ -166,6 +170,7 @@ interface UpstreamResult {
  */
 type ServerOp =
   | { op: 'entry'; entry: EntryPoint }
+  | { op: 'site'; site: Site }
   | { op: 'route'; route: Route }
   | { op: 'problem'; ruleId: 'LB001' | 'LB002'; message: string; source: SourceRef }
   | { op: 'closedWorld'; message: string; source: SourceRef }
@@ -244,6 +249,11 @@ class Lowering {
     return entry;
   }
 
+  private addSite(site: Site): void {
+    this.b.model.sites!.push(site);
+    this.log?.push({ op: 'site', site });
+  }
+
   /** A route of the current entry; its id follows the entry's, so that a replayed block keeps its ids. */
   private addRoute(r: Omit<Route, 'id'>): Route {
     const owner = this.routeOwner!;
@@ -270,6 +280,7 @@ class Lowering {
     for (const { node, ns } of outline.upstreams) this.upstream(node, ns);
     for (const { node, ns } of outline.servers) this.server(node, ns);
     if (outline.looseLocations.length) this.implicitServer(outline.looseLocations);
+    this.sockets();
     for (const { node, ns } of outline.maps) this.mapMentions(node, ns);
     this.applyActiveChecks();
     if (this.cache) {
@@ -277,6 +288,57 @@ class Lowering {
       this.cache.servers = this.nextServers;
     }
     return { isMain: outline.isMain };
+  }
+
+  /**
+   * What the listen sockets of all server blocks decide together. Docs ("How nginx processes a request"): the
+   * default server of an address:port is the one whose `listen` has `default_server`, else "the first one"
+   * listening on it ("the default server is a property of the listen port"); nginx refuses a second
+   * `default_server` ("a duplicate default server"). `ssl` on any `listen` of a socket makes the socket TLS for
+   * every server on it. Entries replayed from the cache are never changed: one that needs other binds is copied.
+   */
+  private sockets(): void {
+    const entries = this.b.model.entries;
+    const sockets = new Map<string, { tls: boolean; default?: { entry: number; bind: number } }>();
+    entries.forEach((e, ei) => {
+      if (e.namespace !== 'http' || !e.binds) return;
+      e.binds.forEach((b, bi) => {
+        if (b.port === undefined) return;
+        const key = socketKey(b);
+        let s = sockets.get(key);
+        if (!s) sockets.set(key, (s = { tls: false }));
+        if (b.tls) s.tls = true;
+        if (!b.default) return;
+        if (s.default && s.default.entry !== ei) {
+          if (b.source) this.problem('LB002', `a duplicate default server for ${key}`, b.source);
+        } else s.default ??= { entry: ei, bind: bi };
+      });
+    });
+    // Without `default_server`, the first server listening on the socket.
+    entries.forEach((e, ei) => {
+      if (e.namespace !== 'http' || !e.binds) return;
+      e.binds.forEach((b, bi) => {
+        if (b.port === undefined) return;
+        const s = sockets.get(socketKey(b))!;
+        s.default ??= { entry: ei, bind: bi };
+      });
+    });
+    entries.forEach((e, ei) => {
+      if (e.namespace !== 'http' || !e.binds) return;
+      let binds: Bind[] | undefined;
+      e.binds.forEach((b, bi) => {
+        if (b.port === undefined) return;
+        const s = sockets.get(socketKey(b))!;
+        const isDefault = s.default!.entry === ei && s.default!.bind === bi;
+        if (!!b.default === isDefault && !!b.tls === s.tls) return;
+        binds ??= [...e.binds!];
+        const copy: Bind = { ...b, tls: s.tls };
+        if (isDefault) copy.default = true;
+        else delete copy.default;
+        binds[bi] = copy;
+      });
+      if (binds) entries[ei] = { ...e, binds };
+    });
   }
 
   /** Problems to add when the model turns out to be a closed world. */
@@ -533,6 +595,9 @@ class Lowering {
         case 'entry':
           this.b.model.entries.push(o.entry);
           break;
+        case 'site':
+          this.b.model.sites!.push(o.site);
+          break;
         case 'route':
           this.b.model.routes.push(o.route);
           break;
@@ -561,11 +626,30 @@ class Lowering {
     const children = node.children ?? [];
     const listens: string[] = [];
     const hosts: string[] = [];
+    const listenNodes: Node[] = [];
+    const nameArgs: Arg[] = [];
+    let named = false;
+    let sslOn = false;
     for (const c of children) {
       const name = c.d.name;
-      if (name === 'listen') listens.push(argText(c.d));
-      else if (name === 'server_name') for (const a of c.d.args) if (a.value !== '' && a.value !== '_') hosts.push(a.value);
+      if (name === 'listen') {
+        listens.push(argText(c.d));
+        listenNodes.push(c);
+      } else if (name === 'server_name') {
+        named = true;
+        for (const a of c.d.args) {
+          nameArgs.push(a);
+          if (a.value !== '' && a.value !== '_') hosts.push(a.value);
+        }
+      } else if (name === 'ssl' && c.d.args[0]?.value === 'on') sslOn = true; // `ssl on;` (before 1.25.1): every listen is TLS
     }
+    const binds: Bind[] = [];
+    for (const c of listenNodes) {
+      const b = listenBind(c.d, ns, this.ref(c.d.range, c.uri), sslOn);
+      if (b) binds.push(b);
+    }
+    // Docs (listen): "Default: listen *:80 | *:8000;" — *:80 when nginx runs as the superuser, as deployed.
+    if (listenNodes.length === 0 && ns === 'http') binds.push({ port: 80, tls: sslOn, protocol: 'http' });
     const entry = this.addEntry({
       name: entryName(ns, listens[0]?.split(' ')[0], hosts[0]),
       namespace: ns,
@@ -573,6 +657,8 @@ class Lowering {
       hosts,
       source: this.ref(d.range, uri),
       selection: this.ref(headerRange(d), uri),
+      binds,
+      ...(ns === 'http' ? { noRoute: NO_LOCATION } : {}),
     }, id);
     if (ns === 'stream') {
       const pass = children.find((c) => c.d.name === 'proxy_pass');
@@ -586,13 +672,26 @@ class Lowering {
         match: [],
         catchAll: true,
         evaluation: { group: `${entry.id}:server`, strategy: 'first-match', index: 0 },
+        when: ALWAYS,
         target,
         source: this.ref(pass.d.range, pass.uri),
       });
       if (healthCheck) this.markActive(target, `Active: NGINX Plus "health_check" in ${entry.name}.`);
       return;
     }
-    this.locations(children, entry, entry.id, true);
+    // Docs (server_name): "If no server_name is defined in a server block then nginx uses the empty name as the server name."
+    const { patterns, invalid } = hostPatterns(nameArgs);
+    for (const a of invalid) this.invalid(`invalid server name or wildcard "${a.value}"`, a.range, uri);
+    const site: Site = {
+      id: `${entry.id}.site`,
+      entryId: entry.id,
+      name: entry.name,
+      hosts: named ? patterns : [{ kind: 'exact', value: '', text: '""' }],
+      source: this.ref(d.range, uri),
+    };
+    this.addSite(site);
+    this.serverScript(children, entry, site);
+    this.locations(children, entry, entry.id, true, site);
   }
 
   /** Top-level `location`s of a fragment (a server body kept in its own file) belong to an implicit server. */
@@ -607,8 +706,29 @@ class Lowering {
       hosts: [],
       source: this.ref(range, first.uri),
       selection: this.ref(headerRange(first.d), first.uri),
+      noRoute: NO_LOCATION,
     }, this.blockId('f', first.d, first.uri));
-    this.locations(locations, entry, entry.id, true);
+    this.locations(locations, entry, entry.id, true, undefined);
+  }
+
+  /**
+   * The ngx_http_rewrite_module directives of a server block: "the directives of this module specified on the
+   * server level are executed sequentially" before a location is searched. Each statement that answers (`return`,
+   * a redirecting `rewrite`, an `if` that returns) is a route of a group the engine searches before the locations
+   * (strategy `exact`: the first route of the group that matches takes the request); a `rewrite … last` (or without
+   * flag) changes the URI the locations are searched with: undecidable.
+   */
+  private serverScript(children: Node[], entry: EntryPoint, site: Site): void {
+    const specs = this.script(children, 'server', undefined, undefined, undefined);
+    specs.forEach((spec, index) => {
+      this.addRoute({
+        entryId: entry.id,
+        ...spec,
+        catchAll: false,
+        evaluation: { group: `${entry.id}:rewrite`, strategy: 'exact', index },
+        siteId: site.id,
+      });
+    });
   }
 
   /**
@@ -620,7 +740,7 @@ class Lowering {
    * checked. […] using the “=” modifier it is possible to define an exact match of URI and location."
    * Nested locations are searched within the location chosen at their parent's level, hence groups per parent.
    */
-  private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean): void {
+  private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean, site: Site | undefined): void {
     let counters: Map<string, number> | undefined;
     for (const node of nodes) {
       if (node.d.name !== 'location') continue;
@@ -643,7 +763,15 @@ class Lowering {
       const children = node.children;
       const noUri = loc.kind === 'regex' || loc.kind === 'iregex' || loc.kind === 'named';
       const pass = children.find((c) => c.d.name in PASS_SCHEMES);
-      const target: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
+      const handler: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
+      // A `return` at the location's level ends the request in the rewrite phase, before any content handler runs:
+      // the first one no `break` precedes answers every request the location's `if`s and rewrites do not take.
+      const ownReturn = liveReturn(children);
+      let target = handler;
+      if (ownReturn) {
+        const response = returnResponse(ownReturn.d);
+        if (typeof response !== 'string') target = { kind: 'none', reason: `return ${argText(ownReturn.d)}`, response };
+      }
       const route = this.addRoute({
         entryId: entry.id,
         name,
@@ -658,39 +786,189 @@ class Lowering {
           // configuration of the prefix location remembered earlier is used" (ngx_http_core_module, location);
           // `^~` prefixes skip that step.
           preemptedBy: loc.kind === 'prefix' ? `${parentId}:regex` : undefined,
+          parent: topLevel ? undefined : parentId,
         },
+        when: locationCondition(loc.kind, loc.value),
+        siteId: site?.id,
         target,
         source: this.ref(d.range, uri),
       });
       if (children.some((c) => c.d.name === 'health_check')) this.markActive(target, `Active: NGINX Plus "health_check" in ${name}.`);
-      this.ifRoutes(route, children, entry);
-      this.locations(children, entry, route.id, false);
+      this.locationScript(route, children, entry, site, ownReturn, handler);
+      this.locations(children, entry, route.id, false, site);
     }
   }
 
   /**
-   * `if (…) { proxy_pass …; }` inside a location: the request goes elsewhere when the condition holds. The
-   * condition is opaque to the model; the route also carries its location's match.
+   * The `if`, `return`, `rewrite` and `break` directives of a location: children of the location route, searched
+   * after it was chosen, with the `last-match` strategy. Docs (ngx_http_rewrite_module): the directives "specified
+   * inside the found location are executed sequentially"; for `if`, "If true, this module directives specified
+   * inside the braces are executed, and the request is assigned the configuration inside the if directive" — so
+   * each matching `if` replaces the configuration and the last one wins, unless a directive stops the processing
+   * first (`return`, `break`, a `rewrite` with a flag): later routes exclude the requests stopped before them.
    */
-  private ifRoutes(location: Route, children: Node[], entry: EntryPoint): void {
-    let index = 0;
-    for (const node of children) {
-      if (node.d.name !== 'if' || !node.children) continue;
-      const pass = node.children.find((c) => c.d.name in PASS_SCHEMES);
-      if (!pass) continue;
-      const condition = node.d.args.map((a) => a.raw).join(' ').replace(/^\(\s*/, '').replace(/\s*\)$/, '');
-      const target = this.passTarget(pass, 'http', true);
+  private locationScript(location: Route, children: Node[], entry: EntryPoint, site: Site | undefined, ownReturn: Node | undefined, handler: RouteTarget): void {
+    const specs = this.script(children, 'location', location, ownReturn, handler);
+    specs.forEach((spec, index) => {
       this.addRoute({
         entryId: entry.id,
-        name: `if (${condition}) in ${location.name}`,
-        matchText: `${location.matchText} if (${condition})`,
-        match: [...location.match, { field: 'if', op: 'opaque', value: condition }],
+        ...spec,
         catchAll: false,
-        evaluation: { group: `${location.id}:if`, strategy: 'first-match', index: index++ },
-        target,
-        source: this.ref(node.d.range, node.uri),
+        evaluation: { group: `${location.id}:if`, strategy: 'last-match', index, parent: location.id },
+        siteId: site?.id,
       });
+    });
+  }
+
+  /**
+   * Routes for a block's rewrite-module statements, in order. `level` decides how stops guard later statements:
+   * in a location (last-match) every route excludes the requests stopped before it; at the server level (first
+   * match) only stops that take no route of their own (`break`, `rewrite … break|last`) are excluded — an earlier
+   * route that matches takes the request anyway. While the location's own `return` is still ahead, a statement that
+   * stops the processing without answering keeps the request in the location's (or the `if`'s) handler: a route
+   * with that target.
+   */
+  private script(nodes: Node[], level: 'server' | 'location', base: Route | undefined, ownReturn: Node | undefined, handler: RouteTarget | undefined): RouteSpec[] {
+    const specs: RouteSpec[] = [];
+    const routed: Condition[] = [];
+    const unrouted: Condition[] = [];
+    let dead = false;
+    let count = 0;
+    const guard = (): Condition | undefined => {
+      const list = level === 'location' ? [...routed, ...unrouted] : unrouted;
+      return list.length === 0 ? undefined : not(list.length === 1 ? list[0] : { kind: 'any', of: list });
+    };
+    const suffix = base ? ` in ${base.name}` : '';
+    const matchOf = (extra: MatchCondition) => [...(base?.match ?? []), extra];
+    const textOf = (t: string) => (base ? `${base.matchText} ${t}` : t);
+    /** The return of the location is still ahead: a stop without an answer keeps the request in a handler. */
+    const pending = () => ownReturn !== undefined && !dead;
+    for (const node of nodes) {
+      const name = node.d.name;
+      if (name !== 'if' && name !== 'return' && name !== 'rewrite' && name !== 'break') continue;
+      if (++count > MAX_STATEMENTS) break;
+      if (name === 'break') {
+        dead = true;
+        continue;
+      }
+      if (name === 'return') {
+        if (node === ownReturn || dead) {
+          dead = true;
+          continue;
+        }
+        const response = returnResponse(node.d);
+        if (typeof response === 'string') {
+          this.invalid(response, headerRange(node.d), node.uri);
+          continue;
+        }
+        const text = `return ${argText(node.d)}`;
+        specs.push({
+          name: `${text}${suffix}`, matchText: base ? textOf(text) : '*', match: matchOf({ field: 'statement', op: 'opaque', value: text }),
+          when: and([guard()]), target: { kind: 'none', reason: text, response }, source: this.ref(node.d.range, node.uri),
+        });
+        dead = true;
+        continue;
+      }
+      if (name === 'rewrite') {
+        const r = this.rewrite(node, undefined, dead, guard, { suffix, matchOf, textOf });
+        if (!r) continue;
+        if (r.spec) specs.push(r.spec);
+        if (r.stop) {
+          (r.routed ? routed : unrouted).push(r.stop);
+          if (r.stays && pending() && handler) {
+            specs.push({ ...r.staysSpec!, target: handler });
+          }
+        }
+        continue;
+      }
+      // `if`: only its block's rewrite-module directives run; its own handler (a `*_pass`) replaces the location's.
+      if (!node.children) continue;
+      const cond = ifCondition(node.d);
+      if (typeof cond === 'string') {
+        this.invalid(cond, headerRange(node.d), node.uri);
+        continue;
+      }
+      const ifText = `if (${cond.text})`;
+      const ifName = `${ifText}${suffix}`;
+      const reach = dead ? NEVER : and([cond.when, guard()]);
+      const pass = level === 'location' ? node.children.find((c) => c.d.name in PASS_SCHEMES) : undefined;
+      const ifHandler = pass ? this.passTarget(pass, 'http', true) : handler;
+      const body: RouteSpec[] = [];
+      const staysStops: Condition[] = [];
+      let bodyDead = dead;
+      for (const inner of node.children) {
+        const n = inner.d.name;
+        if (n === 'break') {
+          if (!bodyDead) {
+            unrouted.push(cond.when);
+            staysStops.push(ALWAYS);
+          }
+          bodyDead = true;
+        } else if (n === 'return') {
+          const response = returnResponse(inner.d);
+          if (typeof response === 'string') {
+            this.invalid(response, headerRange(inner.d), inner.uri);
+            continue;
+          }
+          body.push({
+            name: ifName, matchText: textOf(ifText), match: matchOf({ field: 'if', op: 'opaque', value: cond.text }),
+            when: bodyDead ? NEVER : and([cond.when, guard()]), target: { kind: 'none', reason: `return ${argText(inner.d)}`, response },
+            source: this.ref(node.d.range, node.uri),
+          });
+          if (!bodyDead) routed.push(cond.when);
+          bodyDead = true;
+        } else if (n === 'rewrite') {
+          const r = this.rewrite(inner, cond, bodyDead, guard, { suffix: ` in ${ifName}`, matchOf: (x) => [...matchOf({ field: 'if', op: 'opaque', value: cond.text }), x], textOf: (t) => `${textOf(ifText)} ${t}` });
+          if (!r) continue;
+          if (r.spec) body.push(r.spec);
+          if (r.stop) {
+            (r.routed ? routed : unrouted).push(r.stop);
+            if (r.stays) staysStops.push(r.stop);
+          }
+        }
+      }
+      if (pass || (pending() && staysStops.length > 0 && ifHandler)) {
+        // The `if`'s configuration (its handler, or the location's it inherits) serves the request; while the
+        // location's `return` is ahead, only when the block stops the processing.
+        const when = !pending() ? reach : staysStops.length ? and([reach, staysStops.some((s) => s === ALWAYS) ? undefined : { kind: 'any', of: staysStops }]) : NEVER;
+        specs.push({
+          name: ifName, matchText: textOf(ifText), match: matchOf({ field: 'if', op: 'opaque', value: cond.text }),
+          when, target: ifHandler!, source: this.ref(node.d.range, node.uri),
+        });
+      }
+      specs.push(...body);
     }
+    return specs;
+  }
+
+  /** A `rewrite` statement (inside an `if` with `cond`): its route and the stop it makes. */
+  private rewrite(
+    node: Node, cond: IfCondition | undefined, dead: boolean, guard: () => Condition | undefined,
+    names: { suffix: string; matchOf: (m: MatchCondition) => MatchCondition[]; textOf: (t: string) => string },
+  ): { spec?: RouteSpec; staysSpec?: RouteSpec; stop?: Condition; routed: boolean; stays: boolean } | undefined {
+    const r = rewriteOf(node.d);
+    if (typeof r === 'string') {
+      this.invalid(r, headerRange(node.d), node.uri);
+      return undefined;
+    }
+    const text = `rewrite ${argText(node.d)}`;
+    const own = rewriteCondition(r);
+    const stop = and([cond?.when, own]);
+    const base = {
+      name: `${text}${names.suffix}`, matchText: names.textOf(`path ~ ${r.regex}`), match: names.matchOf({ field: 'path', op: 'regex', value: r.regex }),
+      source: this.ref(node.d.range, node.uri),
+    };
+    const when = dead ? NEVER : and([cond?.when, guard(), own]);
+    if (dead) return { spec: r.redirect ? { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } } : undefined, routed: true, stays: false };
+    if (r.redirect) return { spec: { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } }, stop, routed: true, stays: false };
+    if (r.researches) {
+      const why = 'the URI changes and nginx searches the locations again with it';
+      return {
+        spec: { ...base, when: and([when, { kind: 'opaque', text, why }]), target: { kind: 'none', reason: `${text}: ${why}` } },
+        stop, routed: false, stays: false,
+      };
+    }
+    return { staysSpec: { ...base, when, target: { kind: 'none', reason: text } }, stop, routed: false, stays: true };
   }
 
   /**
@@ -838,6 +1116,27 @@ class Lowering {
   }
 }
 
+/** A route of a rewrite-module statement, before its evaluation is known. */
+type RouteSpec = Pick<Route, 'name' | 'matchText' | 'match' | 'when' | 'target' | 'source'>;
+
+/** Statements of one block followed as routes; beyond, the rest is ignored (bounded work). */
+const MAX_STATEMENTS = 256;
+
+/**
+ * Docs ("How nginx processes a request"): when no location matches, the request is processed with the server's
+ * own configuration — static files from its root, so 404 Not Found unless the file exists.
+ */
+const NO_LOCATION = { status: 404, text: 'no location matches: nginx serves the URI from the server root (404 Not Found unless that file exists)' };
+
+/** The first `return` of a block that no `break` precedes: it answers whatever its `if`s and rewrites do not take. */
+function liveReturn(children: Node[]): Node | undefined {
+  for (const c of children) {
+    if (c.d.name === 'break') return undefined;
+    if (c.d.name === 'return') return typeof returnResponse(c.d) === 'string' ? undefined : c;
+  }
+  return undefined;
+}
+
 /** The directive's argument values, space-separated. */
 function argText(d: Directive): string {
   const args = d.args;
@@ -880,6 +1179,7 @@ export function lowerNginx(uri: string, text: string, host: FormatHost, cache?: 
     for (const c of file.cst.comments) b.comment({ text: c.text, source: b.ref(c.range, file.uri) });
   }
   for (const p of expansion.problems) b.problem('LB001', p.message, b.ref(p.range, p.uri));
+  b.model.sites = [];
   const lowering = new Lowering(b, fileIndex, cache);
   const { isMain } = lowering.run(expansion.nodes);
   b.model.closedWorld = isMain && expansion.unresolved === 0;
