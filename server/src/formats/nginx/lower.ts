@@ -742,6 +742,9 @@ class Lowering {
    */
   private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean, site: Site | undefined): void {
     let counters: Map<string, number> | undefined;
+    /** Prefix and exact location names of this level, and the prefix locations that redirect their name without `/`. */
+    let names: Set<string> | undefined;
+    let slashed: Array<{ route: Route; value: string }> | undefined;
     for (const node of nodes) {
       if (node.d.name !== 'location') continue;
       counters ??= new Map();
@@ -794,8 +797,33 @@ class Lowering {
         source: this.ref(d.range, uri),
       });
       if (children.some((c) => c.d.name === 'health_check')) this.markActive(target, `Active: NGINX Plus "health_check" in ${name}.`);
+      if (loc.kind === 'exact' || loc.kind === 'prefix' || loc.kind === 'noregex') (names ??= new Set()).add(loc.value);
+      if (pass && loc.kind !== 'exact' && loc.kind !== 'named' && noUri === false && loc.value.length > 1 && loc.value.endsWith('/')) {
+        (slashed ??= []).push({ route, value: loc.value });
+      }
       this.locationScript(route, children, entry, site, ownReturn, handler);
       this.locations(children, entry, route.id, false, site);
+    }
+    // Docs (location): "If a location is defined by a prefix string that ends with the slash character, and requests
+    // are processed by one of proxy_pass, fastcgi_pass, uwsgi_pass, scgi_pass, memcached_pass, or grpc_pass, […] in
+    // response to a request with URI equal to this string, but without the trailing slash, a permanent redirect with
+    // the code 301 will be returned" — unless a location of that exact name exists; regexes are not checked.
+    let index = 0;
+    for (const { route, value } of slashed ?? []) {
+      const bare = value.slice(0, -1);
+      if (names!.has(bare)) continue;
+      this.addRoute({
+        entryId: entry.id,
+        name: `${route.name} (${bare} → ${value})`,
+        matchText: `path = ${bare}`,
+        match: [{ field: 'path', op: 'exact', value: bare }],
+        catchAll: false,
+        evaluation: { group: `${parentId}:slash`, strategy: 'exact', index: index++, parent: topLevel ? undefined : parentId },
+        when: { kind: 'test', field: 'path', match: { op: 'exact', value: bare } },
+        siteId: site?.id,
+        target: { kind: 'none', reason: `redirect to ${value} (${route.name})`, response: { kind: 'redirect', status: 301, location: value } },
+        source: route.source,
+      });
     }
   }
 

@@ -1,0 +1,365 @@
+/**
+ * The routing engine against a real nginx (optional: skipped when the `nginx` binary is absent).
+ *
+ * One nginx is started in a temporary prefix (`nginx -p DIR -c DIR/nginx.conf -e stderr -g 'daemon off; …'`) on free
+ * local ports; every upstream is a tiny Node HTTP server that answers with its own name. Each request is sent over
+ * a raw HTTP/1.0 socket (so that requests without a Host header can be sent too) and what answered — an upstream's
+ * name, a redirect or a status — is compared with what `routeRequest` says for the same config and request.
+ * Requests the engine reports as undecidable (file tests, variables set by `set`, `rewrite … last`) are counted
+ * apart: they must be reported undecidable, never answered wrongly.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RoutingResult } from '../../server/src/analysis/routing/engine';
+import { routes } from '../helpers/routing';
+
+const HAVE_NGINX = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).error === undefined;
+const SKIP = HAVE_NGINX ? false : 'skipped: the nginx binary is not installed (apt-get install nginx)';
+
+interface Probe {
+  /** Port placeholder (`P1`…) the request is sent to. */
+  port: string;
+  host?: string;
+  path: string;
+  method?: string;
+  headers?: string[];
+  /** Address connected to (127.0.0.1 by default). */
+  address?: string;
+}
+
+/**
+ * The configurations: `{{P1}}`… are free ports; every `proxy_pass http://NAME` gets an `upstream NAME` whose one
+ * server is a Node server answering "up:NAME".
+ */
+const SERVERS = `
+  # ---- server_name precedence (Server names; How nginx processes a request) ----
+  server { listen {{P1}}; server_name first.test; location / { proxy_pass http://sn_first; } }
+  server { listen {{P1}}; server_name a.test www.a.test; location / { proxy_pass http://sn_exact; } }
+  server { listen {{P1}}; server_name *.a.test; location / { proxy_pass http://sn_star_a; } }
+  server { listen {{P1}}; server_name *.x.a.test; location / { proxy_pass http://sn_star_xa; } }
+  server { listen {{P1}}; server_name www.*; location / { proxy_pass http://sn_www_star; } }
+  server { listen {{P1}}; server_name www.a.*; location / { proxy_pass http://sn_www_a_star; } }
+  server { listen {{P1}}; server_name .dot.test; location / { proxy_pass http://sn_dot; } }
+  server { listen {{P1}}; server_name ~^re(\\d+)\\.test$; location / { proxy_pass http://sn_re1; } }
+  server { listen {{P1}}; server_name ~^re1\\d*\\.test$ ~^(www\\.)?a\\.test$ ~^UP\\.test$; location / { proxy_pass http://sn_re2; } }
+  server { listen {{P1}} default_server; server_name def.test; location / { proxy_pass http://sn_default; } }
+  server { listen {{P1}}; server_name ""; location / { proxy_pass http://sn_empty; } }
+  server { listen {{P1}}; server_name _; location / { proxy_pass http://sn_underscore; } }
+
+  # ---- default server without default_server: the first one on the port ----
+  server { listen {{P2}}; server_name p2a.test; location / { proxy_pass http://d2_first; } }
+  server { listen {{P2}}; server_name p2b.test; location / { proxy_pass http://d2_second; } }
+  server { listen {{P2}}; location / { proxy_pass http://d2_noname; } }
+
+  # ---- address-specific sockets: a wildcard server is not among the servers of 127.0.0.1:P3 ----
+  server { listen 127.0.0.1:{{P3}}; server_name lo1.test; location / { proxy_pass http://sock_lo1; } }
+  server { listen {{P3}}; server_name s.test; location / { proxy_pass http://sock_wild; } }
+
+  # ---- location precedence (ngx_http_core_module location) ----
+  server {
+    listen {{P4}};
+    server_name loc.test;
+    location = / { proxy_pass http://l_root_exact; }
+    location / { proxy_pass http://l_root; }
+    location /docs/ { proxy_pass http://l_docs; }
+    location /docs/api/ { proxy_pass http://l_docs_api; }
+    location ^~ /static/ { proxy_pass http://l_static; }
+    location ~ \\.(png|jpg)$ { proxy_pass http://l_img; }
+    location ~* \\.PDF$ { proxy_pass http://l_pdf; }
+    location ~ ^/docs/api/v2 { proxy_pass http://l_v2_regex; }
+    location ~ /img { proxy_pass http://l_img_short; }
+    location ~ /img/large { proxy_pass http://l_img_large; }
+    location = /exact { proxy_pass http://l_exact; }
+    location /exact { proxy_pass http://l_exact_prefix; }
+    location /nest/ {
+      proxy_pass http://l_nest;
+      location /nest/inner/ { proxy_pass http://l_nest_inner; }
+      location ~ \\.json$ { proxy_pass http://l_nest_json; }
+      location = /nest/exact { proxy_pass http://l_nest_exact; }
+    }
+    location ^~ /caret/ {
+      proxy_pass http://l_caret;
+      location ~ \\.json$ { proxy_pass http://l_caret_json; }
+    }
+    location ~ \\.json$ { proxy_pass http://l_json; }
+    location ~ /nest/inner/special { proxy_pass http://l_special; }
+    location ~ ^/rx/ {
+      proxy_pass http://l_rx;
+      location ~ /sub/ { proxy_pass http://l_rx_sub; }
+    }
+    location @named { proxy_pass http://l_named; }
+  }
+  server { listen {{P4}}; server_name noloc.test; location /only/ { proxy_pass http://n_only; } }
+
+  # ---- if blocks (ngx_http_rewrite_module if) ----
+  server {
+    listen {{P5}};
+    server_name if.test www.if.test other.test;
+    location /m/ { proxy_pass http://i_default; if ($request_method = POST) { proxy_pass http://i_post; } }
+    location /h/ {
+      proxy_pass http://i_default;
+      if ($http_x_canary = yes) { proxy_pass http://i_canary; }
+      if ($http_x_beta) { proxy_pass http://i_beta; }
+    }
+    location /a/ { if ($arg_debug) { return 210; } if ($arg_v = 2) { return 211; } proxy_pass http://i_default; }
+    location /c/ { if ($cookie_session ~* ^ADMIN) { proxy_pass http://i_admin; } proxy_pass http://i_default; }
+    location /host/ { if ($host ~ ^www\\.) { return 212; } if ($host != if.test) { return 213; } proxy_pass http://i_default; }
+    location /u/ { if ($uri ~ /u/deep/) { return 214; } if ($request_uri ~ "\\?q=") { return 215; } if ($scheme = https) { return 216; } proxy_pass http://i_default; }
+    location /neg/ { if ($http_x_a !~ ^ok$) { return 217; } if ($http_x_b !~* ^OK$) { return 218; } proxy_pass http://i_default; }
+    location /ret/ { if ($arg_p) { proxy_pass http://i_post; } return 219; }
+    location /brk/ { if ($arg_p) { proxy_pass http://i_post; break; } return 220; }
+    location /empty/ { if ($http_x_e = "") { return 221; } proxy_pass http://i_default; }
+    location /file/ { if (-f $request_filename) { return 222; } proxy_pass http://i_default; }
+    location /set/ { set $flag 1; if ($flag) { return 223; } proxy_pass http://i_default; }
+    location /args/ { if ($args ~ (^|&)x=1(&|$)) { return 224; } proxy_pass http://i_default; }
+  }
+
+  # ---- return and rewrite (ngx_http_rewrite_module) ----
+  server {
+    listen {{P6}};
+    server_name rw.test;
+    if ($http_x_block) { return 403; }
+    rewrite ^/old/(.*)$ /new/$1 permanent;
+    rewrite ^/tmp/ /x redirect;
+    location / { proxy_pass http://r_default; }
+    location /go/ { return 301 https://example.com/; }
+    location /gone/ { return 410; }
+    location /r/ { rewrite ^/r/(.*)$ https://example.com/$1; proxy_pass http://r_default; }
+    location /rb/ { rewrite ^/rb/(.*)$ /other/$1 break; proxy_pass http://r_rb; }
+    location /rl/ { rewrite ^/rl/(.*)$ /new/$1 last; proxy_pass http://r_default; }
+    location /both/ { proxy_pass http://r_unused; return 404; }
+  }
+  server { listen {{P6}}; server_name redirect.test; return 301 https://redirect.test$request_uri; }
+`;
+
+const PROBES: Record<string, Probe[]> = {
+  'server_name: exact, longest leading wildcard, longest trailing wildcard, first regex, default_server': [
+    ...['first.test', 'a.test', 'A.TEST', 'www.a.test', 'a.test:8080', 'b.a.test', 'x.a.test', 'y.x.a.test', 'z.y.x.a.test',
+      'www.example.org', 'www.a.org', 'dot.test', 'q.dot.test', 'r.q.dot.test', 're5.test', 're1.test', 're12.test', 'up.test',
+      'UP.test', 'unknown.test', 'def.test', '_', 'localhost'].map((host) => ({ port: 'P1', host, path: '/' })),
+    { port: 'P1', path: '/' },
+  ],
+  'default server: the first server on the port without default_server; "" for servers without server_name': [
+    { port: 'P2', host: 'p2a.test', path: '/' },
+    { port: 'P2', host: 'p2b.test', path: '/' },
+    { port: 'P2', host: 'zz.test', path: '/' },
+    { port: 'P2', path: '/' },
+  ],
+  'listen: an address-specific socket has its own servers and default': [
+    { port: 'P3', host: 'lo1.test', path: '/', address: '127.0.0.1' },
+    { port: 'P3', host: 's.test', path: '/', address: '127.0.0.1' },
+    { port: 'P3', host: 's.test', path: '/', address: '127.0.0.2' },
+    { port: 'P3', host: 'lo1.test', path: '/', address: '127.0.0.2' },
+  ],
+  'location: =, ^~, regexes in order, ~*, longest prefix, nested, named': [
+    ...['/', '/x', '/docs/', '/docs/a', '/docs/api/x', '/docs/api/v2/x', '/static/a.png', '/a/b.png', '/a/b.JPG', '/f.pdf', '/F.PDF',
+      '/img/large/x', '/imgx', '/exact', '/exact/x', '/exactly', '/nest/x', '/nest/inner/x', '/nest/a.json', '/nest/inner/a.json',
+      '/nest/inner/special', '/nest/exact', '/nest/exact.json', '/other.json', '/caret/a.json', '/caret/x', '/rx/a', '/rx/sub/a', '/rx/sub/a.json',
+      '/@named', '/docs', '/DOCS/'].map((path) => ({ port: 'P4', host: 'loc.test', path })),
+    { port: 'P4', host: 'noloc.test', path: '/x' },
+    { port: 'P4', host: 'noloc.test', path: '/only/a' },
+  ],
+  'if: conditions on method, headers, arguments, cookies, host, uri, scheme; last match wins, return stops': [
+    { port: 'P5', host: 'if.test', path: '/m/x' },
+    { port: 'P5', host: 'if.test', path: '/m/x', method: 'POST' },
+    { port: 'P5', host: 'if.test', path: '/m/x', method: 'PUT' },
+    { port: 'P5', host: 'if.test', path: '/h/x' },
+    { port: 'P5', host: 'if.test', path: '/h/x', headers: ['X-Canary: yes'] },
+    { port: 'P5', host: 'if.test', path: '/h/x', headers: ['X-Canary: YES'] },
+    { port: 'P5', host: 'if.test', path: '/h/x', headers: ['X-Beta: 1'] },
+    { port: 'P5', host: 'if.test', path: '/h/x', headers: ['X-Beta: 0'] },
+    { port: 'P5', host: 'if.test', path: '/h/x', headers: ['X-Canary: yes', 'X-Beta: on'] },
+    { port: 'P5', host: 'if.test', path: '/a/x' },
+    { port: 'P5', host: 'if.test', path: '/a/x?debug=1' },
+    { port: 'P5', host: 'if.test', path: '/a/x?debug=0' },
+    { port: 'P5', host: 'if.test', path: '/a/x?debug=' },
+    { port: 'P5', host: 'if.test', path: '/a/x?v=2' },
+    { port: 'P5', host: 'if.test', path: '/a/x?v=2&debug=yes' },
+    { port: 'P5', host: 'if.test', path: '/a/x?v=3' },
+    { port: 'P5', host: 'if.test', path: '/c/x' },
+    { port: 'P5', host: 'if.test', path: '/c/x', headers: ['Cookie: a=1; session=admin-42'] },
+    { port: 'P5', host: 'if.test', path: '/c/x', headers: ['Cookie: session=user'] },
+    { port: 'P5', host: 'if.test', path: '/host/x' },
+    { port: 'P5', host: 'www.if.test', path: '/host/x' },
+    { port: 'P5', host: 'other.test', path: '/host/x' },
+    { port: 'P5', host: 'IF.TEST', path: '/host/x' },
+    { port: 'P5', host: 'if.test', path: '/u/x' },
+    { port: 'P5', host: 'if.test', path: '/u/deep/x' },
+    { port: 'P5', host: 'if.test', path: '/u/x?q=1' },
+    { port: 'P5', host: 'if.test', path: '/neg/x' },
+    { port: 'P5', host: 'if.test', path: '/neg/x', headers: ['X-A: ok'] },
+    { port: 'P5', host: 'if.test', path: '/neg/x', headers: ['X-A: ok', 'X-B: Ok'] },
+    { port: 'P5', host: 'if.test', path: '/ret/x' },
+    { port: 'P5', host: 'if.test', path: '/ret/x?p=1' },
+    { port: 'P5', host: 'if.test', path: '/brk/x' },
+    { port: 'P5', host: 'if.test', path: '/brk/x?p=1' },
+    { port: 'P5', host: 'if.test', path: '/empty/x' },
+    { port: 'P5', host: 'if.test', path: '/empty/x', headers: ['X-E: 1'] },
+    { port: 'P5', host: 'if.test', path: '/file/x' },
+    { port: 'P5', host: 'if.test', path: '/set/x' },
+    { port: 'P5', host: 'if.test', path: '/args/x?x=1' },
+    { port: 'P5', host: 'if.test', path: '/args/x?y=2&x=1' },
+    { port: 'P5', host: 'if.test', path: '/args/x?x=10' },
+  ],
+  'return and rewrite: server-level statements first, redirects, break stays, last is undecidable': [
+    ...['/', '/old/a', '/tmp/a', '/go/x', '/gone/x', '/r/a', '/rb/a', '/rl/a', '/both/a', '/new/old/a'].map((path) => ({ port: 'P6', host: 'rw.test', path })),
+    { port: 'P6', host: 'rw.test', path: '/old/a', headers: ['X-Block: 1'] },
+    { port: 'P6', host: 'rw.test', path: '/x', headers: ['X-Block: 0'] },
+    { port: 'P6', host: 'redirect.test', path: '/anything' },
+  ],
+};
+
+// ---- harness ---------------------------------------------------------------------------------------------------
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  location?: string;
+}
+
+/** One HTTP/1.0 request over a raw socket (so a request may have no Host header). */
+function send(address: string, port: number, p: Probe): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, address);
+    const chunks: Buffer[] = [];
+    sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
+    sock.on('connect', () => {
+      const lines = [`${p.method ?? 'GET'} ${p.path} HTTP/1.0`];
+      if (p.host !== undefined) lines.push(`Host: ${p.host}`);
+      for (const h of p.headers ?? []) lines.push(h);
+      sock.write(`${lines.join('\r\n')}\r\n\r\n`);
+    });
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const head = text.slice(0, text.indexOf('\r\n\r\n'));
+      const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(head)?.[1] ?? 0);
+      const location = /\r\nLocation: ([^\r\n]*)/i.exec(head)?.[1];
+      resolve({ status, body: text.slice(head.length + 4), location });
+    });
+  });
+}
+
+/** What answered, as one comparable string. */
+function observed(a: Answer): string {
+  if (a.status === 200 && a.body.startsWith('up:')) return `pool ${a.body.slice(3).trim()}`;
+  if (a.status >= 300 && a.status < 400) return `redirect ${a.status}`;
+  return `status ${a.status}`;
+}
+
+function predicted(r: RoutingResult): string {
+  switch (r.outcome) {
+    case 'pool': return `pool ${r.pools.map((p) => p.pool.name).join('+')}`;
+    case 'redirect': return `redirect ${r.status}`;
+    default: return `status ${r.status ?? '?'}`;
+  }
+}
+
+describe('nginx oracle: the routing engine against a real nginx', { skip: SKIP }, () => {
+  let dir = '';
+  let nginx: ChildProcess | undefined;
+  let stderr = '';
+  const upstreams: Server[] = [];
+  const ports = new Map<string, number>();
+  let config = '';
+  let cfg: ReturnType<typeof routes>;
+  const totals = { agree: 0, undecidable: 0, disagree: 0 };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-lens-nginx-oracle-'));
+    mkdirSync(join(dir, 'logs'));
+    for (const k of new Set([...SERVERS.matchAll(/\{\{(P\d+)\}\}/g)].map((m) => m[1]))) ports.set(k, await freePort());
+    const names = [...new Set([...SERVERS.matchAll(/proxy_pass http:\/\/(\w+)/g)].map((m) => m[1]))];
+    const blocks: string[] = [];
+    for (const name of names) {
+      const server = createServer((_req, res) => res.end(`up:${name}\n`));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      upstreams.push(server);
+      blocks.push(`  upstream ${name} { server 127.0.0.1:${(server.address() as { port: number }).port}; }`);
+    }
+    const servers = SERVERS.replace(/\{\{(P\d+)\}\}/g, (_m, k: string) => String(ports.get(k)));
+    config = `events { worker_connections 256; }\nhttp {\n  access_log off;\n${blocks.join('\n')}\n${servers}\n}\n`;
+    writeFileSync(join(dir, 'nginx.conf'), config);
+    nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx.stderr!.on('data', (c) => (stderr += String(c)));
+    // Ready when every port answers.
+    const deadline = Date.now() + 10_000;
+    for (const port of ports.values()) {
+      for (;;) {
+        const ok = await send('127.0.0.1', port, { port: '', path: '/', host: 'probe.invalid' }).then(() => true, () => false);
+        if (ok) break;
+        if (nginx.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    cfg = routes('file:///oracle/nginx.conf', config);
+  });
+
+  after(() => {
+    nginx?.kill('SIGTERM');
+    for (const s of upstreams) s.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (totals.agree + totals.disagree + totals.undecidable > 0) {
+      console.log(`nginx oracle: ${totals.agree} requests agree, ${totals.undecidable} undecidable (reported as such), ${totals.disagree} disagree`);
+    }
+  });
+
+  it('the configuration has no LB001/LB002 problems (nginx accepts it, so must lb-lens)', () => {
+    assert.deepEqual(cfg.analysis.model.problems.map((p) => p.message), []);
+  });
+
+  for (const [topic, probes] of Object.entries(PROBES)) {
+    it(topic, async (t) => {
+      const wrong: string[] = [];
+      for (const p of probes) {
+        const port = ports.get(p.port)!;
+        const address = p.address ?? '127.0.0.1';
+        const answer = await send(address, port, p);
+        const url = `${p.method ?? 'GET'} http://${p.host === undefined ? '' : p.host.replace(/:\d+$/, '')}${p.path}`;
+        const results = cfg.all(p.host === undefined ? `${p.method ?? 'GET'} ${p.path}` : url, {
+          port,
+          headers: [...(p.host !== undefined ? [`Host: ${p.host}`] : []), ...(p.headers ?? [])],
+        });
+        // The socket the request reached: the one bound to its address, else the wildcard one.
+        const result = results.find((r) => r.bind?.address === address) ?? results.find((r) => r.bind?.address === undefined);
+        const label = `${p.method ?? 'GET'} ${p.host ?? '(no Host)'}${p.path}${p.headers?.length ? ` [${p.headers.join('; ')}]` : ''} via ${address}`;
+        const real = observed(answer);
+        if (!result) {
+          wrong.push(`${label}: nginx ${real}, engine: no result`);
+          totals.disagree++;
+          continue;
+        }
+        const engine = predicted(result);
+        if (result.undecidable.length > 0 && engine !== real) {
+          totals.undecidable++;
+          t.diagnostic(`${label}: undecidable (${result.undecidable[0]}); nginx ${real}`);
+          continue;
+        }
+        if (engine === real) totals.agree++;
+        else {
+          totals.disagree++;
+          wrong.push(`${label}: nginx ${real}, engine ${engine} (${result.route?.name ?? 'no route'})`);
+        }
+      }
+      assert.deepEqual(wrong, [], `${wrong.length} of ${probes.length} requests routed differently from nginx:\n${wrong.join('\n')}`);
+    });
+  }
+});
