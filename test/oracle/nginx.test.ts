@@ -118,6 +118,15 @@ const SERVERS = `
     location /file/ { if (-f $request_filename) { return 222; } proxy_pass http://i_default; }
     location /set/ { set $flag 1; if ($flag) { return 223; } proxy_pass http://i_default; }
     location /args/ { if ($args ~ (^|&)x=1(&|$)) { return 224; } proxy_pass http://i_default; }
+    location /absent/ { if ($http_x_m ~ ^$) { return 225; } if ($http_x_n ~* ^A) { return 226; } proxy_pass http://i_default; }
+    location /rbr/ { rewrite ^/rbr/a /x break; return 227; proxy_pass http://i_default; }
+    location /ib/ { if ($arg_s) { break; } return 228; proxy_pass http://i_default; }
+    location /mix/ {
+      proxy_pass http://i_default;
+      if ($arg_a) { proxy_pass http://i_post; }
+      if ($arg_b) { return 229; }
+      if ($arg_c) { proxy_pass http://i_canary; }
+    }
   }
 
   # ---- return and rewrite (ngx_http_rewrite_module) ----
@@ -206,6 +215,14 @@ const PROBES: Record<string, Probe[]> = {
     { port: 'P5', host: 'if.test', path: '/args/x?x=1' },
     { port: 'P5', host: 'if.test', path: '/args/x?y=2&x=1' },
     { port: 'P5', host: 'if.test', path: '/args/x?x=10' },
+    { port: 'P5', host: 'if.test', path: '/absent/x' },
+    { port: 'P5', host: 'if.test', path: '/absent/x', headers: ['X-M: 1'] },
+    { port: 'P5', host: 'if.test', path: '/absent/x', headers: ['X-M: 1', 'X-N: abc'] },
+    { port: 'P5', host: 'if.test', path: '/rbr/a' },
+    { port: 'P5', host: 'if.test', path: '/rbr/b' },
+    { port: 'P5', host: 'if.test', path: '/ib/x' },
+    { port: 'P5', host: 'if.test', path: '/ib/x?s=1' },
+    ...['', '?a=1', '?b=1', '?c=1', '?a=1&b=1', '?a=1&c=1', '?b=1&c=1', '?a=1&b=1&c=1'].map((q) => ({ port: 'P5', host: 'if.test', path: `/mix/x${q}` })),
   ],
   'return and rewrite: server-level statements first, redirects, break stays, last is undecidable': [
     ...['/', '/old/a', '/tmp/a', '/go/x', '/gone/x', '/r/a', '/rb/a', '/rl/a', '/both/a', '/new/old/a'].map((path) => ({ port: 'P6', host: 'rw.test', path })),
