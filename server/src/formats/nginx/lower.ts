@@ -196,6 +196,8 @@ interface Memo<T> {
 export class NginxLowerCache {
   upstreams = new Map<string, Memo<UpstreamResult>>();
   servers = new Map<string, Memo<ServerOp[]>>();
+  /** Entries whose binds the sockets of the whole file changed (default server, TLS), by the entry lowered. */
+  entryCopies = new Map<EntryPoint, EntryPoint>();
   /** Blocks reused by the latest lowering (for tests and measurements). */
   reused = 0;
 }
@@ -217,6 +219,7 @@ class Lowering {
   private routeOwner: { id: string; count: number } | undefined;
   private readonly nextUpstreams = new Map<string, Memo<UpstreamResult>>();
   private readonly nextServers = new Map<string, Memo<ServerOp[]>>();
+  private readonly nextEntryCopies = new Map<EntryPoint, EntryPoint>();
 
   constructor(
     private readonly b: ModelBuilder,
@@ -286,6 +289,7 @@ class Lowering {
     if (this.cache) {
       this.cache.upstreams = this.nextUpstreams;
       this.cache.servers = this.nextServers;
+      this.cache.entryCopies = this.nextEntryCopies;
     }
     return { isMain: outline.isMain };
   }
@@ -323,21 +327,35 @@ class Lowering {
         s.default ??= { entry: ei, bind: bi };
       });
     });
+    const wanted = (e: EntryPoint, ei: number, bi: number): { default: boolean; tls: boolean } | undefined => {
+      const b = e.binds![bi];
+      if (b.port === undefined) return undefined;
+      const s = sockets.get(socketKey(b))!;
+      return { default: s.default!.entry === ei && s.default!.bind === bi, tls: s.tls };
+    };
     entries.forEach((e, ei) => {
       if (e.namespace !== 'http' || !e.binds) return;
-      let binds: Bind[] | undefined;
-      e.binds.forEach((b, bi) => {
-        if (b.port === undefined) return;
-        const s = sockets.get(socketKey(b))!;
-        const isDefault = s.default!.entry === ei && s.default!.bind === bi;
-        if (!!b.default === isDefault && !!b.tls === s.tls) return;
-        binds ??= [...e.binds!];
-        const copy: Bind = { ...b, tls: s.tls };
-        if (isDefault) copy.default = true;
-        else delete copy.default;
-        binds[bi] = copy;
+      const same = (x: EntryPoint) => x.binds!.every((b, bi) => {
+        const w = wanted(e, ei, bi);
+        return !w || (!!b.default === w.default && !!b.tls === w.tls);
       });
-      if (binds) entries[ei] = { ...e, binds };
+      if (same(e)) return;
+      // The copy made for the same entry last time, when it still fits (unchanged blocks keep their objects).
+      const previous = this.cache?.entryCopies.get(e);
+      let copy = previous && same(previous) ? previous : undefined;
+      if (!copy) {
+        const binds = e.binds.map((b, bi) => {
+          const w = wanted(e, ei, bi);
+          if (!w || (!!b.default === w.default && !!b.tls === w.tls)) return b;
+          const c: Bind = { ...b, tls: w.tls };
+          if (w.default) c.default = true;
+          else delete c.default;
+          return c;
+        });
+        copy = { ...e, binds };
+      }
+      this.nextEntryCopies.set(e, copy);
+      entries[ei] = copy;
     });
   }
 
