@@ -391,6 +391,8 @@ describe('nginx lowering: entries and routes', () => {
       ['if ($arg_debug) in location ~* \\.php$', `${php}:if`, 'last-match', 0, false],
       ['location ~ ^/v[0-9]+/', 'E:regex', 'first-match', 1, false],
       ['location @fallback', 'E:named', 'first-match', 0, false],
+      // Docs (location): a proxied prefix ending in "/" answers its name without the slash with a 301.
+      ['location /app/ (/app → /app/)', 'E:slash', 'exact', 0, false],
     ]);
     assert.deepEqual(route(m, 'location ^~ /static/').match, [{ field: 'path', op: 'prefix', value: '/static/' }]);
     assert.equal(route(m, 'location ^~ /static/').matchText, 'path ^~ /static/');
