@@ -13,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +21,8 @@ import type { RoutingResult } from '../../server/src/analysis/routing/engine';
 import { routes } from '../helpers/routing';
 
 const HAVE_NGINX = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).error === undefined;
+/** TLS probes need a certificate, made with openssl when it is there. */
+const HAVE_OPENSSL = spawnSync('openssl', ['version'], { encoding: 'utf8' }).error === undefined;
 const SKIP = HAVE_NGINX ? false : 'skipped: the nginx binary is not installed (apt-get install nginx)';
 
 interface Probe {
@@ -31,6 +34,8 @@ interface Probe {
   headers?: string[];
   /** Address connected to (127.0.0.1 by default). */
   address?: string;
+  /** Over TLS, with the host as SNI. */
+  tls?: boolean;
 }
 
 /**
@@ -147,6 +152,18 @@ const SERVERS = `
   server { listen {{P6}}; server_name redirect.test; return 301 https://redirect.test$request_uri; }
 `;
 
+/** TLS: \`ssl\` on one listen makes the address:port TLS for every server on it; $scheme and $https. */
+const TLS_SERVERS = `
+  server {
+    listen {{P7}} ssl;
+    server_name tls.test;
+    location / { proxy_pass http://t_tls; }
+    location /s/ { if ($scheme = https) { return 230; } proxy_pass http://t_tls; }
+    location /h/ { if ($https) { return 231; } proxy_pass http://t_tls; }
+  }
+  server { listen {{P7}}; server_name plain.test; location / { proxy_pass http://t_plain; } }
+`;
+
 const PROBES: Record<string, Probe[]> = {
   'server_name: exact, longest leading wildcard, longest trailing wildcard, first regex, default_server': [
     ...['first.test', 'a.test', 'A.TEST', 'www.a.test', 'a.test:8080', 'b.a.test', 'x.a.test', 'y.x.a.test', 'z.y.x.a.test',
@@ -230,6 +247,15 @@ const PROBES: Record<string, Probe[]> = {
     { port: 'P6', host: 'rw.test', path: '/x', headers: ['X-Block: 0'] },
     { port: 'P6', host: 'redirect.test', path: '/anything' },
   ],
+  ...(HAVE_OPENSSL ? {
+    'TLS: ssl on one listen makes the socket TLS for every server on it; $scheme and $https': [
+      { port: 'P7', host: 'tls.test', path: '/', tls: true },
+      { port: 'P7', host: 'plain.test', path: '/', tls: true },
+      { port: 'P7', host: 'other.test', path: '/', tls: true },
+      { port: 'P7', host: 'tls.test', path: '/s/x', tls: true },
+      { port: 'P7', host: 'tls.test', path: '/h/x', tls: true },
+    ],
+  } : {}),
 };
 
 // ---- harness ---------------------------------------------------------------------------------------------------
@@ -254,10 +280,10 @@ interface Answer {
 /** One HTTP/1.0 request over a raw socket (so a request may have no Host header). */
 function send(address: string, port: number, p: Probe): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const sock = connect(port, address);
+    const sock = p.tls ? connectTls({ port, host: address, servername: p.host?.replace(/:\d+$/, ''), rejectUnauthorized: false }) : connect(port, address);
     const chunks: Buffer[] = [];
     sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
-    sock.on('connect', () => {
+    sock.on(p.tls ? 'secureConnect' : 'connect', () => {
       const lines = [`${p.method ?? 'GET'} ${p.path} HTTP/1.0`];
       if (p.host !== undefined) lines.push(`Host: ${p.host}`);
       for (const h of p.headers ?? []) lines.push(h);
@@ -303,8 +329,17 @@ describe('nginx oracle: the routing engine against a real nginx', { skip: SKIP }
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lb-lens-nginx-oracle-'));
     mkdirSync(join(dir, 'logs'));
-    for (const k of new Set([...SERVERS.matchAll(/\{\{(P\d+)\}\}/g)].map((m) => m[1]))) ports.set(k, await freePort());
-    const names = [...new Set([...SERVERS.matchAll(/proxy_pass http:\/\/(\w+)/g)].map((m) => m[1]))];
+    let template = SERVERS;
+    let tlsDirectives = '';
+    if (HAVE_OPENSSL) {
+      const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+        '-subj', '/CN=tls.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+      template += TLS_SERVERS;
+      tlsDirectives = `  ssl_certificate ${join(dir, 'cert.pem')};\n  ssl_certificate_key ${join(dir, 'key.pem')};\n`;
+    }
+    for (const k of new Set([...template.matchAll(/\{\{(P\d+)\}\}/g)].map((m) => m[1]))) ports.set(k, await freePort());
+    const names = [...new Set([...template.matchAll(/proxy_pass http:\/\/(\w+)/g)].map((m) => m[1]))];
     const blocks: string[] = [];
     for (const name of names) {
       const server = createServer((_req, res) => res.end(`up:${name}\n`));
@@ -312,16 +347,16 @@ describe('nginx oracle: the routing engine against a real nginx', { skip: SKIP }
       upstreams.push(server);
       blocks.push(`  upstream ${name} { server 127.0.0.1:${(server.address() as { port: number }).port}; }`);
     }
-    const servers = SERVERS.replace(/\{\{(P\d+)\}\}/g, (_m, k: string) => String(ports.get(k)));
-    config = `events { worker_connections 256; }\nhttp {\n  access_log off;\n${blocks.join('\n')}\n${servers}\n}\n`;
+    const servers = template.replace(/\{\{(P\d+)\}\}/g, (_m, k: string) => String(ports.get(k)));
+    config = `events { worker_connections 256; }\nhttp {\n  access_log off;\n${tlsDirectives}${blocks.join('\n')}\n${servers}\n}\n`;
     writeFileSync(join(dir, 'nginx.conf'), config);
     nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] });
     nginx.stderr!.on('data', (c) => (stderr += String(c)));
     // Ready when every port answers.
     const deadline = Date.now() + 10_000;
-    for (const port of ports.values()) {
+    for (const [key, port] of ports) {
       for (;;) {
-        const ok = await send('127.0.0.1', port, { port: '', path: '/', host: 'probe.invalid' }).then(() => true, () => false);
+        const ok = await send('127.0.0.1', port, { port: '', path: '/', host: 'probe.invalid', tls: key === 'P7' }).then(() => true, () => false);
         if (ok) break;
         if (nginx.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start:\n${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
@@ -350,7 +385,7 @@ describe('nginx oracle: the routing engine against a real nginx', { skip: SKIP }
         const port = ports.get(p.port)!;
         const address = p.address ?? '127.0.0.1';
         const answer = await send(address, port, p);
-        const url = `${p.method ?? 'GET'} http://${p.host === undefined ? '' : p.host.replace(/:\d+$/, '')}${p.path}`;
+        const url = `${p.method ?? 'GET'} ${p.tls ? 'https' : 'http'}://${p.host === undefined ? '' : p.host.replace(/:\d+$/, '')}${p.path}`;
         const results = cfg.all(p.host === undefined ? `${p.method ?? 'GET'} ${p.path}` : url, {
           port,
           headers: [...(p.host !== undefined ? [`Host: ${p.host}`] : []), ...(p.headers ?? [])],
