@@ -198,6 +198,8 @@ export class NginxLowerCache {
   servers = new Map<string, Memo<ServerOp[]>>();
   /** Entries whose binds the sockets of the whole file changed (default server, TLS), by the entry lowered. */
   entryCopies = new Map<EntryPoint, EntryPoint>();
+  /** The last sockets pass: the same entries in the same order give the same result. */
+  sockets?: { entries: EntryPoint[]; result: EntryPoint[]; problems: Array<{ message: string; source: SourceRef }> };
   /** Blocks reused by the latest lowering (for tests and measurements). */
   reused = 0;
 }
@@ -303,6 +305,16 @@ class Lowering {
    */
   private sockets(): void {
     const entries = this.b.model.entries;
+    const last = this.cache?.sockets;
+    if (last && last.entries.length === entries.length && last.entries.every((e, i) => e === entries[i])) {
+      for (let i = 0; i < entries.length; i++) entries[i] = last.result[i];
+      for (const p of last.problems) this.problem('LB002', p.message, p.source);
+      for (const [e, copy] of this.cache!.entryCopies) this.nextEntryCopies.set(e, copy);
+      this.cache!.sockets = last;
+      return;
+    }
+    const lowered = entries.slice();
+    const problems: Array<{ message: string; source: SourceRef }> = [];
     const sockets = new Map<string, { tls: boolean; default?: { entry: number; bind: number } }>();
     entries.forEach((e, ei) => {
       if (e.namespace !== 'http' || !e.binds) return;
@@ -314,7 +326,10 @@ class Lowering {
         if (b.tls) s.tls = true;
         if (!b.default) return;
         if (s.default && s.default.entry !== ei) {
-          if (b.source) this.problem('LB002', `a duplicate default server for ${key}`, b.source);
+          if (b.source) {
+            problems.push({ message: `a duplicate default server for ${key}`, source: b.source });
+            this.problem('LB002', `a duplicate default server for ${key}`, b.source);
+          }
         } else s.default ??= { entry: ei, bind: bi };
       });
     });
@@ -357,6 +372,7 @@ class Lowering {
       this.nextEntryCopies.set(e, copy);
       entries[ei] = copy;
     });
+    if (this.cache) this.cache.sockets = { entries: lowered, result: entries.slice(), problems };
   }
 
   /** Problems to add when the model turns out to be a closed world. */
