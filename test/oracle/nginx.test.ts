@@ -99,6 +99,7 @@ const SERVERS = `
       location ~ /sub/ { proxy_pass http://l_rx_sub; }
     }
     location @named { proxy_pass http://l_named; }
+    location /tf/ { try_files $uri @named; }
   }
   server { listen {{P4}}; server_name noloc.test; location /only/ { proxy_pass http://n_only; } }
 
@@ -187,7 +188,7 @@ const PROBES: Record<string, Probe[]> = {
     ...['/', '/x', '/docs/', '/docs/a', '/docs/api/x', '/docs/api/v2/x', '/static/a.png', '/a/b.png', '/a/b.JPG', '/f.pdf', '/F.PDF',
       '/img/large/x', '/imgx', '/exact', '/exact/x', '/exactly', '/nest/x', '/nest/inner/x', '/nest/a.json', '/nest/inner/a.json',
       '/nest/inner/special', '/nest/exact', '/nest/exact.json', '/other.json', '/caret/a.json', '/caret/x', '/rx/a', '/rx/sub/a', '/rx/sub/a.json',
-      '/@named', '/docs', '/DOCS/'].map((path) => ({ port: 'P4', host: 'loc.test', path })),
+      '/@named', '/docs', '/DOCS/', '/tf/x'].map((path) => ({ port: 'P4', host: 'loc.test', path })),
     { port: 'P4', host: 'noloc.test', path: '/x' },
     { port: 'P4', host: 'noloc.test', path: '/only/a' },
   ],

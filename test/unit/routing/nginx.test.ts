@@ -338,6 +338,18 @@ describe('nginx routing: if, return, rewrite (ngx_http_rewrite_module)', () => {
     assert.ok(last.undecidable.some((u) => /searches the locations again/.test(u)), last.undecidable.join('\n'));
   });
 
+  it('try_files: which file exists is decided at run time — a fallback to a named location or URI is undecidable, =404 is not', () => {
+    const c = http(`server { listen 80;
+      location / { try_files $uri $uri/ @app; }
+      location /s/ { try_files $uri =404; }
+      location @app { proxy_pass http://web; }
+    }`);
+    const r = c.send('GET http://x.test/a');
+    assert.equal(r.outcome, 'direct');
+    assert.ok(r.undecidable.some((u) => /continues with @app/.test(u)), r.undecidable.join('\n'));
+    assert.deepEqual(c.send('GET http://x.test/s/a').undecidable, []);
+  });
+
   it('two ifs with one condition in a location are not conflicting definitions (LB111 stays quiet)', () => {
     const m = model('server { listen 80; location / { proxy_pass http://web; if ($arg_a) { proxy_pass http://a; } if ($arg_a) { proxy_pass http://b; } } }');
     assert.deepEqual(analyzeModel(m).diagnostics.filter((d) => d.ruleId === 'LB111'), []);

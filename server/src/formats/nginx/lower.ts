@@ -836,6 +836,7 @@ class Lowering {
         (slashed ??= []).push({ route, value: loc.value });
       }
       this.locationScript(route, children, entry, site, ownReturn, handler);
+      if (!ownReturn) this.tryFiles(route, children, entry, site);
       this.locations(children, entry, route.id, false, site);
     }
     // Docs (location): "If a location is defined by a prefix string that ends with the slash character, and requests
@@ -1001,6 +1002,32 @@ class Lowering {
       specs.push(...body);
     }
     return specs;
+  }
+
+  /**
+   * `try_files file … uri|@name|=code` (ngx_http_core_module): "Checks the existence of files in the specified order
+   * and uses the first found file for request processing; […] If none of the files were found, an internal redirect
+   * to the uri specified in the last parameter is made." Which files exist is known only at run time: when the last
+   * parameter sends the request elsewhere (a URI or a named location), a child route says so, undecidable.
+   */
+  private tryFiles(location: Route, children: Node[], entry: EntryPoint, site: Site | undefined): void {
+    const node = children.find((c) => c.d.name === 'try_files');
+    const last = node?.d.args[node.d.args.length - 1]?.value;
+    if (!node || node.d.args.length < 2 || last === undefined || last.startsWith('=')) return;
+    const text = `try_files ${argText(node.d)}`;
+    const why = `when none of the files exists, nginx continues with ${last} (the file system decides at run time)`;
+    this.addRoute({
+      entryId: entry.id,
+      name: `${text} in ${location.name}`,
+      matchText: `${location.matchText} try_files`,
+      match: [...location.match, { field: 'try_files', op: 'opaque', value: argText(node.d) }],
+      catchAll: false,
+      evaluation: { group: `${location.id}:try_files`, strategy: 'last-match', index: 0, parent: location.id },
+      when: { kind: 'opaque', text, why },
+      siteId: site?.id,
+      target: { kind: 'none', reason: `${text}: ${why}` },
+      source: this.ref(node.d.range, node.uri),
+    });
   }
 
   /** A `rewrite` statement (inside an `if` with `cond`): its route and the stop it makes. */
