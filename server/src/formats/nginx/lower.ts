@@ -909,7 +909,16 @@ class Lowering {
     for (const node of nodes) {
       const name = node.d.name;
       if (name !== 'if' && name !== 'return' && name !== 'rewrite' && name !== 'break') continue;
-      if (++count > MAX_STATEMENTS) break;
+      if (++count > (level === 'server' ? MAX_SERVER_STATEMENTS : MAX_STATEMENTS)) {
+        // Bounded work: the rest is not followed, and every request that reaches it says so.
+        const text = `${name} … (line ${node.d.nameRange.start.line + 1} and after)`;
+        specs.push({
+          name: `${text}${suffix}`, matchText: base ? textOf(text) : text, match: matchOf({ field: 'statement', op: 'opaque', value: text }),
+          when: and([guard(), { kind: 'opaque', text, why: `more than ${count - 1} rewrite-module directives in one block: the rest is not followed` }]),
+          target: { kind: 'none', reason: text }, source: this.ref(node.d.range, node.uri),
+        });
+        break;
+      }
       if (name === 'break') {
         dead = true;
         continue;
@@ -1208,8 +1217,13 @@ class Lowering {
 /** A route of a rewrite-module statement, before its evaluation is known. */
 type RouteSpec = Pick<Route, 'name' | 'matchText' | 'match' | 'when' | 'target' | 'source'>;
 
-/** Statements of one block followed as routes; beyond, the rest is ignored (bounded work). */
+/**
+ * Rewrite-module statements of one block followed as routes (a location's routes exclude every earlier stop, so
+ * their conditions grow with the count; server-level ones only exclude stops without a route); beyond, the
+ * requests that reach the rest are undecidable.
+ */
 const MAX_STATEMENTS = 256;
+const MAX_SERVER_STATEMENTS = 5000;
 
 /**
  * Docs ("How nginx processes a request"): when no location matches, the request is processed with the server's

@@ -100,7 +100,7 @@ export function hostPatterns(args: Arg[]): { patterns: HostPattern[]; invalid: A
     if (star < 0 && name.startsWith('.') && name.length > 1) {
       patterns.push({ kind: 'exact', value: name.slice(1), text: v }, { kind: 'suffix', value: name, text: v });
     } else if (star < 0) {
-      patterns.push({ kind: 'exact', value: name, text: v });
+      patterns.push({ kind: 'exact', value: name, text: v === '' ? '""' : v });
     } else if (name.startsWith('*.') && name.indexOf('*', 1) < 0 && name.length > 2) {
       patterns.push({ kind: 'suffix', value: name.slice(1), text: v });
     } else if (name.endsWith('.*') && star === name.length - 1 && name.length > 2) {
