@@ -68,6 +68,14 @@ describe('nginx routing: listen (ngx_http_core_module listen)', () => {
     assert.deepEqual(results.map((r) => [r.bind?.address ?? '*', pool(where(r))]), [['127.0.0.1', 'a'], ['*', 'b']]);
   });
 
+  it('[::]:80 is another socket than *:80; a server on both with the same answer gives one result', () => {
+    const cfg = http(`
+      server { listen 80; listen [::]:80; server_name a.test; location / { proxy_pass http://a; } }
+      server { listen [::]:80 default_server; server_name b.test; location / { proxy_pass http://b; } }`);
+    assert.equal(pool(where(cfg.send('GET http://a.test/'))), 'a');
+    assert.deepEqual(cfg.all('GET http://zzz.test/').map((r) => [r.bind?.address ?? '*', pool(where(r))]), [['*', 'a'], ['::', 'b']]);
+  });
+
   it('stream servers bind TCP or UDP (`udp`) and forward whole connections', () => {
     const cfg = routes(URI, 'stream { upstream db { server 10.0.0.1:5432; } server { listen 5432; proxy_pass db; } server { listen 53 udp; proxy_pass 10.0.0.2:53; } }');
     assert.deepEqual(cfg.analysis.model.entries.map((e) => e.binds!.map((b) => [b.port, b.protocol])), [[[5432, 'tcp']], [[53, 'udp']]]);
@@ -282,6 +290,14 @@ describe('nginx routing: if, return, rewrite (ngx_http_rewrite_module)', () => {
     assert.equal(st('GET http://x.test/p?q=1', ['X-E: 1']), 'direct 204');
     assert.equal(st('GET http://x.test/', ['X-E: 1']), 'direct 206');
     assert.equal(st('GET http://x.test/', ['X-E: 1', 'X-A: ok']), 'web');
+  });
+
+  it('bounded work: directives beyond the bound of one block make the requests that reach them undecidable, never ignored', () => {
+    const ifs = Array.from({ length: 300 }, (_, i) => `if ($arg_x = ${i}) { return ${200 + (i % 50)}; }`).join(' ');
+    const c = http(`server { listen 80; location / { ${ifs} proxy_pass http://web; } }`);
+    assert.equal(where(c.send('GET http://x.test/?x=5')).status, 205);
+    const r = c.send('GET http://x.test/?x=299');
+    assert.ok(r.undecidable.some((u) => /not followed/.test(u)), r.undecidable.join('\n'));
   });
 
   it('file tests and variables nginx sets at run time are undecidable, never guessed', () => {

@@ -464,7 +464,9 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
     }
     results.push({ ...base, route: found.route, ...outcomeOf(found.route, index, req, failed) });
   }
-  return results;
+  // One result per entry point: the same entry reached on several sockets (nginx `listen 80; listen [::]:80;`) with
+  // the same answer is one result; different answers (other servers compete on each socket) stay apart.
+  return results.filter((r, i) => !results.slice(0, i).some((o) => o.entry === r.entry && o.site === r.site && o.route === r.route && o.outcome === r.outcome && o.status === r.status));
 }
 
 /** The condition of a route in the engine's language (its own, or derived from `match`). */
