@@ -33,6 +33,13 @@ describe('nginx routing: listen (ngx_http_core_module listen)', () => {
     assert.equal(cfg.all('GET http://a.test:8080/').length, 0, 'nothing listens on 8080');
   });
 
+  it('a server without listen whose include cannot be read may listen anywhere: its binds are unknown, not *:80', () => {
+    const m = model('server { include /etc/nginx/listen/https.conf; server_name a.test; }');
+    assert.equal(m.entries[0].binds, undefined);
+    const resolved = routes(URI, 'http { server { include listen.conf; server_name a.test; location / { return 204; } } }', { files: { 'file:///w/listen.conf': 'listen 8443;' } });
+    assert.deepEqual(resolved.analysis.model.entries[0].binds!.map((b) => b.port), [8443]);
+  });
+
   it('the default server of a port is the default_server one, else the first server listening on it (How nginx processes a request)', () => {
     const cfg = http(`
       server { listen 80; server_name a.test; location / { proxy_pass http://a; } }

@@ -27,6 +27,8 @@ export interface Expansion {
   files: SourceFile[];
   /** `include`s that matched no readable file (their files live outside what the host can read). */
   unresolved: number;
+  /** The `include` directives that matched no readable file. */
+  unresolvedIncludes: Set<Directive>;
   problems: IncludeProblem[];
 }
 
@@ -59,6 +61,7 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
   const cache = new Map<string, NginxCst | undefined>([[rootUri, rootCst]]);
   const problems: IncludeProblem[] = [];
   let unresolved = 0;
+  const unresolvedIncludes = new Set<Directive>();
   const glob = (pattern: string, dir: string): string[] => {
     try {
       return host.glob(pattern, `${dir}/`);
@@ -134,7 +137,10 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
       }
       const path = d.args[0].value;
       const targets = resolve(path, uri);
-      if (targets.length === 0) unresolved++;
+      if (targets.length === 0) {
+        unresolved++;
+        unresolvedIncludes.add(d);
+      }
       for (const target of targets) {
         if (chain.includes(target)) {
           problems.push({ message: `include cycle: "${path}" includes a file that is already being included`, uri, range: d.range });
@@ -157,5 +163,5 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
   };
 
   const nodes = expand(rootCst.directives, rootUri, [rootUri], 0);
-  return { nodes, files, unresolved, problems };
+  return { nodes, files, unresolved, unresolvedIncludes, problems };
 }

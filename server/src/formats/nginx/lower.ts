@@ -228,6 +228,8 @@ class Lowering {
     /** Index of each file in the expansion, for ids that are unique across files. */
     private readonly fileIndex: Map<string, number>,
     private readonly cache?: NginxLowerCache,
+    /** `include`s that matched no readable file: what they hold (a `listen`) is unknown. */
+    private readonly unresolvedIncludes: ReadonlySet<Directive> = new Set(),
   ) {
     if (cache) cache.reused = 0;
   }
@@ -682,8 +684,10 @@ class Lowering {
       const b = listenBind(c.d, ns, this.ref(c.d.range, c.uri), sslOn);
       if (b) binds.push(b);
     }
-    // Docs (listen): "Default: listen *:80 | *:8000;" — *:80 when nginx runs as the superuser, as deployed.
-    if (listenNodes.length === 0 && ns === 'http') binds.push({ port: 80, tls: sslOn, protocol: 'http' });
+    // Docs (listen): "Default: listen *:80 | *:8000;" — *:80 when nginx runs as the superuser, as deployed. An
+    // include that could not be read may hold the listen: then where the server listens is not known.
+    const unknownListen = listenNodes.length === 0 && !!d.block?.some((c) => c.name === 'include' && this.unresolvedIncludes.has(c));
+    if (listenNodes.length === 0 && ns === 'http' && !unknownListen) binds.push({ port: 80, tls: sslOn, protocol: 'http' });
     const entry = this.addEntry({
       name: entryName(ns, listens[0]?.split(' ')[0], hosts[0]),
       namespace: ns,
@@ -691,7 +695,7 @@ class Lowering {
       hosts,
       source: this.ref(d.range, uri),
       selection: this.ref(headerRange(d), uri),
-      binds,
+      ...(unknownListen ? {} : { binds }),
       ...(ns === 'http' ? { noRoute: NO_LOCATION } : {}),
     }, id);
     if (ns === 'stream') {
@@ -1283,7 +1287,7 @@ export function lowerNginx(uri: string, text: string, host: FormatHost, cache?: 
   }
   for (const p of expansion.problems) b.problem('LB001', p.message, b.ref(p.range, p.uri));
   b.model.sites = [];
-  const lowering = new Lowering(b, fileIndex, cache);
+  const lowering = new Lowering(b, fileIndex, cache, expansion.unresolvedIncludes);
   const { isMain } = lowering.run(expansion.nodes);
   b.model.closedWorld = isMain && expansion.unresolved === 0;
   if (b.model.closedWorld) lowering.closedWorld();
