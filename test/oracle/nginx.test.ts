@@ -1,7 +1,7 @@
 /**
  * The routing engine against a real nginx (optional: skipped when the `nginx` binary is absent).
  *
- * One nginx is started in a temporary prefix (`nginx -p DIR -c DIR/nginx.conf -e stderr -g 'daemon off; …'`) on free
+ * One nginx is started in a temporary prefix (`nginx -p DIR -c DIR/nginx.conf -g 'daemon off; error_log stderr; …'`) on free
  * local ports; every upstream is a tiny Node HTTP server that answers with its own name. Each request is sent over
  * a raw HTTP/1.0 socket (so that requests without a Host header can be sent too) and what answered — an upstream's
  * name, a redirect or a status — is compared with what `routeRequest` says for the same config and request.
@@ -351,7 +351,8 @@ describe('nginx oracle: the routing engine against a real nginx', { skip: SKIP }
     const servers = template.replace(/\{\{(P\d+)\}\}/g, (_m, k: string) => String(ports.get(k)));
     config = `events { worker_connections 256; }\nhttp {\n  access_log off;\n${tlsDirectives}${blocks.join('\n')}\n${servers}\n}\n`;
     writeFileSync(join(dir, 'nginx.conf'), config);
-    nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // `error_log stderr` through -g rather than `-e` (nginx ≥ 1.19.5 only); one process, stopped with SIGTERM.
+    nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { stdio: ['ignore', 'ignore', 'pipe'] });
     nginx.stderr!.on('data', (c) => (stderr += String(c)));
     // Ready when every port answers.
     const deadline = Date.now() + 10_000;
