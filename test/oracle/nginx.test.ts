@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoutingResult } from '../../server/src/analysis/routing/engine';
+import { rng } from '../helpers/randomEdits';
 import { routes } from '../helpers/routing';
 
 const HAVE_NGINX = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).error === undefined;
@@ -305,7 +306,8 @@ function send(address: string, port: number, p: Probe): Promise<Answer> {
 /** What answered, as one comparable string. */
 function observed(a: Answer): string {
   if (a.status === 200 && a.body.startsWith('up:')) return `pool ${a.body.slice(3).trim()}`;
-  if (a.status >= 300 && a.status < 400) return `redirect ${a.status}`;
+  // The codes nginx's `return` treats as redirects (others, 304 or 309 included, are plain statuses).
+  if ([301, 302, 303, 307, 308].includes(a.status)) return `redirect ${a.status}`;
   return `status ${a.status}`;
 }
 
@@ -416,4 +418,138 @@ describe('nginx oracle: the routing engine against a real nginx', { skip: SKIP }
       assert.deepEqual(wrong, [], `${wrong.length} of ${probes.length} requests routed differently from nginx:\n${wrong.join('\n')}`);
     });
   }
+});
+
+// ---- random location trees -------------------------------------------------------------------------------------
+
+/**
+ * Seeded random `location` sets (exact, prefix, `^~`, `~`, `~*`, nested, `if`s on a query parameter, proxy_pass with
+ * the trailing-slash redirect), each served by a fresh nginx, probed with paths built from the same pieces.
+ * Locations answer with their own status code (`return 2NN`) or proxy to an upstream named after them.
+ */
+function randomLocations(next: () => number): { body: string; paths: string[] } {
+  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+  const segs = ['a', 'b', 'ab', 'img', 'x.png', 'y.json', 'Z.PNG', 'r', 'old', 'A'];
+  const prefixes = ['/', '/a', '/a/', '/a/b/', '/ab', '/b/', '/img/', '/a/img/'];
+  const regexes = ['\\.png$', '\\.json$', '^/a/b', '/b', 'img', '^/ab', '\\.(png|json)$', 'a/i'];
+  let code = 200;
+  const used = new Set<string>();
+  const lines: string[] = [];
+  /** A location's body: a handler (proxy_pass or return) and, sometimes, rewrite-module statements in random order. */
+  const answer = () => {
+    code++;
+    const c = code;
+    const statements = [
+      `if ($arg_q = ${c}) { return ${c + 300}; }`,
+      `if ($arg_p) { proxy_pass http://r_${c}_p; }`,
+      `if ($arg_k) { proxy_pass http://r_${c}_k; break; }`,
+      `if ($arg_s ~ ^${c % 10}) { return ${c + 200}; }`,
+      'rewrite ^/r/(.*)$ /other/$1 break;',
+      `rewrite ^/r/x /moved${c} permanent;`,
+      `if ($request_method = POST) { return ${c + 100}; }`,
+    ];
+    const body: string[] = [];
+    if (next() < 0.4) for (let i = Math.floor(next() * 3); i >= 0; i--) body.push(pick(statements));
+    const handler = next() < 0.35 ? `proxy_pass http://r_${c};` : `return ${c};`;
+    body.splice(Math.floor(next() * (body.length + 1)), 0, handler);
+    if (handler.startsWith('return') && next() < 0.3) body.push(`proxy_pass http://r_${c}_x;`);
+    return body.join(' ');
+  };
+  const location = (depth: number, within: string | undefined, regexParent: boolean): string => {
+    for (let tries = 0; tries < 10; tries++) {
+      const kind = regexParent ? pick(['~', '~*']) : pick(['=', '', '^~', '~', '~*', '', '~']);
+      let value: string;
+      if (kind === '~' || kind === '~*') value = pick(regexes);
+      else {
+        value = pick(prefixes);
+        if (within !== undefined && !value.startsWith(within)) continue;
+      }
+      const key = `${depth}:${within ?? ''}:${kind === '~*' ? '~' : kind === '^~' ? '' : kind}:${value}`;
+      if (used.has(key)) continue;
+      used.add(key);
+      const nested: string[] = [];
+      if (depth === 0 && kind !== '=' && next() < 0.3) {
+        for (let i = 0; i < 2; i++) nested.push(location(1, kind === '~' || kind === '~*' ? undefined : value, kind === '~' || kind === '~*'));
+      }
+      return `location ${kind ? `${kind} ` : ''}${value} { ${answer()} ${nested.filter(Boolean).join(' ')} }`;
+    }
+    return '';
+  };
+  const n = 4 + Math.floor(next() * 7);
+  // Server-level statements run before any location.
+  if (next() < 0.3) lines.push(pick(['if ($arg_z) { return 451; }', 'rewrite ^/old/(.*)$ /new/$1 permanent;', 'if ($http_x_block = 1) { return 403; }', 'rewrite ^/old/ /a/ break;']));
+  for (let i = 0; i < n; i++) lines.push(location(0, undefined, false));
+  const paths = new Set<string>(['/', '/a', '/a/', '/ab', '/b', '/img']);
+  for (let i = 0; i < 24; i++) {
+    const depth = 1 + Math.floor(next() * 3);
+    let p = '';
+    for (let j = 0; j < depth; j++) p += `/${pick(segs)}`;
+    if (next() < 0.2) p += '/';
+    const query = pick(['', '', '', `?q=${201 + Math.floor(next() * (code - 200))}`, '?p=1', '?k=1', '?p=1&k=1', `?s=${Math.floor(next() * 10)}`, '?z=1', '?p=0']);
+    paths.add(`${p}${query}`);
+  }
+  return { body: lines.filter(Boolean).join('\n    '), paths: [...paths].map((p) => (next() < 0.2 ? `POST ${p}` : p)) };
+}
+
+describe('nginx oracle: random location trees against a real nginx', { skip: SKIP }, () => {
+  it('agrees on every request of 40 seeded random configurations', async (t) => {
+    const next = rng(2024);
+    const dir = mkdtempSync(join(tmpdir(), 'lb-lens-nginx-random-'));
+    mkdirSync(join(dir, 'logs'));
+    const upstreams = new Map<string, { server: Server; port: number }>();
+    const totals = { configs: 0, rejected: 0, agree: 0, undecidable: 0 };
+    const wrong: string[] = [];
+    try {
+      for (let c = 0; c < 40; c++) {
+        const { body, paths } = randomLocations(next);
+        for (const name of new Set([...body.matchAll(/proxy_pass http:\/\/(\w+)/g)].map((m) => m[1]))) {
+          if (upstreams.has(name)) continue;
+          const server = createServer((_req, res) => res.end(`up:${name}\n`));
+          await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+          upstreams.set(name, { server, port: (server.address() as { port: number }).port });
+        }
+        const port = await freePort();
+        const ups = [...upstreams].map(([name, u]) => `  upstream ${name} { server 127.0.0.1:${u.port}; }`).join('\n');
+        const config = `events { worker_connections 64; }\nhttp {\n  access_log off;\n${ups}\n  server {\n    listen 127.0.0.1:${port};\n    ${body}\n  }\n}\n`;
+        writeFileSync(join(dir, 'nginx.conf'), config);
+        const check = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { encoding: 'utf8' });
+        if (check.status !== 0) {
+          totals.rejected++;
+          continue;
+        }
+        totals.configs++;
+        const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { stdio: 'ignore' });
+        try {
+          const deadline = Date.now() + 5000;
+          while (!(await send('127.0.0.1', port, { port: '', path: '/', host: 'r.test' }).then(() => true, () => false))) {
+            if (Date.now() > deadline) throw new Error(`nginx did not start for:\n${config}`);
+            await new Promise((r) => setTimeout(r, 30));
+          }
+          const cfg = routes('file:///oracle/random.conf', config);
+          for (const request of paths) {
+            const [method, path] = request.startsWith('POST ') ? ['POST', request.slice(5)] : ['GET', request];
+            const real = observed(await send('127.0.0.1', port, { port: '', path, host: 'r.test', method }));
+            const result = cfg.all(`${method} http://r.test${path}`, { port })[0];
+            const engine = result ? predicted(result) : 'no result';
+            // Static files (no status known statically): nginx answers 404 when the file does not exist.
+            // 444 and 408 close the connection without a response (status 0 here).
+            const closes = real === 'status 0' && (engine === 'status 444' || engine === 'status 408');
+            if (engine === real || closes || (engine === 'status ?' && real === 'status 404')) totals.agree++;
+            else if (result && result.undecidable.length) totals.undecidable++;
+            else wrong.push(`${request}: nginx ${real}, engine ${engine} (${result?.route?.name ?? 'no route'})\n${body}`);
+          }
+        } finally {
+          nginx.kill('SIGTERM');
+          await new Promise((r) => nginx.once('exit', r));
+        }
+      }
+    } finally {
+      for (const u of upstreams.values()) u.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    t.diagnostic(`random trees: ${totals.configs} configurations (${totals.rejected} rejected by nginx -t), ${totals.agree} requests agree, ${totals.undecidable} undecidable, ${wrong.length} disagree`);
+    console.log(`nginx oracle (random trees): ${totals.configs} configs, ${totals.agree} agree, ${totals.undecidable} undecidable, ${wrong.length} disagree`);
+    assert.ok(totals.configs >= 30, `${totals.configs} configurations accepted by nginx`);
+    assert.deepEqual(wrong, []);
+  });
 });

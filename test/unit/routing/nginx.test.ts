@@ -280,6 +280,24 @@ describe('nginx routing: if, return, rewrite (ngx_http_rewrite_module)', () => {
     assert.equal(where(c.send('GET http://x.test/b/')).status, 404);
   });
 
+  it('a rewrite … break before the location\'s return keeps the configuration an earlier if chose (found by the random oracle)', () => {
+    const c = http(`server { listen 80; location / {
+      if ($arg_p) { proxy_pass http://a; }
+      rewrite ^/r/(.*)$ /other/$1 break;
+      return 204;
+    } }`);
+    assert.equal(pool(where(c.send('GET http://x.test/r/x?p=1'))), 'a');
+    assert.equal(where(c.send('GET http://x.test/r/x')).outcome, 'direct', 'the location\'s own files');
+    assert.equal(where(c.send('GET http://x.test/y?p=1')).status, 204);
+  });
+
+  it('server-level rewrites that are not redirects change the URI the locations are searched with: undecidable', () => {
+    const c = http('server { listen 80; rewrite ^/old/ /a/ break; location /a/ { proxy_pass http://a; } location / { proxy_pass http://b; } }');
+    const r = c.send('GET http://x.test/old/x');
+    assert.ok(r.undecidable.some((u) => /URI changes before nginx searches the locations/.test(u)), r.undecidable.join('\n'));
+    assert.deepEqual(c.send('GET http://x.test/new').undecidable, []);
+  });
+
   it('conditions on headers (absent reads as ""), cookies, $host, $request_uri, $scheme and the negated regex operators', () => {
     const c = http(`server { listen 80; server_name x.test www.x.test; location / {
       if ($http_x_e = "") { return 201; }

@@ -757,7 +757,7 @@ class Lowering {
    * flag) changes the URI the locations are searched with: undecidable.
    */
   private serverScript(children: Node[], entry: EntryPoint, site: Site): void {
-    const specs = this.script(children, 'server', undefined, undefined, undefined);
+    const specs = this.script(children, 'server', undefined, undefined);
     specs.forEach((spec, index) => {
       this.addRoute({
         entryId: entry.id,
@@ -805,8 +805,9 @@ class Lowering {
       const noUri = loc.kind === 'regex' || loc.kind === 'iregex' || loc.kind === 'named';
       const pass = children.find((c) => c.d.name in PASS_SCHEMES);
       const handler: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
-      // A `return` at the location's level ends the request in the rewrite phase, before any content handler runs:
-      // the first one no `break` precedes answers every request the location's `if`s and rewrites do not take.
+      // A `return` at the location's level ends the request in the rewrite phase, before any content handler runs.
+      // The first directive of the module answers every request; after `if`s or rewrites it is a child route that
+      // takes the requests they did not stop (those keep the configuration an `if` chose, or the location's).
       const ownReturn = liveReturn(children);
       let target = handler;
       if (ownReturn) {
@@ -836,10 +837,11 @@ class Lowering {
       });
       if (children.some((c) => c.d.name === 'health_check')) this.markActive(target, `Active: NGINX Plus "health_check" in ${name}.`);
       if (loc.kind === 'exact' || loc.kind === 'prefix' || loc.kind === 'noregex') (names ??= new Set()).add(loc.value);
-      if (pass && loc.kind !== 'exact' && loc.kind !== 'named' && noUri === false && loc.value.length > 1 && loc.value.endsWith('/')) {
+      // (nginx sets it for `=` locations too: ngx_http_core_module marks the tree node when either has it.)
+      if (pass && !noUri && loc.value.length > 1 && loc.value.endsWith('/')) {
         (slashed ??= []).push({ route, value: loc.value });
       }
-      this.locationScript(route, children, entry, site, ownReturn, handler);
+      this.locationScript(route, children, entry, site, ownReturn);
       if (!ownReturn) this.tryFiles(route, children, entry, site);
       this.locations(children, entry, route.id, false, site);
     }
@@ -851,6 +853,7 @@ class Lowering {
     for (const { route, value } of slashed ?? []) {
       const bare = value.slice(0, -1);
       if (names!.has(bare)) continue;
+      names!.add(bare);
       this.addRoute({
         entryId: entry.id,
         name: `${route.name} (${bare} → ${value})`,
@@ -874,8 +877,8 @@ class Lowering {
    * each matching `if` replaces the configuration and the last one wins, unless a directive stops the processing
    * first (`return`, `break`, a `rewrite` with a flag): later routes exclude the requests stopped before them.
    */
-  private locationScript(location: Route, children: Node[], entry: EntryPoint, site: Site | undefined, ownReturn: Node | undefined, handler: RouteTarget): void {
-    const specs = this.script(children, 'location', location, ownReturn, handler);
+  private locationScript(location: Route, children: Node[], entry: EntryPoint, site: Site | undefined, ownReturn: Node | undefined): void {
+    const specs = this.script(children, 'location', location, ownReturn);
     specs.forEach((spec, index) => {
       this.addRoute({
         entryId: entry.id,
@@ -891,11 +894,10 @@ class Lowering {
    * Routes for a block's rewrite-module statements, in order. `level` decides how stops guard later statements:
    * in a location (last-match) every route excludes the requests stopped before it; at the server level (first
    * match) only stops that take no route of their own (`break`, `rewrite … break|last`) are excluded — an earlier
-   * route that matches takes the request anyway. While the location's own `return` is still ahead, a statement that
-   * stops the processing without answering keeps the request in the location's (or the `if`'s) handler: a route
-   * with that target.
+   * route that matches takes the request anyway. A statement that stops the processing without answering leaves the
+   * request with the configuration chosen so far (the last matching `if` with a handler, else the location).
    */
-  private script(nodes: Node[], level: 'server' | 'location', base: Route | undefined, ownReturn: Node | undefined, handler: RouteTarget | undefined): RouteSpec[] {
+  private script(nodes: Node[], level: 'server' | 'location', base: Route | undefined, ownReturn: Node | undefined): RouteSpec[] {
     const specs: RouteSpec[] = [];
     const routed: Condition[] = [];
     const unrouted: Condition[] = [];
@@ -908,8 +910,6 @@ class Lowering {
     const suffix = base ? ` in ${base.name}` : '';
     const matchOf = (extra: MatchCondition) => [...(base?.match ?? []), extra];
     const textOf = (t: string) => (base ? `${base.matchText} ${t}` : t);
-    /** The return of the location is still ahead: a stop without an answer keeps the request in a handler. */
-    const pending = () => ownReturn !== undefined && !dead;
     for (const node of nodes) {
       const name = node.d.name;
       if (name !== 'if' && name !== 'return' && name !== 'rewrite' && name !== 'break') continue;
@@ -946,15 +946,10 @@ class Lowering {
         continue;
       }
       if (name === 'rewrite') {
-        const r = this.rewrite(node, undefined, dead, guard, { suffix, matchOf, textOf });
+        const r = this.rewrite(node, undefined, dead, guard, { suffix, matchOf, textOf }, level);
         if (!r) continue;
         if (r.spec) specs.push(r.spec);
-        if (r.stop) {
-          (r.routed ? routed : unrouted).push(r.stop);
-          if (r.stays && pending() && handler) {
-            specs.push({ ...r.staysSpec!, target: handler });
-          }
-        }
+        if (r.stop) (r.routed ? routed : unrouted).push(r.stop);
         continue;
       }
       // `if`: only its block's rewrite-module directives run; its own handler (a `*_pass`) replaces the location's.
@@ -968,17 +963,13 @@ class Lowering {
       const ifName = `${ifText}${suffix}`;
       const reach = dead ? NEVER : and([cond.when, guard()]);
       const pass = level === 'location' ? node.children.find((c) => c.d.name in PASS_SCHEMES) : undefined;
-      const ifHandler = pass ? this.passTarget(pass, 'http', true) : handler;
+      const ifHandler = pass ? this.passTarget(pass, 'http', true) : undefined;
       const body: RouteSpec[] = [];
-      const staysStops: Condition[] = [];
       let bodyDead = dead;
       for (const inner of node.children) {
         const n = inner.d.name;
         if (n === 'break') {
-          if (!bodyDead) {
-            unrouted.push(cond.when);
-            staysStops.push(ALWAYS);
-          }
+          if (!bodyDead) unrouted.push(cond.when);
           bodyDead = true;
         } else if (n === 'return') {
           const response = returnResponse(inner.d);
@@ -994,22 +985,17 @@ class Lowering {
           if (!bodyDead) routed.push(cond.when);
           bodyDead = true;
         } else if (n === 'rewrite') {
-          const r = this.rewrite(inner, cond, bodyDead, guard, { suffix: ` in ${ifName}`, matchOf: (x) => [...matchOf({ field: 'if', op: 'opaque', value: cond.text }), x], textOf: (t) => `${textOf(ifText)} ${t}` });
+          const r = this.rewrite(inner, cond, bodyDead, guard, { suffix: ` in ${ifName}`, matchOf: (x) => [...matchOf({ field: 'if', op: 'opaque', value: cond.text }), x], textOf: (t) => `${textOf(ifText)} ${t}` }, level);
           if (!r) continue;
           if (r.spec) body.push(r.spec);
-          if (r.stop) {
-            (r.routed ? routed : unrouted).push(r.stop);
-            if (r.stays) staysStops.push(r.stop);
-          }
+          if (r.stop) (r.routed ? routed : unrouted).push(r.stop);
         }
       }
-      if (pass || (pending() && staysStops.length > 0 && ifHandler)) {
-        // The `if`'s configuration (its handler, or the location's it inherits) serves the request; while the
-        // location's `return` is ahead, only when the block stops the processing.
-        const when = !pending() ? reach : staysStops.length ? and([reach, staysStops.some((s) => s === ALWAYS) ? undefined : { kind: 'any', of: staysStops }]) : NEVER;
+      if (ifHandler) {
+        // The `if`'s configuration and its handler serve the request unless a later directive answers it.
         specs.push({
           name: ifName, matchText: textOf(ifText), match: matchOf({ field: 'if', op: 'opaque', value: cond.text }),
-          when, target: ifHandler!, source: this.ref(node.d.range, node.uri),
+          when: reach, target: ifHandler, source: this.ref(node.d.range, node.uri),
         });
       }
       specs.push(...body);
@@ -1047,7 +1033,8 @@ class Lowering {
   private rewrite(
     node: Node, cond: IfCondition | undefined, dead: boolean, guard: () => Condition | undefined,
     names: { suffix: string; matchOf: (m: MatchCondition) => MatchCondition[]; textOf: (t: string) => string },
-  ): { spec?: RouteSpec; staysSpec?: RouteSpec; stop?: Condition; routed: boolean; stays: boolean } | undefined {
+    level: 'server' | 'location',
+  ): { spec?: RouteSpec; stop?: Condition; routed: boolean } | undefined {
     const r = rewriteOf(node.d);
     if (typeof r === 'string') {
       this.invalid(r, headerRange(node.d), node.uri);
@@ -1061,16 +1048,18 @@ class Lowering {
       source: this.ref(node.d.range, node.uri),
     };
     const when = dead ? NEVER : and([cond?.when, guard(), own]);
-    if (dead) return { spec: r.redirect ? { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } } : undefined, routed: true, stays: false };
-    if (r.redirect) return { spec: { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } }, stop, routed: true, stays: false };
-    if (r.researches) {
-      const why = 'the URI changes and nginx searches the locations again with it';
+    if (dead) return { spec: r.redirect ? { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } } : undefined, routed: true };
+    if (r.redirect) return { spec: { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } }, stop, routed: true };
+    // At the server level every rewrite that is not a redirect changes the URI the locations are then searched with.
+    if (r.researches || level === 'server') {
+      const why = level === 'server' ? 'the URI changes before nginx searches the locations' : 'the URI changes and nginx searches the locations again with it';
       return {
         spec: { ...base, when: and([when, { kind: 'opaque', text, why }]), target: { kind: 'none', reason: `${text}: ${why}` } },
-        stop, routed: false, stays: false,
+        stop, routed: false,
       };
     }
-    return { staysSpec: { ...base, when, target: { kind: 'none', reason: text } }, stop, routed: false, stays: true };
+    // `break`: the directives stop; the request stays where it is, with the configuration chosen so far.
+    return { stop, routed: false };
   }
 
   /**
@@ -1235,11 +1224,12 @@ const MAX_SERVER_STATEMENTS = 5000;
  */
 const NO_LOCATION = { status: 404, text: 'no location matches: nginx serves the URI from the server root (404 Not Found unless that file exists)' };
 
-/** The first `return` of a block that no `break` precedes: it answers whatever its `if`s and rewrites do not take. */
+/** A `return` that is the first rewrite-module directive of a block: it answers every request. */
 function liveReturn(children: Node[]): Node | undefined {
   for (const c of children) {
-    if (c.d.name === 'break') return undefined;
-    if (c.d.name === 'return') return typeof returnResponse(c.d) === 'string' ? undefined : c;
+    const n = c.d.name;
+    if (n === 'break' || n === 'if' || n === 'rewrite') return undefined;
+    if (n === 'return') return typeof returnResponse(c.d) === 'string' ? undefined : c;
   }
   return undefined;
 }
