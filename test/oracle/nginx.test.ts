@@ -553,3 +553,69 @@ describe('nginx oracle: random location trees against a real nginx', { skip: SKI
     assert.deepEqual(wrong, []);
   });
 });
+
+// ---- random server names ---------------------------------------------------------------------------------------
+
+describe('nginx oracle: random server_name sets against a real nginx', { skip: SKIP }, () => {
+  it('picks the same server for every Host of 30 seeded random configurations (exact, wildcards, regexes, "", _, default_server)', async (t) => {
+    const next = rng(7);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+    const labels = ['a', 'b', 'www', 'mail', 'x'];
+    const tlds = ['test', 'org', 'a.test'];
+    const dir = mkdtempSync(join(tmpdir(), 'lb-lens-nginx-names-'));
+    mkdirSync(join(dir, 'logs'));
+    const wrong: string[] = [];
+    const totals = { configs: 0, agree: 0 };
+    try {
+      for (let c = 0; c < 30; c++) {
+        const port = await freePort();
+        const servers: string[] = [];
+        const n = 3 + Math.floor(next() * 6);
+        for (let i = 0; i < n; i++) {
+          const names: string[] = [];
+          for (let k = 0; k < 1 + Math.floor(next() * 2); k++) {
+            const l = pick(labels);
+            const tld = pick(tlds);
+            const escaped = tld.replace('.', '\\.');
+            names.push(pick([`${l}.${tld}`, `*.${tld}`, `*.${l}.${tld}`, `${l}.*`, `${l}.${l}.*`, `.${l}.${tld}`, `~^${l}\\.`, `~${escaped}$`,
+              `~^(${l}|${pick(labels)})\\.${escaped}$`, '""', '_', `${l.toUpperCase()}.${tld}`]));
+          }
+          const named = next() < 0.9 ? ` server_name ${names.join(' ')};` : '';
+          servers.push(`server { listen 127.0.0.1:${port}${next() < 0.2 ? ' default_server' : ''};${named} return ${201 + i}; }`);
+        }
+        const config = `events { worker_connections 64; }\nhttp {\n  access_log off;\n  server_names_hash_bucket_size 128;\n  ${servers.join('\n  ')}\n}\n`;
+        writeFileSync(join(dir, 'nginx.conf'), config);
+        // Conflicting names are only warnings ("conflicting server name … ignored"): those configurations are kept.
+        const check = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { encoding: 'utf8' });
+        if (check.status !== 0) continue;
+        totals.configs++;
+        const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { stdio: 'ignore' });
+        try {
+          const deadline = Date.now() + 5000;
+          while (!(await send('127.0.0.1', port, { port: '', path: '/', host: 'probe.test' }).then(() => true, () => false))) {
+            if (Date.now() > deadline) throw new Error(`nginx did not start for:\n${config}`);
+            await new Promise((r) => setTimeout(r, 30));
+          }
+          const cfg = routes('file:///oracle/names.conf', config);
+          const hosts = new Set<string | undefined>([undefined, '_', 'zzz.test']);
+          for (let h = 0; h < 25; h++) hosts.add(`${next() < 0.1 ? 'W' : ''}${[pick(labels), ...(next() < 0.5 ? [pick(labels)] : []), pick(tlds)].join('.')}`);
+          for (const host of hosts) {
+            const real = (await send('127.0.0.1', port, { port: '', path: '/', host })).status;
+            const result = cfg.all(host === undefined ? 'GET /' : `GET http://${host}/`, { port })[0];
+            if (result?.status === real) totals.agree++;
+            else wrong.push(`Host ${host ?? '(none)'}: nginx ${real}, engine ${result?.status} (${result?.site?.name ?? 'no site'})\n  ${servers.join('\n  ')}`);
+          }
+        } finally {
+          nginx.kill('SIGTERM');
+          await new Promise((r) => nginx.once('exit', r));
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    t.diagnostic(`random names: ${totals.configs} configurations, ${totals.agree} requests agree, ${wrong.length} disagree`);
+    console.log(`nginx oracle (random names): ${totals.configs} configs, ${totals.agree} agree, ${wrong.length} disagree`);
+    assert.ok(totals.configs >= 15, `${totals.configs} configurations accepted by nginx`);
+    assert.deepEqual(wrong, []);
+  });
+});

@@ -72,6 +72,7 @@ const ROUTING = `http {
         location / { proxy_pass http://api; break; return 404; }
     }
     server { listen 443; server_name e.test; return 444; }
+    server { listen 80; server_name .a.test f.test; }
     server { listen 127.0.0.1:80; listen [::]:80 default; }
 }
 `;

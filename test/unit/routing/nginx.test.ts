@@ -146,6 +146,19 @@ describe('nginx routing: server_name (Server names)', () => {
     assert.equal(pool(where(c.send('GET http://other.test/'))), 'a');
   });
 
+  it('a ".example.org" name that conflicts with an earlier example.org or *.example.org is ignored as a whole ("conflicting server name")', () => {
+    const c = http(`
+      server { listen 80; server_name a.test; location / { proxy_pass http://a; } }
+      server { listen 80; server_name .a.test; location / { proxy_pass http://b; } }
+      server { listen 80; server_name *.c.test; location / { proxy_pass http://c; } }
+      server { listen 80; server_name .c.test; location / { proxy_pass http://d; } }`);
+    const to = (host: string) => pool(where(c.send(`GET http://${host}/`)));
+    assert.equal(to('a.test'), 'a');
+    assert.equal(to('x.a.test'), 'a', 'not *.a.test: the whole ".a.test" is ignored, the default server takes it');
+    assert.equal(to('c.test'), 'a', 'not c.test either');
+    assert.equal(to('x.c.test'), 'c');
+  });
+
   it('"www.*.example.org" and "w*.example.org" are invalid wildcard names (LB002)', () => {
     const m = model('server { server_name www.*.example.org w*.example.org ok.test; }');
     assert.deepEqual(m.problems.map((p) => p.message), ['invalid server name or wildcard "www.*.example.org"', 'invalid server name or wildcard "w*.example.org"']);

@@ -1,7 +1,7 @@
 import { addressKey, classifyAddress, splitHostPort } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
 import type {
-  Bind, Condition, EntryPoint, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, Site, SourceRef, TrafficModel,
+  Bind, Condition, EntryPoint, HostPattern, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, Site, SourceRef, TrafficModel,
 } from '../../model/types';
 import type { FormatHost } from '../types';
 import { expandIncludes, type Node } from './includes';
@@ -199,7 +199,9 @@ export class NginxLowerCache {
   /** Entries whose binds the sockets of the whole file changed (default server, TLS), by the entry lowered. */
   entryCopies = new Map<EntryPoint, EntryPoint>();
   /** The last sockets pass: the same entries in the same order give the same result. */
-  sockets?: { entries: EntryPoint[]; result: EntryPoint[]; problems: Array<{ message: string; source: SourceRef }> };
+  sockets?: { entries: EntryPoint[]; result: EntryPoint[]; sites: Site[]; problems: Array<{ message: string; source: SourceRef }> };
+  /** Sites whose names conflicts on their sockets removed (see `Lowering.nameConflicts`), by the site lowered. */
+  siteCopies = new Map<Site, Site>();
   /** Blocks reused by the latest lowering (for tests and measurements). */
   reused = 0;
 }
@@ -222,6 +224,7 @@ class Lowering {
   private readonly nextUpstreams = new Map<string, Memo<UpstreamResult>>();
   private readonly nextServers = new Map<string, Memo<ServerOp[]>>();
   private readonly nextEntryCopies = new Map<EntryPoint, EntryPoint>();
+  private readonly nextSiteCopies = new Map<Site, Site>();
 
   constructor(
     private readonly b: ModelBuilder,
@@ -294,6 +297,7 @@ class Lowering {
       this.cache.upstreams = this.nextUpstreams;
       this.cache.servers = this.nextServers;
       this.cache.entryCopies = this.nextEntryCopies;
+      this.cache.siteCopies = this.nextSiteCopies;
     }
     return { isMain: outline.isMain };
   }
@@ -310,8 +314,10 @@ class Lowering {
     const last = this.cache?.sockets;
     if (last && last.entries.length === entries.length && last.entries.every((e, i) => e === entries[i])) {
       for (let i = 0; i < entries.length; i++) entries[i] = last.result[i];
+      this.b.model.sites = last.sites.slice();
       for (const p of last.problems) this.problem('LB002', p.message, p.source);
       for (const [e, copy] of this.cache!.entryCopies) this.nextEntryCopies.set(e, copy);
+      for (const [site, copy] of this.cache!.siteCopies) this.nextSiteCopies.set(site, copy);
       this.cache!.sockets = last;
       return;
     }
@@ -374,7 +380,64 @@ class Lowering {
       this.nextEntryCopies.set(e, copy);
       entries[ei] = copy;
     });
-    if (this.cache) this.cache.sockets = { entries: lowered, result: entries.slice(), problems };
+    this.nameConflicts(lowered);
+    if (this.cache) this.cache.sockets = { entries: lowered, result: entries.slice(), sites: this.b.model.sites!.slice(), problems };
+  }
+
+  /**
+   * Server names nginx ignores. Names are added per address:port, server after server (ngx_http_server_names); a
+   * name that conflicts with one added before is "ignored" with a warning ("conflicting server name"). For exact
+   * names and `*.` wildcards the first server keeps the name, as the engine's "first of equals" does; but a
+   * `.example.org` name conflicts with an earlier exact `example.org` or `*.example.org` and is then ignored as a
+   * whole — wildcard part included. It is removed from its site when it conflicts on every socket of the server.
+   */
+  private nameConflicts(entries: EntryPoint[]): void {
+    const sites = this.b.model.sites!;
+    const siteOf = new Map<string, number>();
+    sites.forEach((s, i) => siteOf.set(s.entryId, i));
+    const taken = new Map<string, { exact: Set<string>; head: Set<string> }>();
+    const conflicts = new Map<number, { sockets: number; ignored: Map<string, number> }>();
+    for (const e of entries) {
+      if (e.namespace !== 'http' || !e.binds) continue;
+      const si = siteOf.get(e.id);
+      if (si === undefined) continue;
+      const keys = new Set(e.binds.filter((b) => b.port !== undefined).map(socketKey));
+      const c = { sockets: keys.size, ignored: new Map<string, number>() };
+      for (const key of keys) {
+        let t = taken.get(key);
+        if (!t) taken.set(key, (t = { exact: new Set(), head: new Set() }));
+        const hosts = sites[si].hosts;
+        for (let i = 0; i < hosts.length; i++) {
+          const h = hosts[i];
+          const dot = h.kind === 'exact' && h.text?.startsWith('.') && hosts[i + 1]?.kind === 'suffix' && hosts[i + 1].text === h.text;
+          if (dot) {
+            if (t.exact.has(h.value) || t.head.has(h.value)) c.ignored.set(h.text!, (c.ignored.get(h.text!) ?? 0) + 1);
+            else {
+              t.exact.add(h.value);
+              t.head.add(h.value);
+            }
+            i++;
+          } else if (h.kind === 'exact') t.exact.add(h.value);
+          else if (h.kind === 'suffix') t.head.add(h.value.slice(1));
+        }
+      }
+      if (c.ignored.size) conflicts.set(si, c);
+    }
+    for (const [si, c] of conflicts) {
+      const site = sites[si];
+      const drop = new Set([...c.ignored].filter(([, n]) => n === c.sockets).map(([text]) => text));
+      if (drop.size === 0) continue;
+      const previous = this.cache?.siteCopies.get(site);
+      // The ignored name stays as a name no host has (a site without names would take every host).
+      const hosts: HostPattern[] = [];
+      for (const h of site.hosts) {
+        if (!(h.text !== undefined && drop.has(h.text))) hosts.push(h);
+        else if (h.kind === 'exact') hosts.push({ kind: 'exact', value: h.text, text: `${h.text} (ignored: conflicting server name)` });
+      }
+      const copy = previous && previous.hosts.length === hosts.length && previous.hosts.every((h, i) => h === hosts[i]) ? previous : { ...site, hosts };
+      this.nextSiteCopies.set(site, copy);
+      sites[si] = copy;
+    }
   }
 
   /** Problems to add when the model turns out to be a closed world. */
