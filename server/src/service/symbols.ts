@@ -23,6 +23,7 @@ const within = (outer: Range, inner: Range): Range => {
 export function getDocumentSymbols(a: DocumentAnalysis): SymbolResult[] {
   const mine = <T extends { source: { uri: string } }>(x: T) => x.source.uri === a.uri;
   const out: SymbolResult[] = [];
+  const listed = new Set<object>();
   for (const e of a.model.entries.filter(mine)) {
     out.push({
       name: e.name,
@@ -30,8 +31,10 @@ export function getDocumentSymbols(a: DocumentAnalysis): SymbolResult[] {
       kind: 'entry',
       range: e.source.range,
       selectionRange: within(e.source.range, e.selection.range),
+      // A route written by the same text as an earlier one (nginx's implicit redirect of a `location /x/` for `/x`)
+      // adds nothing to an outline.
       children: a.model.routes
-        .filter((r) => r.entryId === e.id && mine(r))
+        .filter((r) => r.entryId === e.id && mine(r) && !listed.has(r.source) && !!listed.add(r.source))
         .map((r) => {
           const t = r.target;
           const detail = t.kind === 'pool' ? `→ ${t.name}` : t.kind === 'address' ? `→ ${t.address}` : t.kind === 'split' ? `→ ${t.parts.map((p) => p.name).join(' + ')}` : t.kind === 'dynamic' ? `→ ${t.text}` : undefined;

@@ -388,9 +388,11 @@ describe('nginx lowering: entries and routes', () => {
       ['location /app/admin', `${app}:prefix`, 'longest-prefix', 0, false],
       ['location ~ \\.json$', `${app}:regex`, 'first-match', 0, false],
       ['location ~* \\.php$', 'E:regex', 'first-match', 0, false],
-      ['if ($arg_debug) in location ~* \\.php$', `${php}:if`, 'first-match', 0, false],
+      ['if ($arg_debug) in location ~* \\.php$', `${php}:if`, 'last-match', 0, false],
       ['location ~ ^/v[0-9]+/', 'E:regex', 'first-match', 1, false],
       ['location @fallback', 'E:named', 'first-match', 0, false],
+      // Docs (location): a proxied prefix ending in "/" answers its name without the slash with a 301.
+      ['location /app/ (/app → /app/)', 'E:slash', 'exact', 0, false],
     ]);
     assert.deepEqual(route(m, 'location ^~ /static/').match, [{ field: 'path', op: 'prefix', value: '/static/' }]);
     assert.equal(route(m, 'location ^~ /static/').matchText, 'path ^~ /static/');
@@ -423,7 +425,7 @@ describe('nginx lowering: entries and routes', () => {
     assert.equal(m.pools.find((p) => p.id === php.poolId)!.servers[0].kind, 'unix');
     const dyn = target('location ~ ^/v[0-9]+/');
     assert.deepEqual(dyn.kind === 'dynamic' && dyn.text, 'http://$upstream_host');
-    assert.deepEqual(target('location = /health'), { kind: 'none', reason: 'return 200' });
+    assert.deepEqual(target('location = /health'), { kind: 'none', reason: 'return 200', response: { kind: 'direct', status: 200 } });
     assert.deepEqual(target('location ^~ /static/'), { kind: 'none', reason: 'static files' });
     assert.ok(target('if ($arg_debug) in location ~* \\.php$').kind === 'pool');
   });

@@ -49,6 +49,34 @@ stream {
 `;
 
 
+/** Routing from several blocks at once: default servers and TLS per socket, server-level statements, if blocks. */
+const ROUTING = `http {
+    upstream api { server 10.0.0.1:8080; }
+    server {
+        listen 80;
+        server_name a.test *.a.test;
+        if ($scheme = http) { return 301 https://$host$request_uri; }
+        rewrite ^/old/(.*)$ /new/$1 permanent;
+        location /api/ {
+            proxy_pass http://api;
+            if ($request_method = POST) { return 405; }
+            if ($http_x_canary) { proxy_pass http://10.0.0.9:80; }
+            location ~ \\.json$ { return 204; }
+        }
+        location ~ ^/v[0-9]+/ { rewrite ^ /x last; }
+    }
+    server {
+        listen 80 default_server;
+        listen 443 ssl;
+        server_name b.test .c.test ~^d\\d+\\.test$;
+        location / { proxy_pass http://api; break; return 404; }
+    }
+    server { listen 443; server_name e.test; return 444; }
+    server { listen 80; server_name .a.test f.test; }
+    server { listen 127.0.0.1:80; listen [::]:80 default; }
+}
+`;
+
 const SNIPPETS = ['upstream x { server 1.2.3.4:80; }\n', 'server 10.0.0.9:8080 weight=7;\n', ' backup', ' down', '{', '}', ';', '\n',
   '#', ' ', 'x', '"', 'health_check;', 'check interval=1;', 'location /y { proxy_pass http://api; }\n', 'weight=0 '];
 
@@ -68,6 +96,22 @@ describe('nginx incremental lowering', () => {
         const expected = lowerNginx(uri, text, NO_FILES);
         assert.equal(JSON.stringify(incremental), JSON.stringify(expected), `seed ${seed}, step ${step}:\n${text}`);
         assert.deepEqual(analyzeModel(incremental).diagnostics, analyzeModel(expected).diagnostics, `seed ${seed}, step ${step}`);
+      }
+    }
+  });
+
+  it('gives the same model after each of 300 random edits of a config whose routing spans blocks', () => {
+    const uri = 'file:///inc/routing.conf';
+    for (let seed = 11; seed <= 13; seed++) {
+      const next = rng(seed);
+      const cache = new NginxLowerCache();
+      let text = ROUTING;
+      lowerNginx(uri, text, NO_FILES, cache);
+      for (let step = 0; step < 100; step++) {
+        text = randomEdit(text, next, [...SNIPPETS, ' default_server', ' ssl', 'listen 80;', 'server_name x.test;', 'if ($arg_a) { return 403; }', 'return 301 /;', 'server { listen 80; }\n']);
+        const incremental = lowerNginx(uri, text, NO_FILES, cache);
+        const expected = lowerNginx(uri, text, NO_FILES);
+        assert.equal(JSON.stringify(incremental), JSON.stringify(expected), `seed ${seed}, step ${step}:\n${text}`);
       }
     }
   });

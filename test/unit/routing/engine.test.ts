@@ -4,6 +4,8 @@ import { evaluate, globMatches, cidrContains } from '../../../server/src/analysi
 import { parseRequest, RequestError } from '../../../server/src/analysis/routing/request';
 import { regexMatches, toLanguageSource } from '../../../server/src/analysis/routing/regex';
 import { routes, where } from '../../helpers/routing';
+import { routeRequest } from '../../../server/src/analysis/routing/engine';
+import { ModelIndex } from '../../../server/src/analysis/modelIndex';
 
 describe('routing engine: requests', () => {
   it('parses method, scheme, host, port, path and query; the Host header wins over the URL', () => {
@@ -100,5 +102,35 @@ describe('routing engine: models without routing details still route (conditions
     assert.deepEqual(where(cfg.send('GET http://a.com/api/users')).pools, ['api']);
     assert.deepEqual(where(cfg.send('GET http://a.com/api/logo.png')).pools, ['img']);
     assert.deepEqual(where(cfg.send('GET http://a.com/x')).pools, ['web']);
+  });
+});
+
+describe('routing engine: children of a remembered prefix (generic, nginx ngx_http_core_find_location)', () => {
+  const route = (id: string, path: { op: 'prefix' | 'regex'; value: string }, group: string, strategy: 'longest-prefix' | 'first-match', extra: { parent?: string; preemptedBy?: string } = {}) => ({
+    id, entryId: 'e', name: id, matchText: id, match: [], catchAll: false,
+    evaluation: { group, strategy, index: 0, ...extra },
+    when: { kind: 'test' as const, field: 'path' as const, match: path.op === 'prefix' ? { op: 'prefix' as const, value: path.value } : { op: 'regex' as const, value: path.value, dialect: 'pcre' as const, anchored: false } },
+    target: { kind: 'none' as const, reason: id, response: { kind: 'direct' as const, status: 200 } },
+    source: { uri: 'file:///m', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
+  });
+  const model = {
+    format: 'test', uri: 'file:///m', entries: [{ id: 'e', name: 'e', namespace: 'http', listen: [], hosts: [], source: { uri: 'file:///m', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, selection: { uri: 'file:///m', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } }],
+    routes: [
+      route('app', { op: 'prefix', value: '/app/' }, 'prefix', 'longest-prefix', { preemptedBy: 'regex' }),
+      route('app-json', { op: 'regex', value: '\\.json$' }, 'app:regex', 'first-match', { parent: 'app' }),
+      route('app-admin', { op: 'prefix', value: '/app/admin/' }, 'app:prefix', 'longest-prefix', { parent: 'app', preemptedBy: 'app:regex' }),
+      route('json', { op: 'regex', value: '\\.json$' }, 'regex', 'first-match'),
+      route('special', { op: 'regex', value: 'special' }, 'regex', 'first-match'),
+    ],
+    pools: [], problems: [], comments: [], mentions: [], closedWorld: true, files: [],
+  };
+  const to = (path: string) => routeRequest(model, new ModelIndex(model), parseRequest(`GET http://a.test${path}`))[0].route?.id;
+
+  it('a child taken by a first-match list is used before the group that preempts the prefix; a child prefix is not', () => {
+    assert.equal(to('/app/x.json'), 'app-json');
+    assert.equal(to('/app/admin/x'), 'app-admin');
+    assert.equal(to('/app/admin/special'), 'special');
+    assert.equal(to('/x.json'), 'json');
+    assert.equal(to('/app/x'), 'app');
   });
 });

@@ -271,7 +271,7 @@ tests:
   - { request: "http://a.com/web/x", expect: { status: 404 } }
 `);
     assert.deepEqual(r.cases.map((c) => c.status), ['pass', 'fail', 'fail']);
-    assert.equal(r.cases[1].failures[0].message, 'expected pool web, got no pool (no-backend 404) (no route: no route matches: 404)');
+    assert.equal(r.cases[1].failures[0].message, 'expected pool web, got no pool (no-backend 404) (no route: no location matches: nginx serves the URI from the server root (404 Not Found unless that file exists): 404)');
     assert.equal(r.cases[2].failures[0].message, 'expected status 404, got no status (pool web) (route location /web/ at nginx.conf:6)');
   });
 

@@ -420,13 +420,26 @@ function longestOf(g: Group, ctx: Ctx): { route: Route; length: number } | undef
 
 interface Search {
   route?: Route;
+  /**
+   * The route was taken by an exact lookup or a first-match list (at its level or below), not only as the longest
+   * prefix (or by a last-match child of one): a group that preempts a remembered prefix is then not consulted
+   * (nginx: a nested location of the longest prefix location that matches is used before the regular expressions
+   * of the outer level are checked).
+   */
+  final?: boolean;
 }
 
-/** Search one scope (a site, or a chosen route's children) as nginx documents for locations. */
+/**
+ * Search one scope (a site, or a chosen route's children) as nginx searches locations (ngx_http_core_find_location):
+ * an exact match is final; the longest matching prefix is remembered and its own children are searched; when none
+ * of them is final, the group that preempts the prefix (the regular expressions) is checked; first-match lists are
+ * final; last-match children apply to the route chosen at their level.
+ */
 function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0): Search {
   const scope = table.scopes.get(scopeId);
   if (!scope || depth > 64) return {};
   let chosen: Route | undefined;
+  let final = false;
   for (const g of scope.groups) {
     if (g.strategy !== 'exact') continue;
     const l = lookup(g, 'exact');
@@ -444,6 +457,7 @@ function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0):
     }
     if (chosen) break;
   }
+  if (chosen) final = true;
   const searched = new Set<Group>();
   if (!chosen) {
     let longest: { route: Route; length: number } | undefined;
@@ -457,20 +471,32 @@ function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0):
       const pre = table.preemptingGroup(found);
       if (pre) {
         step(ctx, () => ({ kind: 'route', name: found.name, source: found.source, result: 'chosen', why: 'longest matching prefix: remembered while the regular expressions are checked' }));
+        // Its own children first: one taken by an exact lookup or a list is used without checking the preempting group.
+        const inner: Search = table.scopes.has(found.id) ? searchScope(table, found.id, ctx, depth + 1) : {};
+        if (inner.route && inner.final) return inner;
         searched.add(pre);
-        chosen = firstMatch(pre, ctx);
-        if (!chosen) step(ctx, () => ({ kind: 'note', name: found.name, source: found.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' }));
+        const regex = firstMatch(pre, ctx);
+        if (regex) {
+          chosen = regex;
+          final = true;
+        } else {
+          step(ctx, () => ({ kind: 'note', name: found.name, source: found.source, result: 'match', why: 'no regular expression matches: the remembered prefix takes the request' }));
+          return inner.route ? { route: inner.route, final: false } : { route: found, final: false };
+        }
       } else {
         step(ctx, () => ({ kind: 'route', name: found.name, source: found.source, result: 'match', why: 'longest matching prefix' }));
+        chosen = found;
       }
-      chosen ??= found;
     }
   }
   if (!chosen) {
     const lists = scope.groups.filter((g) => g.strategy === 'first-match' && !searched.has(g)).sort((a, b) => a.order - b.order);
     for (const g of lists) {
       chosen = firstMatch(g, ctx);
-      if (chosen) break;
+      if (chosen) {
+        final = true;
+        break;
+      }
     }
   }
   if (!chosen) {
@@ -484,9 +510,9 @@ function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0):
   // Children: nested locations, `if` blocks — a match replaces the parent.
   if (table.scopes.has(chosen.id)) {
     const inner = searchScope(table, chosen.id, ctx, depth + 1);
-    if (inner.route) return inner;
+    if (inner.route) return { route: inner.route, final: final || inner.final };
   }
-  return { route: chosen };
+  return { route: chosen, final };
 }
 
 // ---- step 4: outcome -------------------------------------------------------------------------------------------
@@ -609,7 +635,9 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
     const answered = poolAnswer(found.route, index, req, trace, undecidable);
     results.push({ ...base, route: found.route, ...(answered ?? outcomeOf(found.route, entry, index, req, failed)) });
   }
-  return results;
+  // One result per entry point: the same entry reached on several sockets (nginx `listen 80; listen [::]:80;`) with
+  // the same answer is one result; different answers (other servers compete on each socket) stay apart.
+  return results.filter((r, i) => !results.slice(0, i).some((o) => o.entry === r.entry && o.site === r.site && o.route === r.route && o.outcome === r.outcome && o.status === r.status));
 }
 
 /** The condition of a route in the engine's language (its own, or derived from `match`). */

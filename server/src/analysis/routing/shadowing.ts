@@ -125,8 +125,12 @@ function proveCovered(later: Condition, earlier: Condition[], budget: Budget): P
   return result;
 }
 
-/** Where a route is written: copies of one definition share it. */
-const sourceKey = (r: Route) => `${r.source.uri}\u0000${r.source.range.start.line}:${r.source.range.start.character}:${r.source.range.end.line}:${r.source.range.end.character}`;
+/**
+ * Copies of one definition (a Traefik router on two entry points, a Gateway API route on two listeners) share their
+ * source and name; a route the format derives from a definition (nginx's implicit `/api` → `/api/` redirect) has
+ * a name of its own and is not a copy.
+ */
+const sourceKey = (r: Route) => `${r.source.uri}\u0000${r.source.range.start.line}:${r.source.range.start.character}:${r.source.range.end.line}:${r.source.range.end.character}\u0000${r.name}`;
 
 /**
  * Default time proofs may take in one analysis (LB106 option `budgetMs`): what is left unproved gives no finding

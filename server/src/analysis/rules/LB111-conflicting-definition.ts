@@ -26,7 +26,8 @@ export const LB111: Rule = {
       const scope = `${r.entryId}\u0000${r.evaluation.group}`;
       const keys: Array<[string, string]> = [];
       if (r.priority !== undefined) keys.push([`${scope}\u0000p${r.priority}`, `priority ${r.priority}`]);
-      if (r.evaluation.strategy !== 'first-match') keys.push([`${scope}\u0000m${matchKey(r)}`, `match ${r.matchText}`]);
+      // Only where the product looks rules up by match: sequential lists (first-match, last-match `if`s) may repeat one.
+      if (r.evaluation.strategy === 'exact' || r.evaluation.strategy === 'longest-prefix') keys.push([`${scope}\u0000m${matchKey(r)}`, `match ${r.matchText}`]);
       for (const [k, what] of keys) {
         const first = seen.get(k);
         if (!first) {

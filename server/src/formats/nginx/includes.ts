@@ -29,6 +29,8 @@ export interface Expansion {
   files: SourceFile[];
   /** `include`s that matched no readable file (their files live outside what the host can read). */
   unresolved: number;
+  /** The `include` directives that matched no readable file. */
+  unresolvedIncludes: Set<Directive>;
   problems: IncludeProblem[];
 }
 
@@ -73,6 +75,7 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
   /** Files that exist but were not read, and globs that stopped at their limits, of the include being resolved. */
   let refused: Array<{ uri: string; reason: string }> = [];
   let stopped: string | undefined;
+  const unresolvedIncludes = new Set<Directive>();
   const glob = (pattern: string, dir: string): string[] => {
     try {
       if (!host.expand) return host.glob(pattern, `${dir}/`);
@@ -176,7 +179,10 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
       refused = [];
       stopped = undefined;
       const targets = resolve(path, uri);
-      if (targets.length === 0) unresolved++;
+      if (targets.length === 0) {
+        unresolved++;
+        unresolvedIncludes.add(d);
+      }
       notRead(path, uri, d.range, targets.length === 0);
       for (const target of targets) {
         if (chain.includes(target)) {
@@ -202,5 +208,5 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
   };
 
   const nodes = expand(rootCst.directives, rootUri, [rootUri], 0);
-  return { nodes, files, unresolved, problems };
+  return { nodes, files, unresolved, unresolvedIncludes, problems };
 }

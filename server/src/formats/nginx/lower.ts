@@ -1,11 +1,15 @@
 import { addressKey, classifyAddress, splitHostPort } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
 import type {
-  EntryPoint, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, SourceRef, TrafficModel,
+  Bind, Condition, EntryPoint, HostPattern, MatchCondition, Pool, Range, Route, RouteEvaluation, RouteTarget, ServerState, Site, SourceRef, TrafficModel,
 } from '../../model/types';
 import type { FormatHost } from '../types';
 import { expandIncludes, type Node } from './includes';
 import { parseNginx, type Arg, type Directive } from './parser';
+import {
+  ALWAYS, and, hostPatterns, ifCondition, listenBind, locationCondition, NEVER, not, returnResponse, rewriteCondition, rewriteOf,
+  socketKey, type IfCondition,
+} from './routing';
 
 /*
  * Lowering of the nginx syntax tree into the traffic model, following the nginx documentation:
@@ -166,6 +170,7 @@ interface UpstreamResult {
  */
 type ServerOp =
   | { op: 'entry'; entry: EntryPoint }
+  | { op: 'site'; site: Site }
   | { op: 'route'; route: Route }
   | { op: 'problem'; ruleId: 'LB001' | 'LB002'; message: string; source: SourceRef }
   | { op: 'closedWorld'; message: string; source: SourceRef }
@@ -191,6 +196,12 @@ interface Memo<T> {
 export class NginxLowerCache {
   upstreams = new Map<string, Memo<UpstreamResult>>();
   servers = new Map<string, Memo<ServerOp[]>>();
+  /** Entries whose binds the sockets of the whole file changed (default server, TLS), by the entry lowered. */
+  entryCopies = new Map<EntryPoint, EntryPoint>();
+  /** The last sockets pass: the same entries in the same order give the same result. */
+  sockets?: { entries: EntryPoint[]; result: EntryPoint[]; sites: Site[]; problems: Array<{ message: string; source: SourceRef }> };
+  /** Sites whose names conflicts on their sockets removed (see `Lowering.nameConflicts`), by the site lowered. */
+  siteCopies = new Map<Site, Site>();
   /** Blocks reused by the latest lowering (for tests and measurements). */
   reused = 0;
 }
@@ -212,12 +223,16 @@ class Lowering {
   private routeOwner: { id: string; count: number } | undefined;
   private readonly nextUpstreams = new Map<string, Memo<UpstreamResult>>();
   private readonly nextServers = new Map<string, Memo<ServerOp[]>>();
+  private readonly nextEntryCopies = new Map<EntryPoint, EntryPoint>();
+  private readonly nextSiteCopies = new Map<Site, Site>();
 
   constructor(
     private readonly b: ModelBuilder,
     /** Index of each file in the expansion, for ids that are unique across files. */
     private readonly fileIndex: Map<string, number>,
     private readonly cache?: NginxLowerCache,
+    /** `include`s that matched no readable file: what they hold (a `listen`) is unknown. */
+    private readonly unresolvedIncludes: ReadonlySet<Directive> = new Set(),
   ) {
     if (cache) cache.reused = 0;
   }
@@ -242,6 +257,11 @@ class Lowering {
     this.log?.push({ op: 'entry', entry });
     this.routeOwner = { id, count: 0 };
     return entry;
+  }
+
+  private addSite(site: Site): void {
+    this.b.model.sites!.push(site);
+    this.log?.push({ op: 'site', site });
   }
 
   /** A route of the current entry; its id follows the entry's, so that a replayed block keeps its ids. */
@@ -270,13 +290,154 @@ class Lowering {
     for (const { node, ns } of outline.upstreams) this.upstream(node, ns);
     for (const { node, ns } of outline.servers) this.server(node, ns);
     if (outline.looseLocations.length) this.implicitServer(outline.looseLocations);
+    this.sockets();
     for (const { node, ns } of outline.maps) this.mapMentions(node, ns);
     this.applyActiveChecks();
     if (this.cache) {
       this.cache.upstreams = this.nextUpstreams;
       this.cache.servers = this.nextServers;
+      this.cache.entryCopies = this.nextEntryCopies;
+      this.cache.siteCopies = this.nextSiteCopies;
     }
     return { isMain: outline.isMain };
+  }
+
+  /**
+   * What the listen sockets of all server blocks decide together. Docs ("How nginx processes a request"): the
+   * default server of an address:port is the one whose `listen` has `default_server`, else "the first one"
+   * listening on it ("the default server is a property of the listen port"); nginx refuses a second
+   * `default_server` ("a duplicate default server"). `ssl` on any `listen` of a socket makes the socket TLS for
+   * every server on it. Entries replayed from the cache are never changed: one that needs other binds is copied.
+   */
+  private sockets(): void {
+    const entries = this.b.model.entries;
+    const last = this.cache?.sockets;
+    if (last && last.entries.length === entries.length && last.entries.every((e, i) => e === entries[i])) {
+      for (let i = 0; i < entries.length; i++) entries[i] = last.result[i];
+      this.b.model.sites = last.sites.slice();
+      for (const p of last.problems) this.problem('LB002', p.message, p.source);
+      for (const [e, copy] of this.cache!.entryCopies) this.nextEntryCopies.set(e, copy);
+      for (const [site, copy] of this.cache!.siteCopies) this.nextSiteCopies.set(site, copy);
+      this.cache!.sockets = last;
+      return;
+    }
+    const lowered = entries.slice();
+    const problems: Array<{ message: string; source: SourceRef }> = [];
+    const sockets = new Map<string, { tls: boolean; default?: { entry: number; bind: number } }>();
+    entries.forEach((e, ei) => {
+      if (e.namespace !== 'http' || !e.binds) return;
+      e.binds.forEach((b, bi) => {
+        if (b.port === undefined) return;
+        const key = socketKey(b);
+        let s = sockets.get(key);
+        if (!s) sockets.set(key, (s = { tls: false }));
+        if (b.tls) s.tls = true;
+        if (!b.default) return;
+        if (s.default && s.default.entry !== ei) {
+          if (b.source) {
+            problems.push({ message: `a duplicate default server for ${key}`, source: b.source });
+            this.problem('LB002', `a duplicate default server for ${key}`, b.source);
+          }
+        } else s.default ??= { entry: ei, bind: bi };
+      });
+    });
+    // Without `default_server`, the first server listening on the socket.
+    entries.forEach((e, ei) => {
+      if (e.namespace !== 'http' || !e.binds) return;
+      e.binds.forEach((b, bi) => {
+        if (b.port === undefined) return;
+        const s = sockets.get(socketKey(b))!;
+        s.default ??= { entry: ei, bind: bi };
+      });
+    });
+    const wanted = (e: EntryPoint, ei: number, bi: number): { default: boolean; tls: boolean } | undefined => {
+      const b = e.binds![bi];
+      if (b.port === undefined) return undefined;
+      const s = sockets.get(socketKey(b))!;
+      return { default: s.default!.entry === ei && s.default!.bind === bi, tls: s.tls };
+    };
+    entries.forEach((e, ei) => {
+      if (e.namespace !== 'http' || !e.binds) return;
+      const same = (x: EntryPoint) => x.binds!.every((b, bi) => {
+        const w = wanted(e, ei, bi);
+        return !w || (!!b.default === w.default && !!b.tls === w.tls);
+      });
+      if (same(e)) return;
+      // The copy made for the same entry last time, when it still fits (unchanged blocks keep their objects).
+      const previous = this.cache?.entryCopies.get(e);
+      let copy = previous && same(previous) ? previous : undefined;
+      if (!copy) {
+        const binds = e.binds.map((b, bi) => {
+          const w = wanted(e, ei, bi);
+          if (!w || (!!b.default === w.default && !!b.tls === w.tls)) return b;
+          const c: Bind = { ...b, tls: w.tls };
+          if (w.default) c.default = true;
+          else delete c.default;
+          return c;
+        });
+        copy = { ...e, binds };
+      }
+      this.nextEntryCopies.set(e, copy);
+      entries[ei] = copy;
+    });
+    this.nameConflicts(lowered);
+    if (this.cache) this.cache.sockets = { entries: lowered, result: entries.slice(), sites: this.b.model.sites!.slice(), problems };
+  }
+
+  /**
+   * Server names nginx ignores. Names are added per address:port, server after server (ngx_http_server_names); a
+   * name that conflicts with one added before is "ignored" with a warning ("conflicting server name"). For exact
+   * names and `*.` wildcards the first server keeps the name, as the engine's "first of equals" does; but a
+   * `.example.org` name conflicts with an earlier exact `example.org` or `*.example.org` and is then ignored as a
+   * whole — wildcard part included. It is removed from its site when it conflicts on every socket of the server.
+   */
+  private nameConflicts(entries: EntryPoint[]): void {
+    const sites = this.b.model.sites!;
+    const siteOf = new Map<string, number>();
+    sites.forEach((s, i) => siteOf.set(s.entryId, i));
+    const taken = new Map<string, { exact: Set<string>; head: Set<string> }>();
+    const conflicts = new Map<number, { sockets: number; ignored: Map<string, number> }>();
+    for (const e of entries) {
+      if (e.namespace !== 'http' || !e.binds) continue;
+      const si = siteOf.get(e.id);
+      if (si === undefined) continue;
+      const keys = new Set(e.binds.filter((b) => b.port !== undefined).map(socketKey));
+      const c = { sockets: keys.size, ignored: new Map<string, number>() };
+      for (const key of keys) {
+        let t = taken.get(key);
+        if (!t) taken.set(key, (t = { exact: new Set(), head: new Set() }));
+        const hosts = sites[si].hosts;
+        for (let i = 0; i < hosts.length; i++) {
+          const h = hosts[i];
+          const dot = h.kind === 'exact' && h.text?.startsWith('.') && hosts[i + 1]?.kind === 'suffix' && hosts[i + 1].text === h.text;
+          if (dot) {
+            if (t.exact.has(h.value) || t.head.has(h.value)) c.ignored.set(h.text!, (c.ignored.get(h.text!) ?? 0) + 1);
+            else {
+              t.exact.add(h.value);
+              t.head.add(h.value);
+            }
+            i++;
+          } else if (h.kind === 'exact') t.exact.add(h.value);
+          else if (h.kind === 'suffix') t.head.add(h.value.slice(1));
+        }
+      }
+      if (c.ignored.size) conflicts.set(si, c);
+    }
+    for (const [si, c] of conflicts) {
+      const site = sites[si];
+      const drop = new Set([...c.ignored].filter(([, n]) => n === c.sockets).map(([text]) => text));
+      if (drop.size === 0) continue;
+      const previous = this.cache?.siteCopies.get(site);
+      // The ignored name stays as a name no host has (a site without names would take every host).
+      const hosts: HostPattern[] = [];
+      for (const h of site.hosts) {
+        if (!(h.text !== undefined && drop.has(h.text))) hosts.push(h);
+        else if (h.kind === 'exact') hosts.push({ kind: 'exact', value: h.text, text: `${h.text} (ignored: conflicting server name)` });
+      }
+      const copy = previous && previous.hosts.length === hosts.length && previous.hosts.every((h, i) => h === hosts[i]) ? previous : { ...site, hosts };
+      this.nextSiteCopies.set(site, copy);
+      sites[si] = copy;
+    }
   }
 
   /** Problems to add when the model turns out to be a closed world. */
@@ -533,6 +694,9 @@ class Lowering {
         case 'entry':
           this.b.model.entries.push(o.entry);
           break;
+        case 'site':
+          this.b.model.sites!.push(o.site);
+          break;
         case 'route':
           this.b.model.routes.push(o.route);
           break;
@@ -561,11 +725,32 @@ class Lowering {
     const children = node.children ?? [];
     const listens: string[] = [];
     const hosts: string[] = [];
+    const listenNodes: Node[] = [];
+    const nameArgs: Arg[] = [];
+    let named = false;
+    let sslOn = false;
     for (const c of children) {
       const name = c.d.name;
-      if (name === 'listen') listens.push(argText(c.d));
-      else if (name === 'server_name') for (const a of c.d.args) if (a.value !== '' && a.value !== '_') hosts.push(a.value);
+      if (name === 'listen') {
+        listens.push(argText(c.d));
+        listenNodes.push(c);
+      } else if (name === 'server_name') {
+        named = true;
+        for (const a of c.d.args) {
+          nameArgs.push(a);
+          if (a.value !== '' && a.value !== '_') hosts.push(a.value);
+        }
+      } else if (name === 'ssl' && c.d.args[0]?.value === 'on') sslOn = true; // `ssl on;` (before 1.25.1): every listen is TLS
     }
+    const binds: Bind[] = [];
+    for (const c of listenNodes) {
+      const b = listenBind(c.d, ns, this.ref(c.d.range, c.uri), sslOn);
+      if (b) binds.push(b);
+    }
+    // Docs (listen): "Default: listen *:80 | *:8000;" — *:80 when nginx runs as the superuser, as deployed. An
+    // include that could not be read may hold the listen: then where the server listens is not known.
+    const unknownListen = listenNodes.length === 0 && !!d.block?.some((c) => c.name === 'include' && this.unresolvedIncludes.has(c));
+    if (listenNodes.length === 0 && ns === 'http' && !unknownListen) binds.push({ port: 80, tls: sslOn, protocol: 'http' });
     const entry = this.addEntry({
       name: entryName(ns, listens[0]?.split(' ')[0], hosts[0]),
       namespace: ns,
@@ -573,6 +758,8 @@ class Lowering {
       hosts,
       source: this.ref(d.range, uri),
       selection: this.ref(headerRange(d), uri),
+      ...(unknownListen ? {} : { binds }),
+      ...(ns === 'http' ? { noRoute: NO_LOCATION } : {}),
     }, id);
     if (ns === 'stream') {
       const pass = children.find((c) => c.d.name === 'proxy_pass');
@@ -586,13 +773,26 @@ class Lowering {
         match: [],
         catchAll: true,
         evaluation: { group: `${entry.id}:server`, strategy: 'first-match', index: 0 },
+        when: ALWAYS,
         target,
         source: this.ref(pass.d.range, pass.uri),
       });
       if (healthCheck) this.markActive(target, `Active: NGINX Plus "health_check" in ${entry.name}.`);
       return;
     }
-    this.locations(children, entry, entry.id, true);
+    // Docs (server_name): "If no server_name is defined in a server block then nginx uses the empty name as the server name."
+    const { patterns, invalid } = hostPatterns(nameArgs);
+    for (const a of invalid) this.invalid(`invalid server name or wildcard "${a.value}"`, a.range, uri);
+    const site: Site = {
+      id: `${entry.id}.site`,
+      entryId: entry.id,
+      name: entry.name,
+      hosts: named ? patterns : [{ kind: 'exact', value: '', text: '""' }],
+      source: this.ref(d.range, uri),
+    };
+    this.addSite(site);
+    this.serverScript(children, entry, site);
+    this.locations(children, entry, entry.id, true, site);
   }
 
   /** Top-level `location`s of a fragment (a server body kept in its own file) belong to an implicit server. */
@@ -607,8 +807,29 @@ class Lowering {
       hosts: [],
       source: this.ref(range, first.uri),
       selection: this.ref(headerRange(first.d), first.uri),
+      noRoute: NO_LOCATION,
     }, this.blockId('f', first.d, first.uri));
-    this.locations(locations, entry, entry.id, true);
+    this.locations(locations, entry, entry.id, true, undefined);
+  }
+
+  /**
+   * The ngx_http_rewrite_module directives of a server block: "the directives of this module specified on the
+   * server level are executed sequentially" before a location is searched. Each statement that answers (`return`,
+   * a redirecting `rewrite`, an `if` that returns) is a route of a group the engine searches before the locations
+   * (strategy `exact`: the first route of the group that matches takes the request); a `rewrite … last` (or without
+   * flag) changes the URI the locations are searched with: undecidable.
+   */
+  private serverScript(children: Node[], entry: EntryPoint, site: Site): void {
+    const specs = this.script(children, 'server', undefined, undefined);
+    specs.forEach((spec, index) => {
+      this.addRoute({
+        entryId: entry.id,
+        ...spec,
+        catchAll: false,
+        evaluation: { group: `${entry.id}:rewrite`, strategy: 'exact', index },
+        siteId: site.id,
+      });
+    });
   }
 
   /**
@@ -620,8 +841,11 @@ class Lowering {
    * checked. […] using the “=” modifier it is possible to define an exact match of URI and location."
    * Nested locations are searched within the location chosen at their parent's level, hence groups per parent.
    */
-  private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean): void {
+  private locations(nodes: Node[], entry: EntryPoint, parentId: string, topLevel: boolean, site: Site | undefined): void {
     let counters: Map<string, number> | undefined;
+    /** Prefix and exact location names of this level, and the prefix locations that redirect their name without `/`. */
+    let names: Set<string> | undefined;
+    let slashed: Array<{ route: Route; value: string }> | undefined;
     for (const node of nodes) {
       if (node.d.name !== 'location') continue;
       counters ??= new Map();
@@ -643,7 +867,16 @@ class Lowering {
       const children = node.children;
       const noUri = loc.kind === 'regex' || loc.kind === 'iregex' || loc.kind === 'named';
       const pass = children.find((c) => c.d.name in PASS_SCHEMES);
-      const target: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
+      const handler: RouteTarget = pass ? this.passTarget(pass, 'http', noUri) : { kind: 'none', reason: localReason(children) };
+      // A `return` at the location's level ends the request in the rewrite phase, before any content handler runs.
+      // The first directive of the module answers every request; after `if`s or rewrites it is a child route that
+      // takes the requests they did not stop (those keep the configuration an `if` chose, or the location's).
+      const ownReturn = liveReturn(children);
+      let target = handler;
+      if (ownReturn) {
+        const response = returnResponse(ownReturn.d);
+        if (typeof response !== 'string') target = { kind: 'none', reason: `return ${argText(ownReturn.d)}`, response };
+      }
       const route = this.addRoute({
         entryId: entry.id,
         name,
@@ -658,39 +891,238 @@ class Lowering {
           // configuration of the prefix location remembered earlier is used" (ngx_http_core_module, location);
           // `^~` prefixes skip that step.
           preemptedBy: loc.kind === 'prefix' ? `${parentId}:regex` : undefined,
+          parent: topLevel ? undefined : parentId,
         },
+        when: locationCondition(loc.kind, loc.value),
+        siteId: site?.id,
         target,
         source: this.ref(d.range, uri),
       });
       if (children.some((c) => c.d.name === 'health_check')) this.markActive(target, `Active: NGINX Plus "health_check" in ${name}.`);
-      this.ifRoutes(route, children, entry);
-      this.locations(children, entry, route.id, false);
+      if (loc.kind === 'exact' || loc.kind === 'prefix' || loc.kind === 'noregex') (names ??= new Set()).add(loc.value);
+      // (nginx sets it for `=` locations too: ngx_http_core_module marks the tree node when either has it.)
+      if (pass && !noUri && loc.value.length > 1 && loc.value.endsWith('/')) {
+        (slashed ??= []).push({ route, value: loc.value });
+      }
+      this.locationScript(route, children, entry, site, ownReturn);
+      if (!ownReturn) this.tryFiles(route, children, entry, site);
+      this.locations(children, entry, route.id, false, site);
+    }
+    // Docs (location): "If a location is defined by a prefix string that ends with the slash character, and requests
+    // are processed by one of proxy_pass, fastcgi_pass, uwsgi_pass, scgi_pass, memcached_pass, or grpc_pass, […] in
+    // response to a request with URI equal to this string, but without the trailing slash, a permanent redirect with
+    // the code 301 will be returned" — unless a location of that exact name exists; regexes are not checked.
+    let index = 0;
+    for (const { route, value } of slashed ?? []) {
+      const bare = value.slice(0, -1);
+      if (names!.has(bare)) continue;
+      names!.add(bare);
+      this.addRoute({
+        entryId: entry.id,
+        name: `${route.name} (${bare} → ${value})`,
+        matchText: `path = ${bare}`,
+        match: [{ field: 'path', op: 'exact', value: bare }],
+        catchAll: false,
+        evaluation: { group: `${parentId}:slash`, strategy: 'exact', index: index++, parent: topLevel ? undefined : parentId },
+        when: { kind: 'test', field: 'path', match: { op: 'exact', value: bare } },
+        siteId: site?.id,
+        target: { kind: 'none', reason: `redirect to ${value} (${route.name})`, response: { kind: 'redirect', status: 301, location: value } },
+        source: route.source,
+      });
     }
   }
 
   /**
-   * `if (…) { proxy_pass …; }` inside a location: the request goes elsewhere when the condition holds. The
-   * condition is opaque to the model; the route also carries its location's match.
+   * The `if`, `return`, `rewrite` and `break` directives of a location: children of the location route, searched
+   * after it was chosen, with the `last-match` strategy. Docs (ngx_http_rewrite_module): the directives "specified
+   * inside the found location are executed sequentially"; for `if`, "If true, this module directives specified
+   * inside the braces are executed, and the request is assigned the configuration inside the if directive" — so
+   * each matching `if` replaces the configuration and the last one wins, unless a directive stops the processing
+   * first (`return`, `break`, a `rewrite` with a flag): later routes exclude the requests stopped before them.
    */
-  private ifRoutes(location: Route, children: Node[], entry: EntryPoint): void {
-    let index = 0;
-    for (const node of children) {
-      if (node.d.name !== 'if' || !node.children) continue;
-      const pass = node.children.find((c) => c.d.name in PASS_SCHEMES);
-      if (!pass) continue;
-      const condition = node.d.args.map((a) => a.raw).join(' ').replace(/^\(\s*/, '').replace(/\s*\)$/, '');
-      const target = this.passTarget(pass, 'http', true);
+  private locationScript(location: Route, children: Node[], entry: EntryPoint, site: Site | undefined, ownReturn: Node | undefined): void {
+    const specs = this.script(children, 'location', location, ownReturn);
+    specs.forEach((spec, index) => {
       this.addRoute({
         entryId: entry.id,
-        name: `if (${condition}) in ${location.name}`,
-        matchText: `${location.matchText} if (${condition})`,
-        match: [...location.match, { field: 'if', op: 'opaque', value: condition }],
+        ...spec,
         catchAll: false,
-        evaluation: { group: `${location.id}:if`, strategy: 'first-match', index: index++ },
-        target,
-        source: this.ref(node.d.range, node.uri),
+        evaluation: { group: `${location.id}:if`, strategy: 'last-match', index, parent: location.id },
+        siteId: site?.id,
       });
+    });
+  }
+
+  /**
+   * Routes for a block's rewrite-module statements, in order. `level` decides how stops guard later statements:
+   * in a location (last-match) every route excludes the requests stopped before it; at the server level (first
+   * match) only stops that take no route of their own (`break`, `rewrite … break|last`) are excluded — an earlier
+   * route that matches takes the request anyway. A statement that stops the processing without answering leaves the
+   * request with the configuration chosen so far (the last matching `if` with a handler, else the location).
+   */
+  private script(nodes: Node[], level: 'server' | 'location', base: Route | undefined, ownReturn: Node | undefined): RouteSpec[] {
+    const specs: RouteSpec[] = [];
+    const routed: Condition[] = [];
+    const unrouted: Condition[] = [];
+    let dead = false;
+    let count = 0;
+    const guard = (): Condition | undefined => {
+      const list = level === 'location' ? [...routed, ...unrouted] : unrouted;
+      return list.length === 0 ? undefined : not(list.length === 1 ? list[0] : { kind: 'any', of: list });
+    };
+    const suffix = base ? ` in ${base.name}` : '';
+    const matchOf = (extra: MatchCondition) => [...(base?.match ?? []), extra];
+    const textOf = (t: string) => (base ? `${base.matchText} ${t}` : t);
+    for (const node of nodes) {
+      const name = node.d.name;
+      if (name !== 'if' && name !== 'return' && name !== 'rewrite' && name !== 'break') continue;
+      if (++count > (level === 'server' ? MAX_SERVER_STATEMENTS : MAX_STATEMENTS)) {
+        // Bounded work: the rest is not followed, and every request that reaches it says so.
+        const text = `${name} … (line ${node.d.nameRange.start.line + 1} and after)`;
+        specs.push({
+          name: `${text}${suffix}`, matchText: base ? textOf(text) : text, match: matchOf({ field: 'statement', op: 'opaque', value: text }),
+          when: and([guard(), { kind: 'opaque', text, why: `more than ${count - 1} rewrite-module directives in one block: the rest is not followed` }]),
+          target: { kind: 'none', reason: text }, source: this.ref(node.d.range, node.uri),
+        });
+        break;
+      }
+      if (name === 'break') {
+        dead = true;
+        continue;
+      }
+      if (name === 'return') {
+        if (node === ownReturn || dead) {
+          dead = true;
+          continue;
+        }
+        const response = returnResponse(node.d);
+        if (typeof response === 'string') {
+          this.invalid(response, headerRange(node.d), node.uri);
+          continue;
+        }
+        const text = `return ${argText(node.d)}`;
+        specs.push({
+          name: `${text}${suffix}`, matchText: base ? textOf(text) : '*', match: matchOf({ field: 'statement', op: 'opaque', value: text }),
+          when: and([guard()]), target: { kind: 'none', reason: text, response }, source: this.ref(node.d.range, node.uri),
+        });
+        dead = true;
+        continue;
+      }
+      if (name === 'rewrite') {
+        const r = this.rewrite(node, undefined, dead, guard, { suffix, matchOf, textOf }, level);
+        if (!r) continue;
+        if (r.spec) specs.push(r.spec);
+        if (r.stop) (r.routed ? routed : unrouted).push(r.stop);
+        continue;
+      }
+      // `if`: only its block's rewrite-module directives run; its own handler (a `*_pass`) replaces the location's.
+      if (!node.children) continue;
+      const cond = ifCondition(node.d);
+      if (typeof cond === 'string') {
+        this.invalid(cond, headerRange(node.d), node.uri);
+        continue;
+      }
+      const ifText = `if (${cond.text})`;
+      const ifName = `${ifText}${suffix}`;
+      const reach = dead ? NEVER : and([cond.when, guard()]);
+      const pass = level === 'location' ? node.children.find((c) => c.d.name in PASS_SCHEMES) : undefined;
+      const ifHandler = pass ? this.passTarget(pass, 'http', true) : undefined;
+      const body: RouteSpec[] = [];
+      let bodyDead = dead;
+      for (const inner of node.children) {
+        const n = inner.d.name;
+        if (n === 'break') {
+          if (!bodyDead) unrouted.push(cond.when);
+          bodyDead = true;
+        } else if (n === 'return') {
+          const response = returnResponse(inner.d);
+          if (typeof response === 'string') {
+            this.invalid(response, headerRange(inner.d), inner.uri);
+            continue;
+          }
+          body.push({
+            name: ifName, matchText: textOf(ifText), match: matchOf({ field: 'if', op: 'opaque', value: cond.text }),
+            when: bodyDead ? NEVER : and([cond.when, guard()]), target: { kind: 'none', reason: `return ${argText(inner.d)}`, response },
+            source: this.ref(node.d.range, node.uri),
+          });
+          if (!bodyDead) routed.push(cond.when);
+          bodyDead = true;
+        } else if (n === 'rewrite') {
+          const r = this.rewrite(inner, cond, bodyDead, guard, { suffix: ` in ${ifName}`, matchOf: (x) => [...matchOf({ field: 'if', op: 'opaque', value: cond.text }), x], textOf: (t) => `${textOf(ifText)} ${t}` }, level);
+          if (!r) continue;
+          if (r.spec) body.push(r.spec);
+          if (r.stop) (r.routed ? routed : unrouted).push(r.stop);
+        }
+      }
+      if (ifHandler) {
+        // The `if`'s configuration and its handler serve the request unless a later directive answers it.
+        specs.push({
+          name: ifName, matchText: textOf(ifText), match: matchOf({ field: 'if', op: 'opaque', value: cond.text }),
+          when: reach, target: ifHandler, source: this.ref(node.d.range, node.uri),
+        });
+      }
+      specs.push(...body);
     }
+    return specs;
+  }
+
+  /**
+   * `try_files file … uri|@name|=code` (ngx_http_core_module): "Checks the existence of files in the specified order
+   * and uses the first found file for request processing; […] If none of the files were found, an internal redirect
+   * to the uri specified in the last parameter is made." Which files exist is known only at run time: when the last
+   * parameter sends the request elsewhere (a URI or a named location), a child route says so, undecidable.
+   */
+  private tryFiles(location: Route, children: Node[], entry: EntryPoint, site: Site | undefined): void {
+    const node = children.find((c) => c.d.name === 'try_files');
+    const last = node?.d.args[node.d.args.length - 1]?.value;
+    if (!node || node.d.args.length < 2 || last === undefined || last.startsWith('=')) return;
+    const text = `try_files ${argText(node.d)}`;
+    const why = `when none of the files exists, nginx continues with ${last} (the file system decides at run time)`;
+    this.addRoute({
+      entryId: entry.id,
+      name: `${text} in ${location.name}`,
+      matchText: `${location.matchText} try_files`,
+      match: [...location.match, { field: 'try_files', op: 'opaque', value: argText(node.d) }],
+      catchAll: false,
+      evaluation: { group: `${location.id}:try_files`, strategy: 'last-match', index: 0, parent: location.id },
+      when: { kind: 'opaque', text, why },
+      siteId: site?.id,
+      target: { kind: 'none', reason: `${text}: ${why}` },
+      source: this.ref(node.d.range, node.uri),
+    });
+  }
+
+  /** A `rewrite` statement (inside an `if` with `cond`): its route and the stop it makes. */
+  private rewrite(
+    node: Node, cond: IfCondition | undefined, dead: boolean, guard: () => Condition | undefined,
+    names: { suffix: string; matchOf: (m: MatchCondition) => MatchCondition[]; textOf: (t: string) => string },
+    level: 'server' | 'location',
+  ): { spec?: RouteSpec; stop?: Condition; routed: boolean } | undefined {
+    const r = rewriteOf(node.d);
+    if (typeof r === 'string') {
+      this.invalid(r, headerRange(node.d), node.uri);
+      return undefined;
+    }
+    const text = `rewrite ${argText(node.d)}`;
+    const own = rewriteCondition(r);
+    const stop = and([cond?.when, own]);
+    const base = {
+      name: `${text}${names.suffix}`, matchText: names.textOf(`path ~ ${r.regex}`), match: names.matchOf({ field: 'path', op: 'regex', value: r.regex }),
+      source: this.ref(node.d.range, node.uri),
+    };
+    const when = dead ? NEVER : and([cond?.when, guard(), own]);
+    if (dead) return { spec: r.redirect ? { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } } : undefined, routed: true };
+    if (r.redirect) return { spec: { ...base, when, target: { kind: 'none', reason: text, response: r.redirect } }, stop, routed: true };
+    // At the server level every rewrite that is not a redirect changes the URI the locations are then searched with.
+    if (r.researches || level === 'server') {
+      const why = level === 'server' ? 'the URI changes before nginx searches the locations' : 'the URI changes and nginx searches the locations again with it';
+      return {
+        spec: { ...base, when: and([when, { kind: 'opaque', text, why }]), target: { kind: 'none', reason: `${text}: ${why}` } },
+        stop, routed: false,
+      };
+    }
+    // `break`: the directives stop; the request stays where it is, with the configuration chosen so far.
+    return { stop, routed: false };
   }
 
   /**
@@ -838,6 +1270,33 @@ class Lowering {
   }
 }
 
+/** A route of a rewrite-module statement, before its evaluation is known. */
+type RouteSpec = Pick<Route, 'name' | 'matchText' | 'match' | 'when' | 'target' | 'source'>;
+
+/**
+ * Rewrite-module statements of one block followed as routes (a location's routes exclude every earlier stop, so
+ * their conditions grow with the count; server-level ones only exclude stops without a route); beyond, the
+ * requests that reach the rest are undecidable.
+ */
+const MAX_STATEMENTS = 256;
+const MAX_SERVER_STATEMENTS = 5000;
+
+/**
+ * Docs ("How nginx processes a request"): when no location matches, the request is processed with the server's
+ * own configuration — static files from its root, so 404 Not Found unless the file exists.
+ */
+const NO_LOCATION = { status: 404, text: 'no location matches: nginx serves the URI from the server root (404 Not Found unless that file exists)' };
+
+/** A `return` that is the first rewrite-module directive of a block: it answers every request. */
+function liveReturn(children: Node[]): Node | undefined {
+  for (const c of children) {
+    const n = c.d.name;
+    if (n === 'break' || n === 'if' || n === 'rewrite') return undefined;
+    if (n === 'return') return typeof returnResponse(c.d) === 'string' ? undefined : c;
+  }
+  return undefined;
+}
+
 /** The directive's argument values, space-separated. */
 function argText(d: Directive): string {
   const args = d.args;
@@ -883,7 +1342,8 @@ export function lowerNginx(uri: string, text: string, host: FormatHost, cache?: 
     if (p.severity) b.model.problems.push({ ruleId: 'LB001', message: p.message, source: b.ref(p.range, p.uri), severity: p.severity });
     else b.problem('LB001', p.message, b.ref(p.range, p.uri));
   }
-  const lowering = new Lowering(b, fileIndex, cache);
+  b.model.sites = [];
+  const lowering = new Lowering(b, fileIndex, cache, expansion.unresolvedIncludes);
   const { isMain } = lowering.run(expansion.nodes);
   b.model.closedWorld = isMain && expansion.unresolved === 0;
   if (b.model.closedWorld) lowering.closedWorld();
