@@ -134,6 +134,22 @@ describe('lbLens/compare over stdio', () => {
     assert.ok(c.introduced.some((d: any) => d.ruleId === 'LB101' && d.path === fragmentUri));
   });
 
+  test('requests that change destination: a new regex location that takes /api/ from its pool', async () => {
+    const head = BALANCED.replace('location / {', 'location ~ ^/ {\n        proxy_pass http://app;\n    }\n    location / {');
+    const base = BALANCED;
+    const other = ws.uri('moves.conf');
+    await client.open(other, head, 'nginx');
+    const c = await client.request('lbLens/compare', { textDocument: { uri: other }, baseText: base });
+    assert.ok(Array.isArray(c.routing), 'the comparison lists routing moves');
+    // BALANCED has one location: nothing moves pools (the new regex sends to the same pool).
+    assert.deepEqual(c.routing, []);
+    const c2 = await client.request('lbLens/compare', { textDocument: { uri: other }, baseText: base.replace('location / {', 'location /api/ {\n        return 404;\n    }\n    location / {') });
+    const moved = c2.routing.find((m: any) => m.before.outcome === 'direct' || m.before.status === 404);
+    assert.ok(moved, JSON.stringify(c2.routing));
+    assert.equal(moved.after.pools[0].name, 'app');
+    assert.match(moved.example, /\/api\//);
+  });
+
   test('a document that is not open, or not ours, gets null', async () => {
     assert.equal(await client.request('lbLens/compare', { textDocument: { uri: ws.uri('missing.conf') }, baseText: BALANCED }), null);
   });

@@ -8,7 +8,7 @@ import type { Diagnostic } from '../analysis/analyze';
 import { routeDistribution } from '../analysis/distribution';
 import type { DocumentAnalysis } from './languageService';
 import { poolLabel, previewedRoutes, resolveFailed, serverDisplayName } from './preview';
-import type { RoutingMove } from './routingChanges';
+import { routingChanges, type RoutingMove } from './routingChanges';
 
 export interface ServerShare {
   name: string;
@@ -227,6 +227,9 @@ export interface DocumentComparison extends DiffReport {
   routes: ComparedRoute[];
 }
 
+/** Time the editor's comparison may spend finding requests that change destination. */
+const COMPARE_ROUTING_BUDGET_MS = 250;
+
 /**
  * Compare the analysis of a document with the analysis of its base text (`undefined`: no base, or a base that
  * is not a configuration of ours — then every route is added). Failures, when given, are simulated on both
@@ -239,6 +242,8 @@ export function compareDocument(
 ): DocumentComparison {
   const side = { fileName: (uri: string) => uri, failed: options.failed };
   const report = compare(collectSide(base ? [base] : [], side), collectSide([head], side), options.labels);
+  // Which requests change destination (recomputed on every keystroke while the comparison is shown: kept short).
+  if (base) report.routing = routingChanges([base], [head], (uri) => uri, COMPARE_ROUTING_BUDGET_MS);
   return {
     ...report,
     uri: head.uri,

@@ -90,7 +90,7 @@ export function sampleRequests(a: DocumentAnalysis, deadline: number): Request[]
  * The moves between base and head analyses, paired by configuration file (the analysis's own URI). A file only
  * on one side has no moves (its routes are added or removed, which the route comparison reports).
  */
-export function routingChanges(base: Iterable<DocumentAnalysis>, head: Iterable<DocumentAnalysis>, fileName: (uri: string) => string | undefined): RoutingMove[] {
+export function routingChanges(base: Iterable<DocumentAnalysis>, head: Iterable<DocumentAnalysis>, fileName: (uri: string) => string | undefined, budgetMs = TIME_BUDGET_MS): RoutingMove[] {
   const baseByUri = new Map<string, DocumentAnalysis>();
   for (const a of base) baseByUri.set(a.model.uri, a);
   const moves = new Map<string, RoutingMove>();
@@ -103,7 +103,7 @@ export function routingChanges(base: Iterable<DocumentAnalysis>, head: Iterable<
     const file = fileName(uri);
     if (!b || file === undefined) continue;
     const show = (u: string) => fileName(u) ?? u;
-    const deadline = performance.now() + TIME_BUDGET_MS;
+    const deadline = performance.now() + budgetMs;
     const samples = [...sampleRequests(b, deadline), ...sampleRequests(h, deadline)];
     const seen = new Set<string>();
     for (const req of samples) {
