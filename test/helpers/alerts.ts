@@ -46,7 +46,10 @@ export function gauge(metric: string, labels: Record<string, string>, value: num
 export interface Sim {
   rps: number;
   errors?: number;
+  /** false: failing its health checks. */
   up?: boolean;
+  /** Taken out by the configuration or an operator (HAProxy MAINT): a healthy machine that gets nothing. */
+  maint?: boolean;
 }
 
 /**
@@ -65,8 +68,9 @@ export function haproxySeries(backends: Record<string, Record<string, Sim>>, min
       errors += e;
       out.push(counter('haproxy_server_http_responses_total', { proxy, server, code: '2xx' }, s.rps - e, minutes));
       out.push(counter('haproxy_server_http_responses_total', { proxy, server, code: '5xx' }, e, minutes));
-      for (const state of ['UP', 'DOWN', 'MAINT']) {
-        out.push(gauge('haproxy_server_status', { proxy, server, state }, (s.up !== false) === (state === 'UP') ? 1 : 0, minutes));
+      const current = s.maint ? 'MAINT' : s.up === false ? 'DOWN' : 'UP';
+      for (const state of ['DOWN', 'UP', 'MAINT', 'DRAIN', 'NOLB']) {
+        out.push(gauge('haproxy_server_status', { proxy, server, state }, state === current ? 1 : 0, minutes));
       }
     }
     out.push(counter('haproxy_backend_http_requests_total', { proxy }, total, minutes));

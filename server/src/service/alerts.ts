@@ -9,12 +9,15 @@ import { defaultExporter, EXPORTER_IDS, exporterById, exporterFits, type Exporte
  * rules file text and what it holds out.
  *
  * Per pool (a group of rules named after the pool and the line that defines it):
- * - `server-share`: a server's observed share of the pool's requests is above its configured share + margin;
+ * - `server-share`: a server's observed share of the pool's requests is above its configured share + margin, while
+ *   every server that shares the pool is healthy (when one fails, the others take its share by design);
  * - `pool-skew`: one server takes more than `skew` of the pool while at least two of the servers that should share
- *   it are up (the incident: everything on one box);
+ *   it are healthy (the incident: everything on one box). Healthy is the exporter's notion of a working machine: a
+ *   server an operator or a configuration took out (HAProxy MAINT, NGINX Plus `down`) is healthy, one whose health
+ *   checks fail is not, so a change that drains servers alerts and an outage does not;
  * - `pool-5xx`: the pool's 5xx ratio is above `errorRatio`;
  * - `pool-no-traffic`: a pool some route sends requests to gets none while the load balancer has traffic;
- * - `server-no-traffic`: a server with a configured share gets no request while it is up and its pool has enough
+ * - `server-no-traffic`: a server with a configured share gets no request while it is healthy and its pool has enough
  *   traffic that a healthy server would see at least 20 requests in the window (so chance alone stays below e^-20);
  * - `server-down` (exporters without per-server counters): a server with a configured share is down.
  * Per route that splits its traffic over pools by weight: `split-share`, a pool's observed part of the split above its
@@ -186,7 +189,6 @@ export function generateAlerts(a: ModelAnalysis, options: AlertOptions): AlertsR
   const perSecond = (f: Family, ms: Matcher[], w = W) =>
     (f.kind === 'cloudwatch' ? `avg_over_time(${selector(f, ms)}[${w}]) / ${ex.period ?? 60}` : `rate(${selector(f, ms)}[${w}])`);
   const total = (f: Family, ms: Matcher[], w = W) => `sum(${perSecond(f, ms, w)})`;
-  const isUp = (f: Family, ms: Matcher[]) => `max(${selector(f, ms)}) == 1`;
 
   const baseLabels = (kind: AlertKind, pool: Pool): Record<string, string> => ({
     severity: o.severity,
@@ -274,6 +276,15 @@ export function generateAlerts(a: ModelAnalysis, options: AlertOptions): AlertsR
       const hashed = HASHED.test(pool.algorithm);
       if (hashed) notes.push(`${poolName} (${poolAt}): algorithm "${pool.algorithm}" spreads requests by their hashed keys, not by weight: no per-server share rules (the skew rule stays).`);
       const poolTotal = total(sx.requests, pm);
+      const health = sx.health;
+      const healthyCount = (ms: Matcher[]) => `count(${health!.healthy(selector(health!.family, ms))})`;
+      const servingValues = serving.map((s) => values.get(s)).filter((v): v is string => v !== undefined);
+      // The servers that share the pool, when every one of them can be named.
+      const servingSel = servingValues.length === serving.length
+        ? [...pm, { label: sx.label, op: '=~' as const, value: servingValues.map(escapeAlternative).join('|') }]
+        : undefined;
+      // A server's configured share holds while every server sharing the pool is healthy.
+      const allHealthy = health && servingSel ? `\nand on() ${healthyCount(servingSel)} >= ${serving.length}` : '';
       for (const s of pool.servers) {
         const v = values.get(s);
         if (v === undefined) continue;
@@ -287,11 +298,11 @@ export function generateAlerts(a: ModelAnalysis, options: AlertOptions): AlertsR
           rules.push({
             kind: 'server-share', alert: ALERT_NAMES['server-share'], for: o.forDuration, source: at, pool: pool.name, server: serverName, configured: c, threshold,
             comment: `${at} ${serverName}${state}: configured ${pct(c)} of ${pool.name}, alert above ${pct(threshold)}`,
-            expr: `(\n  ${total(sx.requests, sm)}\n/\n  ${poolTotal}\n) > ${threshold}\nand on() ${poolTotal} >= ${o.minRate}`,
+            expr: `(\n  ${total(sx.requests, sm)}\n/\n  ${poolTotal}\n) > ${threshold}\nand on() ${poolTotal} >= ${o.minRate}${allHealthy}`,
             labels: { ...baseLabels('server-share', pool), lb_lens_server: serverName },
             annotations: {
               summary: `${serverName} takes {{ $value | humanizePercentage }} of ${pool.name} (configured ${pct(c)})`,
-              description: `${serverName}${state} (${at}) should get ${pct(c)} of the requests of ${poolName} (${poolAt}); it got {{ $value | humanizePercentage }} over ${W}, more than ${points(o.margin)} above, for ${o.forDuration}.`,
+              description: `${serverName}${state} (${at}) should get ${pct(c)} of the requests of ${poolName} (${poolAt}); it got {{ $value | humanizePercentage }} over ${W}, more than ${points(o.margin)} above, for ${o.forDuration}${allHealthy ? ', while every server sharing the pool was healthy' : ''}.`,
               lb_lens_source: at,
               lb_lens_configured_share: pct(c),
             },
@@ -301,12 +312,12 @@ export function generateAlerts(a: ModelAnalysis, options: AlertOptions): AlertsR
         const guard = round(Math.max(o.minRate, SERVER_NO_TRAFFIC_EXPECTED / (c * windowSeconds)));
         rules.push({
           kind: 'server-no-traffic', alert: ALERT_NAMES['server-no-traffic'], for: o.forDuration, source: at, pool: pool.name, server: serverName, configured: c, threshold: 0,
-          comment: `${at} ${serverName}: configured ${pct(c)} of ${pool.name}, alert when it gets none while up`,
-          expr: `${total(sx.requests, sm)} == 0\nand on() ${poolTotal} >= ${guard}${sx.up ? `\nand on() (${isUp(sx.up, sm)})` : ''}`,
+          comment: `${at} ${serverName}: configured ${pct(c)} of ${pool.name}, alert when it gets none while healthy`,
+          expr: `${total(sx.requests, sm)} == 0\nand on() ${poolTotal} >= ${guard}${health ? `\nand on() ${healthyCount(sm)} >= 1` : ''}`,
           labels: { ...baseLabels('server-no-traffic', pool), lb_lens_server: serverName },
           annotations: {
             summary: `${serverName} gets no requests of ${pool.name} (configured ${pct(c)})`,
-            description: `${serverName} (${at}) should get ${pct(c)} of the requests of ${poolName} (${poolAt})${sx.up ? ' and is up' : ''}, but got none over ${W} while the pool had traffic, for ${o.forDuration}.`,
+            description: `${serverName} (${at}) should get ${pct(c)} of the requests of ${poolName} (${poolAt})${health ? ' and is healthy' : ''}, but got none over ${W} while the pool had traffic, for ${o.forDuration}.`,
             lb_lens_source: at,
             lb_lens_configured_share: pct(c),
           },
@@ -315,20 +326,15 @@ export function generateAlerts(a: ModelAnalysis, options: AlertOptions): AlertsR
       let most = 0;
       for (const s of serving) most = Math.max(most, shares.get(s.id) ?? 0);
       if (most < o.skew) {
-        const up = sx.up;
-        const primaries = serving.map((s) => values.get(s)).filter((v): v is string => v !== undefined);
-        const upSel = primaries.length === serving.length
-          ? [...pm, { label: sx.label, op: '=~' as const, value: primaries.map(escapeAlternative).join('|') }]
-          : pm;
-        const upGuard = up ? `\nand on() count(${selector(up, upSel)} == 1) >= 2` : '';
+        const upGuard = health ? `\nand on() ${healthyCount(servingSel ?? pm)} >= 2` : '';
         rules.push({
           kind: 'pool-skew', alert: ALERT_NAMES['pool-skew'], for: o.forDuration, source: poolAt, pool: pool.name, threshold: o.skew, resultLabels: [sx.label],
-          comment: `${poolAt} ${poolName}: one server above ${pct(o.skew)} while others are up (largest configured share ${pct(most)})`,
+          comment: `${poolAt} ${poolName}: one server above ${pct(o.skew)} while others are healthy (largest configured share ${pct(most)})`,
           expr: `(\n  sum by (${sx.label}) (${perSecond(sx.requests, pm)})\n/ on() group_left()\n  ${poolTotal}\n) > ${round(o.skew)}\nand on() ${poolTotal} >= ${o.minRate}${upGuard}`,
           labels: baseLabels('pool-skew', pool),
           annotations: {
             summary: `{{ $labels.${sx.label} }} takes {{ $value | humanizePercentage }} of ${pool.name}`,
-            description: `${poolName} (${poolAt}) spreads its requests over ${serving.length} servers (largest configured share ${pct(most)}), but {{ $labels.${sx.label} }} took {{ $value | humanizePercentage }} over ${W}${up ? ' while at least two of them were up' : ''}, for ${o.forDuration}.`,
+            description: `${poolName} (${poolAt}) spreads its requests over ${serving.length} servers (largest configured share ${pct(most)}), but {{ $labels.${sx.label} }} took {{ $value | humanizePercentage }} over ${W}${health ? ' while at least two of them were healthy' : ''}, for ${o.forDuration}.`,
             lb_lens_source: poolAt,
           },
         });

@@ -55,8 +55,12 @@ export interface Exporter {
     value(server: Server, pool: Pool): string | { why: string };
     /** Requests (or responses) of one server, all status codes. */
     requests: Family;
-    /** 1 while the server takes traffic. */
-    up?: Family;
+    /**
+     * Which servers are healthy machines: `healthy(selector)` keeps the series of those that are. A server taken out by
+     * the configuration or an operator (HAProxy MAINT/DRAIN, NGINX Plus `down`) is healthy: the incident this watches
+     * for is a change that takes healthy servers out; one whose health checks fail is not.
+     */
+    health?: { family: Family; healthy: (series: string) => string };
   };
   /** Only an up/down gauge per server, without request counts (Traefik). */
   serverUpOnly?: { label: string; value(server: Server, pool: Pool): string | { why: string }; up: Family };
@@ -96,11 +100,12 @@ const HAPROXY: Exporter = {
     label: 'server',
     value: (s) => s.name ?? { why: 'the server has no name' },
     requests: { metric: 'haproxy_server_http_responses_total', kind: 'counter' },
-    up: { metric: 'haproxy_server_status', matchers: [eq('state', 'UP')], kind: 'gauge' },
+    // One 0/1 series per state (DOWN, UP, MAINT, DRAIN, NOLB): DOWN is the one health checks set.
+    health: { family: { metric: 'haproxy_server_status', matchers: [eq('state', 'DOWN')], kind: 'gauge' }, healthy: (s) => `${s} == 0` },
   },
   notes: [
     'HAProxy must be built with the Prometheus exporter (haproxy -vv: "Built with the Prometheus exporter as a service") and serve it: `http-request use-service prometheus-exporter if { path /metrics }`.',
-    'haproxy_server_status with a `state` label (one 0/1 series per state) is the HAProxy 2.4+ form; older versions publish a number and the "others healthy" guard never holds.',
+    'haproxy_server_status with a `state` label (one 0/1 series per state) is the HAProxy 2.4+ form; with older versions the rules that need healthy servers never fire.',
     'HTTP responses are counted for `mode http` proxies only: TCP backends get no rules that fire.',
   ],
 };
@@ -120,7 +125,7 @@ const ENVOY: Exporter = {
     label: 'envoy_endpoint_address',
     value: (s) => literalAddress(s),
     requests: { metric: 'envoy_cluster_endpoint_rq_total', kind: 'counter' },
-    up: { metric: 'envoy_cluster_endpoint_healthy', kind: 'gauge' },
+    health: { family: { metric: 'envoy_cluster_endpoint_healthy', kind: 'gauge' }, healthy: (s) => `${s} == 1` },
   },
   notes: [
     'Per-endpoint series (envoy_cluster_endpoint_*) exist only for clusters with `track_cluster_stats: { per_endpoint_stats: true }`; without it the per-server rules stay quiet and only the cluster rules work.',
@@ -170,8 +175,9 @@ const NGINX_PLUS: Exporter = {
     label: 'server',
     value: (s) => (s.kind === 'unix' ? s.address : literalAddress(s)),
     requests: { metric: 'nginxplus_upstream_server_requests', kind: 'counter' },
-    // nginx-prometheus-exporter maps the API's state to a number: "up" is 1.
-    up: { metric: 'nginxplus_upstream_server_state', kind: 'gauge' },
+    // nginx-prometheus-exporter maps the API's state to a number: up 1, draining 2, down 3, unavail 4, checking 5,
+    // unhealthy 6; unavail (max_fails reached) and unhealthy (failed health checks) are the unhealthy ones.
+    health: { family: { metric: 'nginxplus_upstream_server_state', kind: 'gauge' }, healthy: (s) => `(${s} != 4) != 6` },
   },
   notes: [
     'Open-source nginx has no per-upstream-server counters (stub_status only counts connections and requests of the whole server); these rules need NGINX Plus and nginx-prometheus-exporter started with -nginx.plus.',

@@ -36,7 +36,9 @@ test('HAProxy: per-server share thresholds are the configured share plus the mar
   assert.equal(share('api1').threshold, 0.85);
   assert.equal(share('api2').threshold, 0.35);
   assert.match(share('api2').expr, /haproxy_server_http_responses_total\{proxy="be_api",server="api2"\}\[5m\]/);
-  assert.match(share('api2').expr, /> 0\.35\nand on\(\) sum\(rate\(haproxy_server_http_responses_total\{proxy="be_api"\}\[5m\]\)\) >= 1$/);
+  assert.match(share('api2').expr, /> 0\.35\nand on\(\) sum\(rate\(haproxy_server_http_responses_total\{proxy="be_api"\}\[5m\]\)\) >= 1\n/);
+  // The configured share holds while both servers sharing the pool are healthy.
+  assert.match(share('api2').expr, /\nand on\(\) count\(haproxy_server_status\{state="DOWN",proxy="be_api",server=~"api1\|api2"\} == 0\) >= 2$/);
   assert.equal(share('api2').alert, ALERT_NAMES['server-share']);
   assert.equal(share('api2').annotations.lb_lens_source, 'haproxy.cfg:16');
   assert.equal(share('api2').annotations.lb_lens_configured_share, '25%');
@@ -70,7 +72,7 @@ test('pool rules: 5xx ratio, no traffic, one-server skew guarded by two servers 
   assert.match(skew.expr, /sum by \(server\) \(rate\(haproxy_server_http_responses_total\{proxy="be_web"\}\[5m\]\)\)\n\/ on\(\) group_left\(\)/);
   assert.match(skew.expr, /> 0\.8\n/);
   // Only the servers that share the pool count as "others healthy".
-  assert.match(skew.expr, /count\(haproxy_server_status\{state="UP",proxy="be_web",server=~"web1\|web2"\} == 1\) >= 2$/);
+  assert.match(skew.expr, /count\(haproxy_server_status\{state="DOWN",proxy="be_web",server=~"web1\|web2"\} == 0\) >= 2$/);
   assert.deepEqual(skew.resultLabels, ['server']);
   assert.match(skew.annotations.summary, /\{\{ \$labels\.server \}\}/);
   const err = rules.find((x) => x.kind === 'pool-5xx' && x.pool === 'be_api')!;
@@ -89,7 +91,7 @@ test('a server with no traffic while up: the guard asks for enough pool traffic 
   const api2 = rules.find((x) => x.kind === 'server-no-traffic' && x.server === 'api2')!;
   // 25% of the pool over 300 s: 20 / (0.25 × 300) = 0.266667 req/s.
   assert.match(api2.expr, />= 0\.266667\n/);
-  assert.match(api2.expr, /and on\(\) \(max\(haproxy_server_status\{state="UP",proxy="be_api",server="api2"\}\) == 1\)$/);
+  assert.match(api2.expr, /and on\(\) count\(haproxy_server_status\{state="DOWN",proxy="be_api",server="api2"\} == 0\) >= 1$/);
   const big = rulesOf(alertsFor('haproxy.cfg', HAPROXY, { minRate: 5 })).find((x) => x.kind === 'server-no-traffic' && x.server === 'api2')!;
   assert.match(big.expr, />= 5\n/);
 });
