@@ -98,3 +98,16 @@ test('alerts --exporter picks another exporter the format allows; --lang forces 
   assert.equal(forced.code, 0, forced.err);
   assert.match(forced.out, /proxy="be_web"/);
 });
+
+test("the README's worked example is what alerts prints", () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Alerts'), readme.indexOf('## Rules'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+  const r = run(['alerts', 'examples/haproxy/haproxy.cfg']);
+  const parts = yaml.split(/^ *# … .*\n/m);
+  assert.equal(parts.length, 2);
+  for (const part of parts) assert.ok(r.out.includes(part), part);
+  const summary = /^# (wrote [\s\S]*?haproxy-alerts\.yml)$/m.exec(section)![1].replace(/\n#\s+/g, ' ');
+  const written = run(['alerts', 'examples/haproxy/haproxy.cfg', '--out', '/dev/null']);
+  assert.equal(written.out.trim(), summary.replace('haproxy-alerts.yml', '/dev/null'));
+});

@@ -1,5 +1,5 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { DocumentAnalysis } from '../service/languageService';
 import { ALERT_DEFAULTS, durationSeconds, generateAlerts, parseSelector, pct, type AlertOptions } from '../service/alerts';
 import { EXPORTER_IDS, type Matcher } from '../service/exporters';
@@ -30,6 +30,12 @@ export const ALERTS_USAGE = `alerts   Write Prometheus alerting rules that watch
          requests to; rates over --window (5m), held for --for-duration (10m), only with --min-rate req/s (1).
          To stdout, or --out FILE. Exit 0 when rules were written, 1 when the file gives nothing to watch (no pool
          receives traffic), 2 on usage errors or a file that cannot be read.`;
+
+/** A path relative to the current folder when it is below it, else absolute. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
 
 function percent(args: ParsedArgs, name: string, fallback: number, allowHundred: boolean): number {
   const text = args.options[name]?.[0];
@@ -81,7 +87,7 @@ export function alertsCommand(args: ParsedArgs, deps: AlertsDeps): number {
     severity,
     selectors,
     exporter: args.options.exporter?.[0],
-    show: (uri) => relative(deps.cwd, uriToPath(uri)) || uriToPath(uri),
+    show: (uri) => displayPath(deps.cwd, uriToPath(uri)),
   };
   const outPath = args.options.out?.[0];
   const out = outPath === undefined ? undefined : resolve(deps.cwd, outPath);
@@ -96,7 +102,7 @@ export function alertsCommand(args: ParsedArgs, deps: AlertsDeps): number {
   const a = deps.analyze(path);
   const result = generateAlerts(a, options);
   if ('error' in result) throw new UsageError(result.error);
-  const shown = relative(deps.cwd, path) || path;
+  const shown = displayPath(deps.cwd, path);
   const errors = a.diagnostics.filter((d) => d.severity === 'error' && (d.ruleId === 'LB001' || d.ruleId === 'LB002')).length;
   if (errors) deps.err(`lb-lens: ${shown} has ${errors} syntax or value ${errors === 1 ? 'error' : 'errors'} (lb-lens check shows them): the rules follow what could be read.`);
 
@@ -115,7 +121,7 @@ export function alertsCommand(args: ParsedArgs, deps: AlertsDeps): number {
     } catch (e) {
       throw new UsageError(`cannot write ${outPath}: ${(e as Error).message}`);
     }
-    deps.out(`wrote ${summary} to ${relative(deps.cwd, out) || out}`);
+    deps.out(`wrote ${summary} to ${displayPath(deps.cwd, out)}`);
   } else {
     deps.out(result.text.replace(/\n$/, ''));
     deps.err(`lb-lens: ${summary}`);

@@ -259,7 +259,7 @@ const YACE: Exporter = {
   },
   period: 300,
   notes: [
-    'YACE job for AWS/ApplicationELB with RequestCount and HTTPCode_Target_5XX_Count, statistic Sum; rates divide by YACE\'s default period of 300 s (only the minimum-rate guard depends on it).',
+    'A YACE discovery job for AWS/ApplicationELB with RequestCount and HTTPCode_Target_5XX_Count, statistics [Sum], period 300; rates divide by 300 s (with another period only the minimum-rate guard is off: scale --min-rate).',
     ...ALB_NOTES,
   ],
 };
