@@ -8,6 +8,7 @@ import { FORMAT_IDS, formatById } from '../service/formats';
 import { LanguageService, type DocumentAnalysis } from '../service/languageService';
 import { buildPreview, resolveFailed } from '../service/preview';
 import { pathToUri, uriToPath } from '../service/uri';
+import { alertsCommand, alertsOptions, ALERTS_HELP, ALERTS_USAGE } from './alerts';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderCheckJson, renderCheckText, renderSarif, type CheckedFile, type SkippedFile } from './checkOutput';
 import { diffCommand } from './diff';
@@ -29,6 +30,7 @@ Usage:
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
   lb-lens test [files or folders…] [--format text|json|junit]
+${ALERTS_HELP}
   lb-lens --help | --version
 
 check    Analyse configs (folders are walked, each file's format detected by content, else by its name) and print
@@ -51,6 +53,7 @@ route    Which entry point, route, pool and servers take one request, with the t
 test     Run the route tests (*.lbtest.yaml: requests and the route, pool and server shares they must get; see
          docs/route-tests.md) under the paths (default: the current folder). Exit 0 when all pass, 1 when one fails,
          2 on usage errors, when no test file is found, or when a test cannot run (malformed, unreadable config).
+${ALERTS_USAGE}
 
 --lang <format>          Check the files named on the command line as this format (${[...FORMAT_IDS, 'alb'].join(', ')}),
                          whatever their content; files found in folders are still detected.
@@ -312,6 +315,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config'],
       route: routeOptions,
       test: testOptions,
+      alerts: alertsOptions,
     });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
@@ -332,8 +336,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path, 'route') });
       case 'test':
         return testCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path, 'test') });
+      case 'alerts':
+        return alertsCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path, 'read') });
       default:
-        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route or test)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route, test or alerts)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

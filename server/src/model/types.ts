@@ -355,6 +355,12 @@ export interface Pool {
   id: string;
   /** The name used to reference it; synthesised pools (direct addresses) have the address as name. */
   name: string;
+  /**
+   * The name the running product reports the pool under, when the configuration states one that differs from `name`
+   * (an ALB target group's `Name` property, part of CloudWatch's `TargetGroup` dimension, while `name` is its logical
+   * id). Absent: `name`, or not known before deployment.
+   */
+  runtimeName?: string;
   namespace: string;
   /** `upstream`, `backend`, `listen`, `address` (synthesised for a direct target), … */
   kind: string;

@@ -125,7 +125,7 @@ function conditionNames(n: TNode | undefined, out: Set<string>, skip?: ReadonlyS
 const NOT_ROUTING = new Set(['AuthenticateOidcConfig', 'AuthenticateCognitoConfig', 'RedirectConfig', 'FixedResponseConfig', 'TargetGroupStickinessConfig']);
 
 /** The properties of a target group the model reads. */
-const TARGET_GROUP_FACTS = ['Targets', 'TargetType', 'HealthCheckEnabled', 'Port', 'TargetGroupAttributes'];
+const TARGET_GROUP_FACTS = ['Targets', 'TargetType', 'HealthCheckEnabled', 'Port', 'TargetGroupAttributes', 'Name'];
 
 /**
  * Every deployment of the conditions `Fn::If` tests under `nodes` (not below a key of `skip`); one empty deployment
@@ -318,6 +318,8 @@ interface TargetGroupFacts {
   active: boolean;
   algorithm: string;
   servers: Array<Omit<Server, 'id' | 'poolId'>>;
+  /** The literal `Name` property, when there is one. */
+  name?: string;
 }
 
 const conditionKey = (c: MatchCondition) => `${c.field}|${c.op}|${c.flags ?? ''}|${c.negated ? '!' : ''}${c.value}`;
@@ -420,6 +422,10 @@ class AlbLowering {
       referencedElsewhere: this.refsElsewhere.has(r.id), source: this.ref(r.node.keyRange ? { start: keyRange.start, end: r.node.range.end } : r.node.range),
       nameSource: this.ref(keyRange),
     });
+    // The target group's name as deployed (CloudWatch's TargetGroup dimension is `targetgroup/<Name>/<id>`); without a
+    // literal `Name` CloudFormation generates one.
+    const names = new Set(variants.map((v) => v.name));
+    if (names.size === 1 && variants[0].name) pool.runtimeName = variants[0].name;
     this.pools.set(r.id, pool);
     if (!all || differ((v) => v.servers.map((s) => `${s.addressKey}\u0000${s.kind}`).join(','))) pool.dynamicServers = true;
     const most = new Map<string, number>();
@@ -443,7 +449,7 @@ class AlbLowering {
     const active = bool(get(props, 'HealthCheckEnabled')) ?? targetType !== 'lambda';
     const attrs = seq(get(props, 'TargetGroupAttributes'));
     const algo = attrs.find((a) => str(get(a, 'Key')) === 'load_balancing.algorithm.type');
-    const facts: TargetGroupFacts = { active, algorithm: str(get(algo, 'Value')) ?? 'round_robin', servers: [] };
+    const facts: TargetGroupFacts = { active, algorithm: str(get(algo, 'Value')) ?? 'round_robin', servers: [], name: literal(get(props, 'Name')) };
     const port = str(get(props, 'Port'));
     const targets = seq(get(props, 'Targets'));
     if (targets.length === 0) {
