@@ -12,6 +12,7 @@ import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderCheckJson, renderCheckText, renderSarif, type CheckedFile, type SkippedFile } from './checkOutput';
 import { diffCommand } from './diff';
 import { renderPreviewText } from './previewOutput';
+import { replayCommand, replayOptions } from './replay';
 import { routeCommand, routeOptions } from './route';
 import { cliSettings } from './settings';
 import { testCommand, testOptions } from './test';
@@ -29,6 +30,9 @@ Usage:
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
   lb-lens test [files or folders…] [--format text|json|junit]
+  lb-lens replay <file> --log <access log>… [--log-format auto|nginx-combined|nginx-json|haproxy-http|envoy|alb|traefik-json|…]
+                [--format text|json] [--entry <name>] [--host <name>] [--port <n>] [--drift-alpha <a>] [--drift-min-shift <points>]
+                [--fail-on-drift]
   lb-lens --help | --version
 
 check    Analyse configs (folders are walked, each file's format detected by content, else by its name) and print
@@ -48,6 +52,12 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
 route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
          (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
          Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
+replay   Send the requests of access logs (plain or .gz, streamed; nginx combined or a log_format of the config,
+         nginx/Envoy/Traefik JSON, HAProxy httplog/tcplog, Envoy's default format, AWS ALB, Traefik CLF — detected
+         per file) through the configuration: requests, share and peak req/s per route, pool and server, and the
+         requests no pool takes. Where the logs record the upstream, drift against the configured split (a
+         chi-square test per pool; see docs/replay.md). Exit 0, 1 with --fail-on-drift when drift is found, 2 on
+         usage errors or when no line could be read as a request.
 test     Run the route tests (*.lbtest.yaml: requests and the route, pool and server shares they must get; see
          docs/route-tests.md) under the paths (default: the current folder). Exit 0 when all pass, 1 when one fails,
          2 on usage errors, when no test file is found, or when a test cannot run (malformed, unreadable config).
@@ -285,13 +295,14 @@ function preview(args: ParsedArgs, io: Io): number {
  * Read and analyse one given file (`preview`, `route`): its folder (and `--allow-outside` folders) is the
  * boundary, settings come from `.lb-lens.json`, `--lang` forces a format.
  */
-function analyzeOne(args: ParsedArgs, io: Io, path: string, what: string): DocumentAnalysis {
+function analyzeOne(args: ParsedArgs, io: Io, path: string, what: string, onFs?: (fs: NodeFileSystem) => void): DocumentAnalysis {
   const shown = relative(io.cwd, path) || path;
   const lang = parseLang(args);
   const roots = boundaryOf([path], args, io);
   const { config, allowed } = loadConfig(args, io, path, roots);
   roots.push(...allowed);
   const fs = createNodeFileSystem({ roots: () => roots, boundaryName: 'the folders checked' });
+  onFs?.(fs);
   const service = makeService(roots, fs);
   const read = fs.readPath(path);
   if (!('text' in read)) throw new IoError(`cannot ${what} ${shown}: ${read.reason}`);
@@ -312,6 +323,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config'],
       route: routeOptions,
       test: testOptions,
+      replay: replayOptions,
     });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
@@ -332,8 +344,17 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path, 'route') });
       case 'test':
         return testCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path, 'test') });
+      case 'replay':
+        return await replayCommand(args, {
+          cwd: io.cwd, out: io.out, err: io.err,
+          analyze: (path) => {
+            let fs: NodeFileSystem | undefined;
+            const analysis = analyzeOne(args, io, path, 'replay', (f) => (fs = f));
+            return { analysis, readText: (uri) => fs?.readFile(uri) };
+          },
+        });
       default:
-        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route or test)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route, test or replay)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
