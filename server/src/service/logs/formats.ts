@@ -119,7 +119,7 @@ const ROLES: Record<string, Role> = {
   serverport: 'port', requestport: 'port', port: 'port', downstreamlocaladdress: 'local-address',
   scheme: 'scheme', requestscheme: 'scheme',
   status: 'status', responsecode: 'status', downstreamstatus: 'status', statuscode: 'status', originstatus: 'status-origin',
-  upstreamaddr: 'upstream-address', upstreamhost: 'upstream-address', serviceaddr: 'upstream-address', upstreamaddress: 'upstream-address',
+  upstream: 'upstream-address', upstreamaddr: 'upstream-address', upstreamhost: 'upstream-address', serviceaddr: 'upstream-address', upstreamaddress: 'upstream-address',
   serviceurl: 'upstream-url',
   upstreamcluster: 'upstream-pool', servicename: 'upstream-pool', upstreamname: 'upstream-pool', proxyhost: 'upstream-pool', cluster: 'upstream-pool', backend: 'upstream-pool',
   entrypointname: 'entry', entrypoint: 'entry', frontend: 'entry', frontendname: 'entry',
@@ -337,7 +337,7 @@ export function haproxyParser(captures?: Map<string, Array<string | undefined>>)
     if (timers !== 5) return `"${w[2]}" is not the timers field (TR/Tw/Tc/Tr/Ta)`;
     const status = Number(w[3]);
     if (Number.isInteger(status) && status > 0) rec.status = status;
-    let k = 9;
+    let k = 10;
     const blocks: string[] = [];
     while (k < w.length && w[k].charCodeAt(0) === 123) blocks.push(w[k++]);
     const req = w[k];
