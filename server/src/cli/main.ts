@@ -27,6 +27,7 @@ Usage:
                 [--lang <format>] [--allow-outside <folder>]…
   lb-lens preview <file> [--format text|json] [--fail <address or server name>]… [--lang <format>] [--allow-outside <folder>]…
   lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]
+               [--traffic <access log>… [--log-format <format>] [--fail-on-peak-factor <x>] [--fail-on-peak-rate <req/s>]]
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
   lb-lens test [files or folders…] [--format text|json|junit]
@@ -48,7 +49,10 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
          Exit 1 when a server's share moves more than --fail-on-shift percentage points, when a route becomes
          single-target (LB101) or unreachable (LB104), or when a new error appears; 2 on usage or git errors.
          It also lists the requests that change destination (the routing engine asks both revisions the example
-         requests of every route); --fail-on-move exits 1 when there is any.
+         requests of every route); --fail-on-move exits 1 when there is any. --traffic replays access logs through
+         both revisions: the share of the logged requests each move takes, each server's peak req/s before and
+         after; exit 1 when a server's peak rises above --fail-on-peak-factor times its current peak, or above
+         --fail-on-peak-rate req/s.
 route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
          (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
          Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
@@ -320,7 +324,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const args = parseArgs(argv, {
       check: ['format', 'fail-on', 'config', 'lang', 'allow-outside'],
       preview: ['format', 'fail', 'config', 'lang', 'allow-outside'],
-      diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config'],
+      diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config', 'traffic', 'log-format', 'fail-on-peak-factor', 'fail-on-peak-rate', 'host', 'port'],
       route: routeOptions,
       test: testOptions,
       replay: replayOptions,
@@ -339,7 +343,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       case 'preview':
         return preview(args, io);
       case 'diff':
-        return diffCommand(args, io);
+        return await diffCommand(args, io);
       case 'route':
         return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path, 'route') });
       case 'test':
