@@ -331,7 +331,8 @@ async function forecastTraffic(
   const notes: string[] = [];
   const format = logFormatOption(args, info);
   if (forecasts.length === 0) notes.push('No configuration changes between the revisions: the logs were not read.');
-  const files = forecasts.length ? await readLogs(logs, io.cwd, format, info, (rec) => { for (const f of forecasts) f.add(rec); }) : [];
+  const want = (name: string) => forecasts.some((f) => f.before.wantHeader(name) || f.after.wantHeader(name));
+  const files = forecasts.length ? await readLogs(logs, io.cwd, format, info, (rec) => { for (const f of forecasts) f.add(rec); }, want) : [];
   const results = forecasts.map((f) => f.result());
   for (const r of results) report.routing = weightMoves(report.routing ?? [], r);
   const violations = results.flatMap((r) => peakViolations(r, o.peakFactor, o.peakRate));

@@ -72,11 +72,11 @@ export function portOption(args: ParsedArgs): number | undefined {
 }
 
 /** Stream every log through `sink`; each file's summary. A file that cannot be opened is an error (exit 2). */
-export async function readLogs(paths: string[], cwd: string, format: string, info: ConfigLogInfo, sink: (rec: LogRecord) => void): Promise<LogFileSummary[]> {
+export async function readLogs(paths: string[], cwd: string, format: string, info: ConfigLogInfo, sink: (rec: LogRecord) => void, wantHeader?: (name: string) => boolean): Promise<LogFileSummary[]> {
   const out: LogFileSummary[] = [];
   for (const p of paths) {
     const shown = p === '-' ? '(standard input)' : relative(cwd, resolve(cwd, p)) || p;
-    const feed = openLogFile(shown, format, formatContextFor(info, p), sink);
+    const feed = openLogFile(shown, format, formatContextFor(info, p, wantHeader), sink);
     let error: string | undefined;
     try {
       const r = await readLogLines(p === '-' ? '-' : resolve(cwd, p), { line: (t) => feed.push(t), tooLong: (s, n) => feed.pushTooLong(s, n) });
@@ -110,7 +110,7 @@ export async function replayCommand(args: ParsedArgs, deps: ReplayDeps): Promise
   const info = configLogInfo(a, readText);
   const logFormat = logFormatOption(args, info);
   const replay = new Replay(a.model, a.index, { entry, host: args.options.host?.[0]?.toLowerCase(), port });
-  const files = await readLogs(logs, deps.cwd, logFormat, info, (rec) => replay.add(rec));
+  const files = await readLogs(logs, deps.cwd, logFormat, info, (rec) => replay.add(rec), replay.wantHeader);
   const show = (uri: string) => relative(deps.cwd, uriToPath(uri)) || uriToPath(uri);
   const summary = summarize(replay, show);
   const drift = analyzeDrift(replay.classes, a.index, show, { alpha, minShift }) ?? null;

@@ -47,7 +47,7 @@ function baseLogName(path: string): string {
  * The formats to try for one log file: a `log_format` named by an `access_log` writing a file of that name
  * first, then the other declared formats (`combined` is built in and tried by detection anyway).
  */
-export function formatContextFor(info: ConfigLogInfo, logPath: string): FormatContext {
+export function formatContextFor(info: ConfigLogInfo, logPath: string, wantHeader?: (name: string) => boolean): FormatContext {
   const name = baseLogName(logPath);
   const named = new Set(info.accessLogs.filter((l) => baseLogName(l.path) === name).map((l) => l.format));
   const declared: LogParser[] = [];
@@ -56,7 +56,7 @@ export function formatContextFor(info: ConfigLogInfo, logPath: string): FormatCo
   for (const f of ordered) {
     if (seen.has(f.name)) continue;
     seen.add(f.name);
-    declared.push(nginxTemplateFormat(f.name, f.template, f.escape));
+    declared.push(nginxTemplateFormat(f.name, f.template, f.escape, wantHeader));
   }
-  return { declared, haproxyCaptures: info.haproxyCaptures };
+  return { declared, haproxyCaptures: info.haproxyCaptures, wantHeader };
 }

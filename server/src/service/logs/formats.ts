@@ -74,22 +74,25 @@ const COMMON = '$remote_addr - $remote_user [$time_local] "$request" $status $bo
 /** Traefik's CLF (observability/access-logs "Common Log Format"). */
 const TRAEFIK_CLF = `${COMBINED} $traefik_count "$traefik_router" "$traefik_server_url" $traefik_duration`;
 
-export function nginxCombinedParser(): LogParser {
-  return { id: 'nginx-combined', label: 'nginx combined', parse: templateParser(COMBINED).parse };
+type Want = (name: string) => boolean;
+const ALL: Want = () => true;
+
+export function nginxCombinedParser(want: Want = ALL): LogParser {
+  return { id: 'nginx-combined', label: 'nginx combined', parse: templateParser(COMBINED, 'default', {}, want).parse };
 }
 
 export function commonParser(): LogParser {
   return { id: 'common', label: 'common log format', parse: templateParser(COMMON).parse };
 }
 
-export function traefikClfParser(): LogParser {
-  const p = templateParser(TRAEFIK_CLF, 'none', { traefik_server_url: 'upstream-url', traefik_router: 'ignore', traefik_count: 'ignore', traefik_duration: 'ignore' });
+export function traefikClfParser(want: Want = ALL): LogParser {
+  const p = templateParser(TRAEFIK_CLF, 'none', { traefik_server_url: 'upstream-url', traefik_router: 'ignore', traefik_count: 'ignore', traefik_duration: 'ignore' }, want);
   return { id: 'traefik-clf', label: 'Traefik common log format', parse: p.parse };
 }
 
 /** A `log_format` declared in the nginx configuration. */
-export function nginxTemplateFormat(name: string, template: string, escape: 'default' | 'json' | 'none'): LogParser & { provides: ReturnType<typeof templateParser>['provides'] } {
-  const p = templateParser(template, escape);
+export function nginxTemplateFormat(name: string, template: string, escape: 'default' | 'json' | 'none', want: Want = ALL): LogParser & { provides: ReturnType<typeof templateParser>['provides'] } {
+  const p = templateParser(template, escape, {}, want);
   return { id: `nginx:${name}`, label: `nginx log_format "${name}"${escape !== 'default' ? ` (escape=${escape})` : ''}`, parse: p.parse, provides: p.provides };
 }
 
@@ -146,6 +149,7 @@ function roleOf(key: string): Role | `header:${string}` | null {
 
 /** An address out of `tcp://10.0.2.1:80` (old Envoy UPSTREAM_HOST) or `http://10.0.0.1:80/`. */
 function addressOfUrl(v: string): string {
+  if (v.indexOf('://') < 0) return v;
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]+)/i.exec(v);
   return m ? m[1] : v;
 }
@@ -154,19 +158,125 @@ function addressOfUrl(v: string): string {
  * One JSON object per line. With `keys` (a `log_format escape=json` template's key → variable), those keys mean
  * exactly their variable; otherwise keys are read by name (ROLES).
  */
-export function jsonParser(id: 'nginx-json' | 'envoy-json' | 'traefik-json' | `nginx:${string}`, label: string, keys?: Map<string, string>): LogParser {
+export function jsonParser(id: 'nginx-json' | 'envoy-json' | 'traefik-json' | `nginx:${string}`, label: string, want: Want = ALL): LogParser {
   const timeIso = cachedTime(parseAnyTime);
+  // Keys in the order of the previous line, with their roles: the next line usually repeats them, and a key is
+  // then recognised in place (no string made for it).
+  const order: Array<{ key: string; role: ReturnType<typeof roleOf> }> = [];
+  const roles: Array<ReturnType<typeof roleOf>> = [];
+  const values: string[] = [];
+  let count = 0;
+  const put = (role: ReturnType<typeof roleOf>, value: string) => {
+    roles[count] = role;
+    values[count++] = value;
+  };
+  /**
+   * A flat object scanned in place: values are cut out only for keys with a role. False when the line is not
+   * a flat object this scanner reads (nesting, escapes in keys): JSON.parse decides then.
+   */
+  const scan = (line: string, i: number): boolean | 'invalid' => {
+    const n = line.length;
+    let ordinal = 0;
+    i++;
+    while (i < n && line.charCodeAt(i) <= 32) i++;
+    if (line.charCodeAt(i) === 125) return true;
+    for (;;) {
+      if (line.charCodeAt(i) !== 34) return 'invalid';
+      let role: ReturnType<typeof roleOf>;
+      const known = order[ordinal];
+      let j: number;
+      if (known && line.startsWith(known.key, i + 1) && line.charCodeAt(i + 1 + known.key.length) === 34) {
+        role = known.role;
+        j = i + 1 + known.key.length;
+      } else {
+        j = line.indexOf('"', i + 1);
+        if (j < 0) return 'invalid';
+        const key = line.slice(i + 1, j);
+        if (key.indexOf('\\') >= 0) return false;
+        role = roleOf(key);
+        order[ordinal] = { key, role };
+      }
+      ordinal++;
+      i = j + 1;
+      while (i < n && line.charCodeAt(i) <= 32) i++;
+      if (line.charCodeAt(i) !== 58) return 'invalid';
+      i++;
+      while (i < n && line.charCodeAt(i) <= 32) i++;
+      const c = line.charCodeAt(i);
+      if (c === 34) {
+        let k = i + 1;
+        let escaped = false;
+        for (;;) {
+          if (k >= n) return 'invalid';
+          const d = line.charCodeAt(k);
+          if (d === 34) break;
+          if (d === 92) {
+            escaped = true;
+            k += 2;
+          } else k++;
+        }
+        if (role) {
+          let v = line.slice(i + 1, k);
+          if (escaped) {
+            try {
+              v = JSON.parse(`"${v}"`) as string;
+            } catch {
+              return 'invalid';
+            }
+          }
+          put(role, v);
+        }
+        i = k + 1;
+      } else if (c === 123 || c === 91) {
+        return false;
+      } else {
+        let k = i;
+        while (k < n) {
+          const d = line.charCodeAt(k);
+          if (d === 44 || d === 125 || d <= 32) break;
+          k++;
+        }
+        if (k === i) return 'invalid';
+        const v = line.slice(i, k);
+        if (v !== 'null' && role) put(role, v);
+        i = k;
+      }
+      while (i < n && line.charCodeAt(i) <= 32) i++;
+      const e = line.charCodeAt(i);
+      if (e === 44) {
+        i++;
+        while (i < n && line.charCodeAt(i) <= 32) i++;
+        continue;
+      }
+      if (e !== 125) return 'invalid';
+      i++;
+      while (i < n && line.charCodeAt(i) <= 32) i++;
+      return i === n ? true : 'invalid';
+    }
+  };
   const parse = (line: string): ParseResult => {
     let start = 0;
     while (start < line.length && line.charCodeAt(start) === 32) start++;
     if (line.charCodeAt(start) !== 123) return 'not a JSON object';
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      return 'not valid JSON (a truncated line?)';
+    count = 0;
+    const scanned = scan(line, start);
+    if (scanned === 'invalid') return 'not valid JSON (a truncated line?)';
+    if (scanned === false) {
+      count = 0;
+      let o: unknown;
+      try {
+        o = JSON.parse(line);
+      } catch {
+        return 'not valid JSON (a truncated line?)';
+      }
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) return 'not a JSON object';
+      for (const key in o as Record<string, unknown>) {
+        const raw = (o as Record<string, unknown>)[key];
+        if (raw === null || raw === undefined || typeof raw === 'object') continue;
+        const role = roleOf(key);
+        if (role) put(role, String(raw));
+      }
     }
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) return 'not a JSON object';
     const rec = newRecord();
     let method: string | undefined;
     let request: string | undefined;
@@ -180,12 +290,10 @@ export function jsonParser(id: 'nginx-json' | 'envoy-json' | 'traefik-json' | `n
     let startTime: string | undefined;
     let status: string | undefined;
     let origin: string | undefined;
-    for (const key in o as Record<string, unknown>) {
-      const raw = (o as Record<string, unknown>)[key];
-      if (raw === null || raw === undefined || typeof raw === 'object') continue;
-      const value = String(raw);
+    for (let x = 0; x < count; x++) {
+      const value = values[x];
       if (absent(value)) continue;
-      const role = keys ? varRole(keys.get(key)) : roleOf(key);
+      const role = roles[x];
       if (!role) continue;
       switch (role) {
         case 'time': time ??= value; break;
@@ -203,15 +311,22 @@ export function jsonParser(id: 'nginx-json' | 'envoy-json' | 'traefik-json' | `n
         case 'scheme': if (value === 'http' || value === 'https') rec.scheme = value; break;
         case 'status': status = value; break;
         case 'status-origin': origin = value; break;
-        case 'upstream-address': (rec.upstream ??= {}).address = addressOfUrl(value.split(/\s*,\s*/)[0]); break;
+        case 'upstream-address': {
+          // nginx: "192.168.1.1:80, 192.168.1.2:80" when several servers were tried: the first was the balancer's choice.
+          const comma = value.indexOf(',');
+          const colonGroup = value.indexOf(' : ');
+          const cut = comma < 0 ? colonGroup : colonGroup < 0 ? comma : Math.min(comma, colonGroup);
+          (rec.upstream ??= {}).address = addressOfUrl(cut < 0 ? value : value.slice(0, cut).trim());
+          break;
+        }
         case 'upstream-url': (rec.upstream ??= {}).address ??= addressOfUrl(value); break;
         case 'upstream-pool': (rec.upstream ??= {}).pool = value; break;
         case 'entry': rec.entry = value; break;
         case 'src': rec.src = value; break;
-        case 'user-agent': addHeader(rec, 'user-agent', value); break;
-        case 'referer': addHeader(rec, 'referer', value); break;
-        case 'xff': addHeader(rec, 'x-forwarded-for', value); break;
-        default: addHeader(rec, role.slice(7), value);
+        case 'user-agent': if (want('user-agent')) addHeader(rec, 'user-agent', value); break;
+        case 'referer': if (want('referer')) addHeader(rec, 'referer', value); break;
+        case 'xff': if (want('x-forwarded-for')) addHeader(rec, 'x-forwarded-for', value); break;
+        default: if (want(role.slice(7))) addHeader(rec, role.slice(7), value);
       }
     }
     const t = original ?? target;
@@ -247,36 +362,6 @@ export function jsonParser(id: 'nginx-json' | 'envoy-json' | 'traefik-json' | `n
     return rec;
   };
   return { id, label, parse };
-}
-
-/** The role of an nginx variable in a JSON template. */
-function varRole(variable: string | undefined): Role | `header:${string}` | null {
-  if (!variable) return null;
-  switch (variable) {
-    case 'time_local': case 'time_iso8601': case 'msec': return 'time';
-    case 'request_method': return 'method';
-    case 'request': return 'request';
-    case 'request_uri': return 'target';
-    case 'uri': case 'document_uri': return 'path';
-    case 'args': case 'query_string': return 'query';
-    case 'host': case 'server_name': return 'host';
-    case 'http_host': return 'host-header';
-    case 'server_port': return 'port';
-    case 'scheme': return 'scheme';
-    case 'status': return 'status';
-    case 'upstream_addr': return 'upstream-address';
-    case 'proxy_host': return 'upstream-pool';
-    case 'remote_addr': return 'src';
-  }
-  if (variable.startsWith('http_')) return `header:${variable.slice(5).replace(/_/g, '-')}`;
-  return null;
-}
-
-/** The JSON keys of a `log_format escape=json` template whose value is exactly one variable. */
-export function jsonTemplateKeys(template: string): Map<string, string> {
-  const keys = new Map<string, string>();
-  for (const m of template.matchAll(/"([^"\\]+)"\s*:\s*"?\$\{?([A-Za-z0-9_]+)\}?"?\s*(?=[,}])/g)) keys.set(m[1], m[2]);
-  return keys;
 }
 
 // ---- HAProxy ---------------------------------------------------------------------------------------------------
@@ -500,20 +585,23 @@ export interface FormatContext {
   declared?: LogParser[];
   /** HAProxy captured request headers per frontend. */
   haproxyCaptures?: Map<string, Array<string | undefined>>;
+  /** Only these logged request headers are kept (the ones the configuration's routes read); default all. */
+  wantHeader?: (name: string) => boolean;
 }
 
 /** The parser for a format id (`nginx:<name>` needs the declaration in `ctx`). */
 export function parserFor(id: string, ctx: FormatContext = {}): LogParser | undefined {
+  const want = ctx.wantHeader ?? ALL;
   switch (id) {
-    case 'nginx-combined': return nginxCombinedParser();
+    case 'nginx-combined': return nginxCombinedParser(want);
     case 'common': return commonParser();
-    case 'nginx-json': return jsonParser('nginx-json', 'nginx JSON');
-    case 'envoy-json': return jsonParser('envoy-json', 'Envoy JSON');
-    case 'traefik-json': return jsonParser('traefik-json', 'Traefik JSON');
+    case 'nginx-json': return jsonParser('nginx-json', 'nginx JSON', want);
+    case 'envoy-json': return jsonParser('envoy-json', 'Envoy JSON', want);
+    case 'traefik-json': return jsonParser('traefik-json', 'Traefik JSON', want);
     case 'haproxy-http': return haproxyParser(ctx.haproxyCaptures);
     case 'envoy': return envoyParser();
     case 'alb': return albParser();
-    case 'traefik-clf': return traefikClfParser();
+    case 'traefik-clf': return traefikClfParser(want);
   }
   return ctx.declared?.find((p) => p.id === id);
 }
@@ -538,14 +626,14 @@ export function detectFormat(sample: readonly string[], ctx: FormatContext = {})
     albParser(),
     haproxyParser(ctx.haproxyCaptures),
     envoyParser(),
-    traefikClfParser(),
-    nginxCombinedParser(),
+    traefikClfParser(ctx.wantHeader),
+    nginxCombinedParser(ctx.wantHeader),
     commonParser(),
   ];
   const jsonLines = lines.filter((l) => l.trimStart().startsWith('{'));
   if (jsonLines.length * 2 >= lines.length) {
     const d = jsonDialect(jsonLines[0]);
-    candidates.push(jsonParser(d, d === 'traefik-json' ? 'Traefik JSON' : d === 'envoy-json' ? 'Envoy JSON' : 'nginx JSON'));
+    candidates.push(jsonParser(d, d === 'traefik-json' ? 'Traefik JSON' : d === 'envoy-json' ? 'Envoy JSON' : 'nginx JSON', ctx.wantHeader));
   }
   let best: { p: LogParser; score: number } | undefined;
   for (const p of candidates) {

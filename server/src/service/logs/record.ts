@@ -48,6 +48,7 @@ export type ParseResult = LogRecord | string;
 // ---- request line ------------------------------------------------------------------------------------------
 
 const TOKEN = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/;
+const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
 
 /**
  * Split a request target into path and query, and the authority when it is absolute (`http://a.com:8080/x?y`,
@@ -158,10 +159,11 @@ export function applyRequestLine(rec: LogRecord, line: string): string | undefin
   const sp1 = line.indexOf(' ');
   if (sp1 <= 0) return NO_REQUEST;
   const method = line.slice(0, sp1);
-  if (!TOKEN.test(method)) return NO_REQUEST;
+  const known = METHODS.has(method);
+  if (!known && !TOKEN.test(method)) return NO_REQUEST;
   const sp2 = line.lastIndexOf(' ');
   const target = sp2 > sp1 && line.startsWith('HTTP/', sp2 + 1) ? line.slice(sp1 + 1, sp2) : line.slice(sp1 + 1);
-  rec.method = method.toUpperCase();
+  rec.method = known ? method : method.toUpperCase();
   if (!applyTarget(rec, target)) return `request target "${target.slice(0, 60)}" is not a path or URL`;
   return undefined;
 }
@@ -304,4 +306,12 @@ export function cachedTime(parse: (s: string) => number | undefined): (s: string
 /** Add a header to a record (lower-case name). */
 export function addHeader(rec: LogRecord, name: string, value: string): void {
   (rec.headers ??= []).push([name, value]);
+}
+
+/**
+ * A string with storage of its own. Values cut from a line share the line's storage (and the line the whole chunk
+ * it was read in): anything kept past the line (memo keys, examples) must be copied or it keeps megabytes alive.
+ */
+export function own(s: string): string {
+  return (' ' + s).slice(1);
 }

@@ -4,7 +4,7 @@ import type { Request } from '../../analysis/routing/request';
 import type { ModelIndex } from '../../analysis/modelIndex';
 import type { Condition, EntryPoint, Pool, Route, Server, TrafficModel } from '../../model/types';
 import { peaks, Series, SeriesBudget, type Peak } from './series';
-import type { LogRecord } from './record';
+import { own, type LogRecord } from './record';
 
 /**
  * Replay: every logged request through the routing engine, counted per destination. A *destination* (a class)
@@ -125,7 +125,11 @@ function defaultArrival(model: TrafficModel, options: ReplayOptions): Arrival {
 export class Replay {
   readonly classes: Klass[] = [];
   private readonly byKey = new Map<string, Klass>();
-  private readonly memo = new Map<string, Klass>();
+  /** Memo: the request's arrival (entry, method, scheme, port, host) → its path and other fields → class. */
+  private readonly memo = new Map<string, Map<string, Klass>>();
+  private memoSize = 0;
+  /** The previous request's arrival and memo (consecutive requests usually share them). */
+  private last: { inner?: Map<string, Klass>; entry?: string; method: string; scheme: string; port: number; host: string } = { method: '', scheme: 'http', port: 0, host: '' };
   private readonly use: FieldUse;
   private readonly arrival: Arrival;
   private readonly entryNames = new Map<string, string | null>();
@@ -151,6 +155,9 @@ export class Replay {
     this.arrival = defaultArrival(model, options);
     this.budget = options.budget ?? new SeriesBudget();
   }
+
+  /** Whether a logged header matters to the configuration's routes (parsers skip the others). */
+  readonly wantHeader = (name: string): boolean => this.use.headers.includes(name) || (name === 'cookie' && this.use.headers.includes('cookie'));
 
   get assumedArrival(): string {
     return this.arrival.why;
@@ -178,17 +185,38 @@ export class Replay {
       }
     }
     const u = this.use;
-    let key = `${entry ?? ''}\u0001${rec.method}\u0001${scheme}\u0001${port}\u0001${host}\u0001${rec.tcp ? '' : rec.path}`;
+    let inner: Map<string, Klass> | undefined;
+    let arrival = '';
+    const last = this.last;
+    if (last.inner && last.entry === entry && last.method === rec.method && last.scheme === scheme && last.port === port && last.host === host) {
+      inner = last.inner;
+    } else {
+      arrival = `${entry ?? ''}\u0001${rec.method}\u0001${scheme}\u0001${port}\u0001${host}`;
+      inner = this.memo.get(arrival);
+      if (!inner) {
+        inner = new Map();
+        this.memo.set(own(arrival), inner);
+      }
+      this.last = { inner, entry: entry === undefined ? undefined : own(entry), method: own(rec.method), scheme, port, host: own(host) };
+    }
+    let key = rec.tcp ? '' : rec.path;
     if (u.query) key += `\u0001${rec.query}`;
     if (u.src) key += `\u0001${rec.src ?? ''}`;
     if (u.headers.length) {
       for (const h of u.headers) key += `\u0001${header(rec, h) ?? '\u0002'}`;
     }
-    let k = this.memo.get(key);
+    let k = inner.get(key);
     if (!k) {
       k = this.route(rec, entry, scheme, port, host);
-      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-      this.memo.set(key, k);
+      if (this.memoSize >= MEMO_LIMIT) {
+        this.memo.clear();
+        this.memoSize = 0;
+        this.last = { inner: undefined, entry: undefined, method: '', scheme: 'http', port: 0, host: '' };
+        inner = new Map();
+        this.memo.set(own(arrival || `${entry ?? ''}\u0001${rec.method}\u0001${scheme}\u0001${port}\u0001${host}`), inner);
+      }
+      inner.set(own(key), k);
+      this.memoSize++;
     }
     k.count++;
     if (rec.time !== undefined && Number.isFinite(rec.time)) {
@@ -202,7 +230,7 @@ export class Replay {
       const m = (k.observed ??= new Map());
       const c = m.get(okey);
       if (c !== undefined) m.set(okey, c + 1);
-      else if (m.size < OBSERVED_LIMIT) m.set(okey, 1);
+      else if (m.size < OBSERVED_LIMIT) m.set(own(okey), 1);
       else m.set('\u0000\u0000…', (m.get('\u0000\u0000…') ?? 0) + 1);
     }
     return k;
@@ -215,9 +243,9 @@ export class Replay {
     if (e === undefined) {
       const found = this.model.entries.find((x) => entryMatchesName(x, rec.entry!));
       e = found ? rec.entry : null;
-      this.entryNames.set(rec.entry, e);
+      this.entryNames.set(own(rec.entry), e);
     }
-    if (e === null) this.unknownEntries.set(rec.entry, (this.unknownEntries.get(rec.entry) ?? 0) + 1);
+    if (e === null) this.unknownEntries.set(own(rec.entry), (this.unknownEntries.get(rec.entry) ?? 0) + 1);
     return e ?? undefined;
   }
 
@@ -259,7 +287,7 @@ export class Replay {
         pools: r ? r.pools.map((p) => ({ pool: p.pool, share: p.share })) : [],
         servers: r ? r.servers.map((s) => ({ server: s.server, pool: s.pool, share: s.share })) : [],
         summary: r ? r.summary : 'no entry point listens where the request arrives',
-        example,
+        example: own(example),
         count: 0,
         series: new Series(this.budget),
         result: r,

@@ -28,6 +28,8 @@ export class Series {
   readonly minutes = new Map<number, Uint32Array>();
   private lastHour = NaN;
   private lastHourChunk: Uint32Array | undefined;
+  private lastDay = NaN;
+  private lastDayChunk: Uint32Array | undefined;
 
   constructor(private readonly budget: SeriesBudget) {}
 
@@ -47,13 +49,17 @@ export class Series {
     }
     const minute = Math.floor(sec / 60);
     const day = Math.floor(minute / DAY_MINUTES);
-    let m = this.minutes.get(day);
+    let m = day === this.lastDay ? this.lastDayChunk : this.minutes.get(day);
     if (!m && this.budget.minuteCells >= DAY_MINUTES) {
       m = new Uint32Array(DAY_MINUTES);
       this.budget.minuteCells -= DAY_MINUTES;
       this.minutes.set(day, m);
     } else if (!m) this.budget.exhausted = true;
-    if (m) m[minute - day * DAY_MINUTES]++;
+    if (m) {
+      m[minute - day * DAY_MINUTES]++;
+      this.lastDay = day;
+      this.lastDayChunk = m;
+    }
   }
 }
 

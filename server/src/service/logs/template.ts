@@ -1,5 +1,5 @@
 import {
-  NO_REQUEST, absent, addHeader, applyAuthority, applyRequestLine, applyTarget, cachedTime, newRecord, parseClfTime, parseEpoch, parseIsoTime,
+  NO_REQUEST, addHeader, applyAuthority, applyRequestLine, applyTarget, cachedTime, newRecord, parseClfTime, parseEpoch, parseIsoTime,
   parsePort, splitHost, unescapeNginx, type LogRecord, type ParseResult,
 } from './record';
 
@@ -86,7 +86,9 @@ function unescapeJsonValue(v: string): string {
  * A parser for lines written with this template. `extra` maps variables outside nginx (the Traefik common
  * format's router and server URL) to what they mean.
  */
-export function templateParser(template: string, escape: Escape = 'default', extra: Record<string, 'upstream-url' | 'pool' | 'ignore'> = {}): TemplateParser {
+export function templateParser(
+  template: string, escape: Escape = 'default', extra: Record<string, 'upstream-url' | 'pool' | 'ignore'> = {}, wantHeader: (name: string) => boolean = () => true,
+): TemplateParser {
   const tokens = compileTemplate(template);
   const vars: string[] = [];
   const literals: Array<string | undefined> = [];
@@ -134,13 +136,21 @@ export function templateParser(template: string, escape: Escape = 'default', ext
   const iProxyHost = idx('proxy_host');
   const headerIdx: Array<[number, string]> = [];
   vars.forEach((v, i) => {
-    if (v.startsWith('http_') && v !== 'http_host') headerIdx.push([i, v.slice(5).replace(/_/g, '-').toLowerCase()]);
+    if (v.startsWith('http_') && v !== 'http_host') {
+      const name = v.slice(5).replace(/_/g, '-').toLowerCase();
+      if (wantHeader(name)) headerIdx.push([i, name]);
+    }
   });
   const extraIdx = Object.entries(extra).map(([name, role]) => [vars.indexOf(name), role] as const).filter(([i]) => i >= 0);
   const timeLocal = cachedTime(parseClfTime);
   const timeIso = cachedTime(parseIsoTime);
   const unescape = escape === 'json' ? unescapeJsonValue : escape === 'default' ? unescapeNginx : (v: string) => v;
-  const values: string[] = new Array(vars.length);
+  /** Where each variable's value starts and ends in the current line (values are cut only when used). */
+  const starts = new Int32Array(vars.length);
+  const ends = new Int32Array(vars.length);
+  let current = '';
+  /** The current line has a backslash: values may be escaped. */
+  let escapes = false;
   const n = vars.length;
   const hasRequest = iRequest >= 0 || iRequestUri >= 0 || iUri >= 0;
 
@@ -154,41 +164,53 @@ export function templateParser(template: string, escape: Escape = 'default', ext
     }
     for (let k = 0; k < n; k++) {
       const lit = literals[k];
+      starts[k] = pos;
       if (lit === undefined) {
         let end = line.length;
         while (end > pos && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 32)) end--;
-        values[k] = line.slice(pos, end);
+        ends[k] = end;
         pos = line.length;
       } else {
         const at = line.indexOf(lit, pos);
         if (at < 0) return k === 0 ? 'does not match the log format' : `ends before "${lit.trim() || lit}" after $${vars[k]} (a truncated line?)`;
-        values[k] = line.slice(pos, at);
+        ends[k] = at;
         pos = at + lit.length;
       }
     }
+    current = line;
+    escapes = line.indexOf('\\') >= 0;
     // Text after the template's last literal: the line is another format (or has fields the template lacks).
     if (pos < line.length && line.slice(pos).trim() !== '') return 'has more fields than the log format';
     return build();
   };
 
-  const v = (i: number) => (i < 0 ? undefined : values[i]);
+  const raw = (i: number) => current.slice(starts[i], ends[i]);
+  /** A variable's value, unescaped; undefined when the template lacks it or the line has `-` or nothing. */
   const clean = (i: number) => {
-    const x = v(i);
-    return x === undefined || absent(x) ? undefined : unescape(x);
+    if (i < 0) return undefined;
+    const len = ends[i] - starts[i];
+    if (len === 0 || (len === 1 && current.charCodeAt(starts[i]) === 45)) return undefined;
+    const x = current.slice(starts[i], ends[i]);
+    return escapes ? unescape(x) : x;
+  };
+  const isAbsent = (i: number) => {
+    const len = ends[i] - starts[i];
+    return len === 0 || (len === 1 && current.charCodeAt(starts[i]) === 45);
   };
 
   function build(): ParseResult {
     const rec = newRecord();
-    if (iRequestUri >= 0 && !absent(values[iRequestUri])) {
-      if (!applyTarget(rec, unescape(values[iRequestUri]))) return `request URI "${values[iRequestUri].slice(0, 60)}" is not a path`;
+    if (iRequestUri >= 0 && !isAbsent(iRequestUri)) {
+      const uri = clean(iRequestUri)!;
+      if (!applyTarget(rec, uri)) return `request URI "${uri.slice(0, 60)}" is not a path`;
       const m = clean(iMethod);
       if (m !== undefined) rec.method = m.toUpperCase();
       else if (iRequest >= 0) {
         const tmp = newRecord();
-        if (applyRequestLine(tmp, unescape(values[iRequest])) === undefined) rec.method = tmp.method;
+        if (applyRequestLine(tmp, clean(iRequest) ?? '-') === undefined) rec.method = tmp.method;
       }
     } else if (iRequest >= 0) {
-      const err = applyRequestLine(rec, unescape(values[iRequest]));
+      const err = applyRequestLine(rec, clean(iRequest) ?? '-');
       if (err) return err;
       const m = clean(iMethod);
       if (m !== undefined) rec.method = m.toUpperCase();
