@@ -422,13 +422,14 @@ export function summarize(replay: Replay, show: (uri: string) => string): Replay
   const unrouted = [...unroutedMap.values()].map((u) => ({ ...u, share: share(u.requests) })).sort((a, b) => b.requests - a.requests);
 
   const notes: string[] = [];
-  if (replay.portAssumed > 0) notes.push(`${replay.portAssumed} request(s) without a logged port were sent to ${replay.assumedArrival}.`);
-  if (replay.hostMissing > 0) notes.push(`${replay.hostMissing} request(s) without a logged host were sent without one (the default server of their port); --host names one, or log $host.`);
-  if (replay.hostAssumed > 0) notes.push(`${replay.hostAssumed} request(s) without a logged host were sent as host ${replay.options.host} (--host).`);
-  if (replay.ambiguous > 0) notes.push(`${replay.ambiguous} distinct request(s) could be taken by several entry points listening on the same port: the first that routes them was counted (--entry picks one).`);
-  for (const [name, n] of replay.unknownEntries) notes.push(`${n} request(s) name entry point "${name}", which the configuration does not define: they were routed through every entry point.`);
-  if (replay.tcpConnections.count > 0) notes.push(`${replay.tcpConnections.count} line(s) are TCP connections (no HTTP request): routed as a request without host or path.`);
-  if (replay.untimed > 0) notes.push(`${replay.untimed} request(s) have no usable time: counted, but not in the rates.`);
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (replay.portAssumed > 0) notes.push(`${n(replay.portAssumed)} request(s) without a logged port were sent to ${replay.assumedArrival}.`);
+  if (replay.hostMissing > 0) notes.push(`${n(replay.hostMissing)} request(s) without a logged host were sent without one (the default server of their port); --host names one, or log $host.`);
+  if (replay.hostAssumed > 0) notes.push(`${n(replay.hostAssumed)} request(s) without a logged host were sent as host ${replay.options.host} (--host).`);
+  if (replay.ambiguous > 0) notes.push(`${n(replay.ambiguous)} distinct request(s) could be taken by several entry points listening on the same port: the first that routes them was counted (--entry picks one).`);
+  for (const [name, c] of replay.unknownEntries) notes.push(`${n(c)} request(s) name entry point "${name}", which the configuration does not define: they were routed through every entry point.`);
+  if (replay.tcpConnections.count > 0) notes.push(`${n(replay.tcpConnections.count)} line(s) are TCP connections (no HTTP request): routed as a request without host or path.`);
+  if (replay.untimed > 0) notes.push(`${n(replay.untimed)} request(s) have no usable time: counted, but not in the rates.`);
   if (replay.budget.exhausted) notes.push('The logs cover too long a time for per-second counts of every destination within the memory budget: some per-second peaks are missing or low; per-minute peaks are complete.');
 
   return {

@@ -172,7 +172,7 @@ export function templateParser(
         pos = line.length;
       } else {
         const at = line.indexOf(lit, pos);
-        if (at < 0) return k === 0 ? 'does not match the log format' : `ends before "${lit.trim() || lit}" after $${vars[k]} (a truncated line?)`;
+        if (at < 0) return k === 0 ? 'does not match the log format' : `ends in $${vars[k]}, before the \`${lit}\` that follows it (a truncated line?)`;
         ends[k] = at;
         pos = at + lit.length;
       }
