@@ -109,7 +109,7 @@ describe('lb-lens replay', () => {
     assert.equal(res.code, 0, res.err);
     assert.match(res.out, /combined\.log: nginx combined, 34 lines: 31 requests, 3 unparseable/);
     assert.match(res.out, /line 31: does not match the log format: this is not a log line/);
-    assert.match(res.out, /line 32: ends in \$request, before the `"` that follows it \(a truncated line\?\)/);
+    assert.match(res.out, /line 32: ends in \$request, before the `" ` that follows it \(a truncated line\?\)/);
     assert.match(res.out, /line 33: longer than 64 KiB \(70,000 characters\)/);
     assert.match(res.out, /31 request\(s\) without a logged host were sent as host shop\.example\.com \(--host\)/);
     const bad = run(['replay', 'nginx.conf', '--log', 'junk.log'], w.dir);
