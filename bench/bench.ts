@@ -9,7 +9,8 @@
  * last version, and how many versions got diagnostics (a server that analyses every keystroke in turn is slow).
  *
  * `npm run bench -- nginx-200000` runs only the files whose name contains one of the arguments; `routing` the
- * routing engine's costs on 2,000-route configs (bench/routing.ts).
+ * routing engine's costs on 2,000-route configs (bench/routing.ts); `replay` access-log replay throughput and memory
+ * on 1M generated lines (bench/replay.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { LspClient } from '../test/helpers/lspClient';
 import { benchEnvoy } from './envoy';
 import { benchRouting } from './routing';
+import { benchReplay } from './replay';
 import { haproxyConfig, nginxConfig } from './generate';
 import { rssMiB } from './memory';
 
@@ -125,6 +127,7 @@ async function main() {
   }
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(rows, null, 2));
   if (!only.length || only.some((o) => 'routing'.includes(o))) benchRouting();
+  if (!only.length || only.some((o) => 'replay'.includes(o))) await benchReplay();
   if (only.length && !only.some((o) => 'envoy'.includes(o))) return;
   console.log('\nEnvoy (200k lines) vs yaml-language-server:');
   await benchEnvoy();

@@ -7,7 +7,7 @@ export interface ParsedArgs {
   options: Record<string, string[] | undefined>;
 }
 
-const FLAGS = new Set(['help', 'version', 'fail-on-move']);
+const FLAGS = new Set(['help', 'version', 'fail-on-move', 'fail-on-drift']);
 
 /** `cmd [--opt value | --opt=value | --flag]… [--] positionals`, with the options each command accepts. */
 export function parseArgs(argv: string[], accepted: Record<string, string[]>): ParsedArgs {

@@ -13,6 +13,7 @@ import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { renderCheckJson, renderCheckText, renderSarif, type CheckedFile, type SkippedFile } from './checkOutput';
 import { diffCommand } from './diff';
 import { renderPreviewText } from './previewOutput';
+import { replayCommand, replayOptions } from './replay';
 import { routeCommand, routeOptions } from './route';
 import { cliSettings } from './settings';
 import { testCommand, testOptions } from './test';
@@ -27,9 +28,13 @@ Usage:
                 [--lang <format>] [--allow-outside <folder>]…
   lb-lens preview <file> [--format text|json] [--fail <address or server name>]… [--lang <format>] [--allow-outside <folder>]…
   lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]
+               [--traffic <access log>… [--log-format <format>] [--fail-on-peak-factor <x>] [--fail-on-peak-rate <req/s>]]
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
   lb-lens test [files or folders…] [--format text|json|junit]
+  lb-lens replay <file> --log <access log>… [--log-format auto|nginx-combined|nginx-json|haproxy-http|envoy|alb|traefik-json|…]
+                [--format text|json] [--entry <name>] [--host <name>] [--port <n>] [--drift-alpha <a>] [--drift-min-shift <points>]
+                [--fail-on-drift]
 ${ALERTS_HELP}
   lb-lens --help | --version
 
@@ -46,10 +51,19 @@ diff     Compare the traffic distribution of two git revisions (default: --base 
          Exit 1 when a server's share moves more than --fail-on-shift percentage points, when a route becomes
          single-target (LB101) or unreachable (LB104), or when a new error appears; 2 on usage or git errors.
          It also lists the requests that change destination (the routing engine asks both revisions the example
-         requests of every route); --fail-on-move exits 1 when there is any.
+         requests of every route); --fail-on-move exits 1 when there is any. --traffic replays access logs through
+         both revisions: the share of the logged requests each move takes, each server's peak req/s before and
+         after; exit 1 when a server's peak rises above --fail-on-peak-factor times its current peak, or above
+         --fail-on-peak-rate req/s.
 route    Which entry point, route, pool and servers take one request, with the trace of the rules considered
          (--port is the connection's port when it differs from the URL's; --entry picks one entry point).
          Exit 0 when it is routed or answered, 1 when nothing routes it (no route, no usable server), 2 on usage errors.
+replay   Send the requests of access logs (plain or .gz, streamed; nginx combined or a log_format of the config,
+         nginx/Envoy/Traefik JSON, HAProxy httplog/tcplog, Envoy's default format, AWS ALB, Traefik CLF — detected
+         per file) through the configuration: requests, share and peak req/s per route, pool and server, and the
+         requests no pool takes. Where the logs record the upstream, drift against the configured split (a
+         chi-square test per pool; see docs/replay.md). Exit 0, 1 with --fail-on-drift when drift is found, 2 on
+         usage errors or when no line could be read as a request.
 test     Run the route tests (*.lbtest.yaml: requests and the route, pool and server shares they must get; see
          docs/route-tests.md) under the paths (default: the current folder). Exit 0 when all pass, 1 when one fails,
          2 on usage errors, when no test file is found, or when a test cannot run (malformed, unreadable config).
@@ -288,13 +302,14 @@ function preview(args: ParsedArgs, io: Io): number {
  * Read and analyse one given file (`preview`, `route`): its folder (and `--allow-outside` folders) is the
  * boundary, settings come from `.lb-lens.json`, `--lang` forces a format.
  */
-function analyzeOne(args: ParsedArgs, io: Io, path: string, what: string): DocumentAnalysis {
+function analyzeOne(args: ParsedArgs, io: Io, path: string, what: string, onFs?: (fs: NodeFileSystem) => void): DocumentAnalysis {
   const shown = relative(io.cwd, path) || path;
   const lang = parseLang(args);
   const roots = boundaryOf([path], args, io);
   const { config, allowed } = loadConfig(args, io, path, roots);
   roots.push(...allowed);
   const fs = createNodeFileSystem({ roots: () => roots, boundaryName: 'the folders checked' });
+  onFs?.(fs);
   const service = makeService(roots, fs);
   const read = fs.readPath(path);
   if (!('text' in read)) throw new IoError(`cannot ${what} ${shown}: ${read.reason}`);
@@ -312,10 +327,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const args = parseArgs(argv, {
       check: ['format', 'fail-on', 'config', 'lang', 'allow-outside'],
       preview: ['format', 'fail', 'config', 'lang', 'allow-outside'],
-      diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config'],
+      diff: ['format', 'base', 'head', 'fail-on-shift', 'fail-on-move', 'config', 'traffic', 'log-format', 'fail-on-peak-factor', 'fail-on-peak-rate', 'host', 'port'],
       route: routeOptions,
       test: testOptions,
       alerts: alertsOptions,
+      replay: replayOptions,
     });
     if (args.options.help || argv.length === 0) {
       io.out(HELP);
@@ -331,15 +347,24 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       case 'preview':
         return preview(args, io);
       case 'diff':
-        return diffCommand(args, io);
+        return await diffCommand(args, io);
       case 'route':
         return routeCommand(args, { cwd: io.cwd, out: io.out, analyze: (path) => analyzeOne(args, io, path, 'route') });
       case 'test':
         return testCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path, 'test') });
       case 'alerts':
         return alertsCommand(args, { cwd: io.cwd, out: io.out, err: io.err, analyze: (path) => analyzeOne(args, io, path, 'read') });
+      case 'replay':
+        return await replayCommand(args, {
+          cwd: io.cwd, out: io.out, err: io.err,
+          analyze: (path) => {
+            let fs: NodeFileSystem | undefined;
+            const analysis = analyzeOne(args, io, path, 'replay', (f) => (fs = f));
+            return { analysis, readText: (uri) => fs?.readFile(uri) };
+          },
+        });
       default:
-        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route, test or alerts)`);
+        throw new UsageError(`unknown command "${args.command}" (check, preview, diff, route, test, replay or alerts)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -30,14 +30,16 @@ export interface RoutingMove {
   example: string;
   /** How many of the sampled requests moved this way. */
   samples: number;
-  /** Optional weighting by real traffic (filled by callers that replayed logs). */
+  /** Optional weighting by real traffic (filled by callers that replayed logs): the share of the logged requests that move this way. */
   loggedShare?: number;
+  /** The logged requests that move this way (with `loggedShare`). */
+  loggedRequests?: number;
 }
 
 const MAX_SAMPLES = 2000;
 const TIME_BUDGET_MS = 5000;
 
-function destination(r: RoutingResult | undefined, fileName: (uri: string) => string): Destination {
+export function destination(r: RoutingResult | undefined, fileName: (uri: string) => string): Destination {
   if (!r) return { outcome: 'not listening', route: null, pools: [], entry: '' };
   return {
     outcome: r.outcome,
@@ -53,7 +55,7 @@ function destination(r: RoutingResult | undefined, fileName: (uri: string) => st
 }
 
 /** Where a request ends: what must be equal for it not to have moved. */
-const destKey = (d: Destination) => `${d.outcome}|${d.status ?? ''}|${d.pools.map((p) => `${p.name}:${p.share}`).join(',')}`;
+export const destKey = (d: Destination) => `${d.outcome}|${d.status ?? ''}|${d.pools.map((p) => `${p.name}:${p.share}`).join(',')}`;
 
 /** Requests that exercise every route of an analysis (engine-checked examples) and every named host. */
 export function sampleRequests(a: DocumentAnalysis, deadline: number): Request[] {

@@ -275,7 +275,7 @@ function bestSite(sites: SiteView[], names: string, undecided: string[]): { site
   return best;
 }
 
-function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: TraceStep[], undecided: string[]): { entry: EntryPoint; bind?: Bind; site?: SiteView } {
+function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: TraceStep[] | undefined, undecided: string[]): { entry: EntryPoint; bind?: Bind; site?: SiteView } {
   const tls = req.scheme === 'https';
   let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []).filter((s) => s.tls === undefined || s.tls === tls);
   // TLS server names choose among sites first (Envoy filter chains); sites that name none take the rest.
@@ -283,13 +283,13 @@ function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: Tr
     const sni = req.sni ?? '';
     const bySni = bestSite(sites.filter((s) => s.sni?.length).map((s) => ({ ...s, hosts: s.sni! })), sni, undecided);
     sites = bySni ? sites.filter((s) => s.id === bySni.site.id) : sites.filter((s) => !s.sni?.length);
-    if (bySni) trace.push({ kind: 'site', name: bySni.site.name, source: bySni.site.source, result: 'chosen', why: `TLS server name "${sni}" matches ${patternText(bySni.pattern ?? { kind: 'any', value: '' })}` });
+    if (bySni) trace?.push({ kind: 'site', name: bySni.site.name, source: bySni.site.source, result: 'chosen', why: `TLS server name "${sni}" matches ${patternText(bySni.pattern ?? { kind: 'any', value: '' })}` });
   }
   const entryOf = (s: SiteView) => socket.entries.find((x) => x.entry.id === s.entryId)!;
   const best = bestSite(sites, req.host, undecided);
   if (best) {
     const { entry, bind } = entryOf(best.site);
-    if (!(sites.length === 1 && best.site.implicit)) {
+    if (trace && !(sites.length === 1 && best.site.implicit)) {
       trace.push({
         kind: 'site', name: best.site.name, source: best.site.source, result: 'match',
         why: best.pattern ? `host "${req.host}" matches ${patternText(best.pattern)} (${RANK_NAMES[best.rank]})` : `takes any host`,
@@ -302,12 +302,12 @@ function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: Tr
   if (def) {
     const own = table.sitesByEntry.get(def.entry.id) ?? [];
     if (own.length === 1) {
-      trace.push({ kind: 'site', name: own[0].name, source: own[0].source, result: 'match', why: `no server name matches host "${req.host}": the default for ${bindText(def.bind!)} takes it` });
+      trace?.push({ kind: 'site', name: own[0].name, source: own[0].source, result: 'match', why: `no server name matches host "${req.host}": the default for ${bindText(def.bind!)} takes it` });
       return { entry: def.entry, bind: def.bind, site: own[0] };
     }
   }
   const first = socket.entries[0];
-  trace.push({ kind: 'site', name: first.entry.name, source: first.entry.source, result: 'no-match', why: `no virtual host takes host "${req.host}"` });
+  trace?.push({ kind: 'site', name: first.entry.name, source: first.entry.source, result: 'no-match', why: `no virtual host takes host "${req.host}"` });
   return { entry: first.entry, bind: first.bind };
 }
 
@@ -597,6 +597,24 @@ function outcomeOf(route: Route, entry: EntryPoint, index: ModelIndex, req: Requ
   return { outcome: 'pool', pools, servers: d.shares, distribution: d, ...(unresolved ? { unresolved } : {}), summary: `${pools.map((p) => p.pool.name).join(' + ')} → ${names}${top.length > 3 ? ', …' : ''}${lost}` };
 }
 
+type OutcomeFields = ReturnType<typeof outcomeOf>;
+const outcomeCaches = new WeakMap<RoutingTable, WeakMap<ModelIndex, Map<Route, OutcomeFields>>>();
+
+/**
+ * A route's outcome without failures does not depend on the request (except a pool named by a header): it is
+ * computed once per model and index, and shared by the results (which callers never modify).
+ */
+function cachedOutcome(table: RoutingTable, route: Route, entry: EntryPoint, index: ModelIndex, req: Request, failed: FailedSet): OutcomeFields {
+  if (failed.size > 0 || (route.target.kind === 'dynamic' && route.target.byHeader)) return outcomeOf(route, entry, index, req, failed);
+  let byIndex = outcomeCaches.get(table);
+  if (!byIndex) outcomeCaches.set(table, (byIndex = new WeakMap()));
+  let cache = byIndex.get(index);
+  if (!cache) byIndex.set(index, (cache = new Map()));
+  let o = cache.get(route);
+  if (!o) cache.set(route, (o = outcomeOf(route, entry, index, req, failed)));
+  return o;
+}
+
 // ---- the engine ---------------------------------------------------------------------------------------------
 
 /**
@@ -610,17 +628,18 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
   for (const socket of sockets(model, req, options)) {
     const trace: TraceStep[] = [];
     const undecidable: string[] = [];
-    for (const x of socket.entries) {
+    const tracing = options.trace !== false;
+    for (const x of tracing ? socket.entries : []) {
       trace.push({ kind: 'entry', name: x.entry.name, source: x.bind?.source ?? x.entry.selection, result: 'match', why: x.bind ? `listens on ${bindText(x.bind)}` : 'its listening address is not known statically: taken to accept the request' });
     }
-    const { entry, bind, site } = selectSite(socket, table, req, trace, undecidable);
+    const { entry, bind, site } = selectSite(socket, table, req, tracing ? trace : undefined, undecidable);
     const noRoute = entry.noRoute ?? { status: 404, text: 'no route matches' };
     const base = { entry, bind, site, trace, undecidable };
     if (!site) {
       results.push({ ...base, outcome: 'no-backend', status: noRoute.status, pools: [], servers: [], summary: noRoute.status === undefined ? noRoute.text : `${noRoute.text}: ${noRoute.status}` });
       continue;
     }
-    const ctx: Ctx = { req, trace: options.trace === false ? undefined : trace, room: options.traceLimit ?? 200, omitted: 0, undecided: undecidable, lowered: new Map(), moreUndecided: 0 };
+    const ctx: Ctx = { req, trace: tracing ? trace : undefined, room: options.traceLimit ?? 200, omitted: 0, undecided: undecidable, lowered: new Map(), moreUndecided: 0 };
     let found: Search = {};
     for (const scopeId of site.routesFrom ?? [site.id]) {
       found = searchScope(table, scopeId, ctx);
@@ -633,7 +652,7 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
       continue;
     }
     const answered = poolAnswer(found.route, index, req, trace, undecidable);
-    results.push({ ...base, route: found.route, ...(answered ?? outcomeOf(found.route, entry, index, req, failed)) });
+    results.push({ ...base, route: found.route, ...(answered ?? cachedOutcome(table, found.route, entry, index, req, failed)) });
   }
   // One result per entry point: the same entry reached on several sockets (nginx `listen 80; listen [::]:80;`) with
   // the same answer is one result; different answers (other servers compete on each socket) stay apart.

@@ -10,6 +10,7 @@ export { parseHaproxy, valueRange, SECTION_KEYWORDS } from './parser';
 export type { HaproxyCst, Line, LineComment, ParseOptions, ParseProblem, Section, Word } from './parser';
 export { HaproxyLowerCache, lowerHaproxy } from './lower';
 export { HaproxyParseCache } from './parser';
+export { haproxyLogCaptures } from './logCaptures';
 
 /**
  * Section headers. HAProxy skips the blanks that start a line (cfgparse: "skip leading spaces"), so a header may

@@ -8,6 +8,7 @@ import { detectionSample } from '../detectSample';
 export { parseNginx } from './parser';
 export type { Arg, CstComment, Directive, NginxCst, SyntaxError } from './parser';
 export { lowerNginx, NginxLowerCache } from './lower';
+export { nginxLogFormats, NGINX_COMBINED, type NginxLogFormat, type NginxAccessLog } from './logFormats';
 
 /**
  * Block openers only nginx writes (`server {`, `location /x {`, `upstream name {`, …). Every pattern here runs in
