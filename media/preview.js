@@ -202,7 +202,11 @@
     const section = el('section', 'request');
     section.setAttribute('aria-label', 'Tested request');
     const head = el('h2', 'request-head');
-    head.append(el('span', 'request-title', 'Request'), el('code', 'request-line', state.input));
+    const line = el('code', 'request-line', state.input);
+    const response = state.response;
+    // How the server read it (lower-case header names, the Host header): a tooltip, not one more line.
+    if (response && response.request) line.title = 'Read as: ' + response.request;
+    head.append(el('span', 'request-title', 'Request'), line);
     const actions = el('span', 'request-actions');
     actions.append(
       actionButton('Edit…', 'Change the request (LB Lens: Test a Request…)', { type: 'editRequest' }),
@@ -211,7 +215,6 @@
     head.append(actions);
     section.append(head);
 
-    const response = state.response;
     if (state.message || !response) {
       section.append(el('p', 'error request-error', state.message || 'No answer from the language server.'));
       return section;
@@ -220,7 +223,6 @@
       section.append(el('p', 'error request-error', 'This request cannot be routed: ' + response.error));
       return section;
     }
-    if (response.request && response.request !== state.input) section.append(el('div', 'match', 'as read: ' + response.request));
     const results = response.results || [];
     if (results.length === 0) {
       const p = el('p', 'verdict outcome-no-backend', 'No entry point of this file listens where this request arrives: check the URL\'s scheme and port, --port and --entry.');
@@ -240,6 +242,8 @@
     const box = el('div', 'result outcome-' + r.outcome);
     box.setAttribute('aria-label', (count > 1 ? 'Entry point ' + (index + 1) + ' of ' + count + ': ' : '') + r.entry.name + ', ' + verdictText(r));
     box.append(el('p', 'verdict', verdictText(r)));
+    // The servers' bars say it for a pool; anything else gets the server's own words (what answers, and why).
+    if (r.outcome !== 'pool') box.append(el('p', 'summary', r.summary));
 
     const facts = el('dl', 'facts');
     const fact = (term, ...values) => {
@@ -268,7 +272,6 @@
       fact('route', el('span', 'placeholder', 'none matches'));
     }
     if (r.pools && r.pools.length > 1) fact('pools', el('span', '', r.pools.map((p) => p.name + ' ' + percent(p.share)).join(', ')));
-    else if (r.pool) fact('pool', el('span', '', r.pool.name));
     box.append(facts);
 
     if (r.servers && r.servers.length) {
@@ -310,11 +313,14 @@
     return box;
   }
 
+  /** The outcome in a few words: `→ pool api`, `Nothing routes this request · no backend · 404`, `Redirect · 301`. */
   function verdictText(r) {
-    const status = r.status !== undefined ? ' ' + r.status : '';
-    if (r.outcome === 'pool') return '→ ' + (r.pools || []).map((p) => p.name).join(' + ') + ': ' + r.summary;
-    if (r.outcome === 'no-backend') return 'Nothing routes this request: no backend' + (status ? ',' + status : '') + ' — ' + r.summary;
-    return (OUTCOME_TEXT[r.outcome] || r.outcome) + status + ': ' + r.summary;
+    const status = r.status !== undefined ? ' · ' + r.status : '';
+    const pools = (r.pools || []).map((p) => p.name);
+    if (r.outcome === 'pool') return '→ ' + (pools.length > 1 ? 'pools ' + pools.join(' + ') : 'pool ' + (pools[0] || (r.pool && r.pool.name) || '?')) + status;
+    if (r.outcome === 'no-backend') return 'Nothing routes this request · no backend' + status;
+    const text = OUTCOME_TEXT[r.outcome] || r.outcome;
+    return text.charAt(0).toUpperCase() + text.slice(1) + status;
   }
 
   /** A server of the answer: the preview's bar (not a failure toggle; the routes below have those). */
