@@ -365,7 +365,9 @@ export class DistributionPreview implements vscode.Disposable {
     if (!this.panel || !doc) return;
     const client = this.getClient();
     if (!client) {
-      this.post({ type: 'empty', message: 'LB Lens is disabled (setting "lbLens.enable").' });
+      const message = 'LB Lens is disabled (setting "lbLens.enable").';
+      if (this.tested?.uri === doc.uri.toString()) this.lastRouteState = { uri: this.tested.uri, input: this.tested.input, response: null, message };
+      this.post({ type: 'empty', message });
       return;
     }
     const failed = [...this.failedFor(doc)];
