@@ -229,7 +229,11 @@
       section.append(p);
       return section;
     }
-    results.forEach((r, i) => section.append(renderResult(r, i, results.length)));
+    const count = results.length + (state.moreResults || 0);
+    results.forEach((r, i) => section.append(renderResult(r, i, count)));
+    if (state.moreResults) {
+      section.append(el('p', 'placeholder', '… and ' + state.moreResults + ' more entry points take this request: add --entry NAME to test one of them.'));
+    }
     return section;
   }
 

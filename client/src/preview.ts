@@ -145,7 +145,7 @@ export class DistributionPreview implements vscode.Disposable {
     const response = state.response;
     if (!response || 'error' in response) return;
     const request = response.request;
-    const routes = response.results.flatMap((r) =>
+    const routes = response.results.slice(0, MAX_RESULTS_SHOWN).flatMap((r) =>
       r.route
         ? [{
             uri: r.route.file,
@@ -373,8 +373,8 @@ export class DistributionPreview implements vscode.Disposable {
     const failed = [...this.failedFor(doc)];
     const params: DistributionParams = { textDocument: { uri: doc.uri.toString() }, failed };
     const seq = ++this.seq;
-    // The tested request goes with every refresh of its document's preview: one engine evaluation, beside the
-    // distribution (no extra round trip).
+    // The tested request goes with every refresh of its document's preview: one engine evaluation on the analysis
+    // the distribution uses (cached by the server), sent alongside it, so the refresh takes no longer.
     const routing = this.routeTested(client, doc, failed);
     try {
       const file = await client.sendRequest<PreviewFile | null>(DISTRIBUTION_REQUEST, params);
@@ -478,17 +478,22 @@ function toRange(r: { start: { line: number; character: number }; end: { line: n
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
 
+/** Results the Request section shows (and routes highlighted); `--entry NAME` picks one of the others. */
+const MAX_RESULTS_SHOWN = 20;
+
 /** The route state with its files named relative to the workspace, as the user knows them. */
 function forDisplay(state: RouteState): RouteState {
   const response = state.response;
   if (!response || 'error' in response) return state;
+  const shown = response.results.slice(0, MAX_RESULTS_SHOWN);
   const rel = (uri: string | undefined) => (uri === undefined ? undefined : vscode.workspace.asRelativePath(vscode.Uri.parse(uri), false));
   const file = <T extends { file?: string }>(x: T): T => (x.file === undefined ? x : { ...x, file: rel(x.file) });
   return {
     ...state,
+    ...(shown.length < response.results.length ? { moreResults: response.results.length - shown.length } : {}),
     response: {
       ...response,
-      results: response.results.map((r) => ({
+      results: shown.map((r) => ({
         ...r,
         entry: file(r.entry),
         ...(r.site ? { site: file(r.site) } : {}),

@@ -40,6 +40,9 @@ export interface RouteState {
   response: RouteResponse | null;
   /** Why there is no answer: the input's syntax, the server disabled, not a configuration… */
   message?: string;
+  /** Shown to the webview only: results left out of `response.results` (each entry point that takes the request
+   * has one; a config with hundreds would make a page nobody reads). */
+  moreResults?: number;
 }
 
 /** Messages the webview posts to the extension. */
