@@ -192,6 +192,14 @@ export const uiTests = [
       if (labels[0] !== example) throw new Error(`the example just tested (${example}) comes first; quick pick rows: ${labels.join(' | ')}`);
       if (!labels.some((l) => l.includes('-H "X-Canary: yes"'))) throw new Error(`the typed request is not among the recent ones: ${labels.join(' | ')}`);
       await page.keyboard.press('Escape');
+      // Edit… in the Request section opens the input box on the tested request.
+      await wv.locator('.request button', { hasText: 'Edit' }).click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
+      const end = Date.now() + T;
+      while ((await input.inputValue()) !== example && Date.now() < end) await page.waitForTimeout(100);
+      if ((await input.inputValue()) !== example) throw new Error(`Edit… opened the input box with "${await input.inputValue()}"`);
+      await page.keyboard.press('Escape');
     },
   },
 ];
