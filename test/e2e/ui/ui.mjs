@@ -202,6 +202,26 @@ export const uiTests = [
       await page.keyboard.press('Escape');
     },
   },
+  {
+    name: '"New request…" starts from the last request; a request the server rejects is an error in the Request section',
+    async run(ctx) {
+      const { page } = ctx;
+      const wv = webview(page);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await runCommand(page, 'LB Lens: Test a Request', 'Test a Request');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'New request' }).first();
+      await row.waitFor({ timeout: T });
+      await row.click();
+      await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
+      const input = page.locator('.quick-input-widget input');
+      if (!(await input.inputValue()).startsWith('GET ')) throw new Error(`New request… starts empty: "${await input.inputValue()}"`);
+      await input.fill('GET ftp://shop.example.com/');
+      await page.keyboard.press('Enter');
+      await wv.locator('.request .request-error', { hasText: 'unsupported scheme "ftp"' }).waitFor({ timeout: T });
+      if ((await wv.locator('.request .result').count()) !== 0) throw new Error('an error and a result at once');
+      await shot(ctx, 'request-error');
+    },
+  },
 ];
 
 /** F1, type the command's title, wait for its row, Enter. */
