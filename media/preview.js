@@ -1,6 +1,7 @@
 // Webview side of the LB Lens traffic-distribution preview.
-// Renders the PreviewFile the extension posts — or, in compare mode, the DocumentComparison with HEAD;
-// user actions are posted back as messages.
+// Renders the PreviewFile the extension posts (with, above the routes, the request tested with "LB Lens: Test a
+// Request…") — or, in compare mode, the DocumentComparison with HEAD; user actions are posted back as messages
+// that name routes and results by id or index, never by file or request text.
 // Builds the DOM with textContent only (never innerHTML): names come from user configuration.
 // @ts-check
 (function () {
@@ -18,8 +19,8 @@
     const msg = event.data;
     if (!msg || typeof msg.type !== 'string') return;
     if (msg.type === 'data') {
-      vscode.setState({ file: msg.file, failed: msg.failed, displayPath: msg.displayPath });
-      render(msg.file, msg.failed || [], msg.displayPath);
+      vscode.setState({ file: msg.file, failed: msg.failed, displayPath: msg.displayPath, request: msg.request });
+      render(msg.file, msg.failed || [], msg.displayPath, msg.request);
     } else if (msg.type === 'error') {
       showMessage('error', 'The language server could not compute the distribution: ' + msg.message);
     } else if (msg.type === 'empty') {
@@ -36,7 +37,7 @@
 
   // Paint the last state right away after a reload, then ask the extension for fresh data.
   const saved = vscode.getState();
-  if (saved && saved.file) render(saved.file, saved.failed || [], saved.displayPath);
+  if (saved && saved.file) render(saved.file, saved.failed || [], saved.displayPath, saved.request);
   else if (saved && saved.compare) renderComparison(saved.compare.comparison, saved.compare.displayPath, saved.compare.notice);
   else if (saved && saved.compareMessage) {
     compareToolbar(saved.compareMessage.displayPath || '', 'HEAD');
@@ -68,7 +69,7 @@
     return String(p).split(/[\\/]/).pop() || String(p);
   }
 
-  function render(file, failed, displayPath) {
+  function render(file, failed, displayPath, request) {
     // The workspace-relative path when the extension knows it; the full path in the tooltip.
     fileEl.textContent = (displayPath || baseName(file.path)) + ' · ' + file.format;
     fileEl.title = file.path;
@@ -77,11 +78,10 @@
     const down = failed.length ? failed.length + ' simulated failure' + (failed.length === 1 ? '' : 's') : '';
     resetEl.title = down ? 'Reset ' + down : 'No simulated failures';
     resetEl.disabled = failed.length === 0;
-    if (!file.routes || file.routes.length === 0) {
-      showMessage('placeholder', 'No routes found in this file.');
-      return;
-    }
-    routesEl.replaceChildren(...file.routes.map(renderRoute));
+    const parts = request ? [renderRequest(request)] : [];
+    if (!file.routes || file.routes.length === 0) parts.push(el('p', 'placeholder', 'No routes found in this file.'));
+    else parts.push(...file.routes.map(renderRoute));
+    routesEl.replaceChildren(...parts);
   }
 
   function renderRoute(route) {
@@ -100,6 +100,7 @@
     }
     section.append(head);
     appendRouteBody(section, route, route.servers, renderServer);
+    if (route.example) section.append(renderExample(route));
 
     const findings = route.findings || [];
     const notes = route.notes || [];
@@ -153,16 +154,194 @@
     );
     button.title = (server.failed ? 'Restore ' : 'Simulate failure of ') + server.name + ' (line ' + server.line + ')';
     button.addEventListener('click', () => vscode.postMessage({ type: 'toggleFailed', serverId: server.id }));
+    appendBar(button, server.name, server);
+    li.append(button);
+    return li;
+  }
 
-    const label = el('span', 'server-name', server.name);
+  /** A server row's cells: name, bar, percentage, state (the preview's routes and the tested request's answer). */
+  function appendBar(row, label, server) {
     const track = el('span', 'bar-track');
     const bar = el('span', 'bar');
     bar.style.width = percent(server.share); // CSSOM, allowed by the CSP (no inline style attribute)
     track.append(bar);
     const pct = el('span', 'pct', percent(server.share));
     const tag = el('span', 'state', server.failed ? 'failed' : server.state === 'active' ? '' : server.state);
-    button.append(label, track, pct, tag);
-    li.append(button);
+    row.append(el('span', 'server-name', label), track, pct, tag);
+  }
+
+  /** A request that reaches the route (checked by the server's routing engine), and a button that tests it. */
+  function renderExample(route) {
+    const row = el('div', 'example');
+    row.append(el('span', 'example-label', 'e.g.'), el('code', 'example-request', route.example));
+    const test = el('button', 'link test', 'Test');
+    test.type = 'button';
+    test.title = 'Test this request: show the route, pool and servers that take it';
+    test.setAttribute('aria-label', 'Test the example request ' + route.example + ' of route ' + route.name);
+    test.addEventListener('click', () => vscode.postMessage({ type: 'testExample', routeId: route.id }));
+    row.append(test);
+    return row;
+  }
+
+  // ---- the tested request ---------------------------------------------------------------------------------
+
+  const OUTCOME_TEXT = { pool: 'pool', redirect: 'redirect', direct: 'answered by the proxy', 'no-backend': 'no backend', dynamic: 'dynamic target' };
+  const TRACE_MARK = { match: '✓', chosen: '•', 'no-match': '✗', undecidable: '?', skipped: '…' };
+
+  /** A small text button in the Request section. */
+  function actionButton(text, title, message) {
+    const b = el('button', 'reset', text);
+    b.type = 'button';
+    b.title = title;
+    b.addEventListener('click', () => vscode.postMessage(message));
+    return b;
+  }
+
+  /** The Request section: the request as typed, then one block per entry point that takes it, or why none does. */
+  function renderRequest(state) {
+    const section = el('section', 'request');
+    section.setAttribute('aria-label', 'Tested request');
+    const head = el('h2', 'request-head');
+    const line = el('code', 'request-line', state.input);
+    const response = state.response;
+    // How the server read it (lower-case header names, the Host header): a tooltip, not one more line.
+    if (response && response.request) line.title = 'Read as: ' + response.request;
+    head.append(el('span', 'request-title', 'Request'), line);
+    const actions = el('span', 'request-actions');
+    actions.append(
+      actionButton('Edit…', 'Change the request (LB Lens: Test a Request…)', { type: 'editRequest' }),
+      actionButton('Clear', 'Forget this request and its highlight', { type: 'clearRequest' }),
+    );
+    head.append(actions);
+    section.append(head);
+
+    if (state.message || !response) {
+      section.append(el('p', 'error request-error', state.message || 'No answer from the language server.'));
+      return section;
+    }
+    if (response.error) {
+      section.append(el('p', 'error request-error', 'This request cannot be routed: ' + response.error));
+      return section;
+    }
+    const results = response.results || [];
+    if (results.length === 0) {
+      const p = el('p', 'verdict outcome-no-backend', 'No entry point of this file listens where this request arrives: check the URL\'s scheme and port, --port and --entry.');
+      section.append(p);
+      return section;
+    }
+    const count = results.length + (state.moreResults || 0);
+    results.forEach((r, i) => section.append(renderResult(r, i, count)));
+    if (state.moreResults) {
+      section.append(el('p', 'placeholder', '… and ' + state.moreResults + ' more entry points take this request: add --entry NAME to test one of them.'));
+    }
+    return section;
+  }
+
+  /** `file:line` of an answer's part, for a tooltip or a label. */
+  function where(x) {
+    return x && x.line !== undefined ? (x.file ? x.file + ':' : 'line ') + x.line : '';
+  }
+
+  function renderResult(r, index, count) {
+    const box = el('div', 'result outcome-' + r.outcome);
+    box.setAttribute('aria-label', (count > 1 ? 'Entry point ' + (index + 1) + ' of ' + count + ': ' : '') + r.entry.name + ', ' + verdictText(r));
+    box.append(el('p', 'verdict', verdictText(r)));
+    // The servers' bars say it for a pool; anything else gets the server's own words (what answers, and why).
+    if (r.outcome !== 'pool') box.append(el('p', 'summary', r.summary));
+
+    const facts = el('dl', 'facts');
+    const fact = (term, ...values) => {
+      facts.append(el('dt', '', term));
+      const dd = el('dd');
+      dd.append(...values);
+      facts.append(dd);
+    };
+    const bind = [r.entry.port !== undefined ? 'port ' + r.entry.port : '', r.entry.address || '', r.entry.tls ? 'TLS' : ''].filter(Boolean).join(', ');
+    const entry = el('span', '', r.entry.name + (bind ? ' (' + bind + ')' : ''));
+    entry.title = where(r.entry);
+    fact('entry', entry);
+    if (r.site) {
+      const site = el('span', '', r.site.name);
+      site.title = where(r.site);
+      fact('site', site);
+    }
+    if (r.route) {
+      const name = el('button', 'route-name link', r.route.name);
+      name.type = 'button';
+      name.title = 'Go to ' + where(r.route);
+      name.setAttribute('aria-label', 'Route ' + r.route.name + ', go to ' + where(r.route));
+      name.addEventListener('click', () => vscode.postMessage({ type: 'revealRequest', result: index }));
+      fact('route', name, el('span', 'match inline', ' ' + r.route.match));
+    } else {
+      fact('route', el('span', 'placeholder', 'none matches'));
+    }
+    if (r.pools && r.pools.length > 1) fact('pools', el('span', '', r.pools.map((p) => p.name + ' ' + percent(p.share)).join(', ')));
+    box.append(facts);
+
+    if (r.servers && r.servers.length) {
+      const list = el('ul', 'servers');
+      r.servers.forEach((s, i) => list.append(renderAnswerServer(s, i, index, r.pools.length > 1)));
+      box.append(list);
+    }
+
+    if (r.undecidable && r.undecidable.length) {
+      const ul = el('ul', 'notes');
+      for (const u of r.undecidable) ul.append(el('li', 'note undecidable', 'Not decidable here: ' + u));
+      box.append(ul);
+    }
+
+    if (r.trace && r.trace.length) {
+      const details = el('details', 'trace');
+      details.append(el('summary', '', 'Trace: ' + r.trace.length + ' step' + (r.trace.length === 1 ? '' : 's') + ' considered'));
+      const ol = el('ol', 'trace-steps');
+      r.trace.forEach((t, i) => {
+        const li = el('li', 'step result-' + t.result);
+        const mark = el('span', 'mark', TRACE_MARK[t.result] || '·');
+        mark.setAttribute('aria-label', t.result);
+        li.append(mark, document.createTextNode(' ' + t.kind + ' '));
+        if (t.line !== undefined) {
+          const go = el('button', 'link step-name', t.name);
+          go.type = 'button';
+          go.title = 'Go to ' + where(t);
+          go.addEventListener('click', () => vscode.postMessage({ type: 'revealRequest', result: index, trace: i }));
+          li.append(go);
+        } else {
+          li.append(el('span', 'step-name', t.name));
+        }
+        li.append(el('span', 'why', ' — ' + t.why));
+        ol.append(li);
+      });
+      details.append(ol);
+      box.append(details);
+    }
+    return box;
+  }
+
+  /** The outcome in a few words: `→ pool api`, `Nothing routes this request · no backend · 404`, `Redirect · 301`. */
+  function verdictText(r) {
+    const status = r.status !== undefined ? ' · ' + r.status : '';
+    const pools = (r.pools || []).map((p) => p.name);
+    if (r.outcome === 'pool') return '→ ' + (pools.length > 1 ? 'pools ' + pools.join(' + ') : 'pool ' + (pools[0] || (r.pool && r.pool.name) || '?')) + status;
+    if (r.outcome === 'no-backend') return 'Nothing routes this request · no backend' + status;
+    const text = OUTCOME_TEXT[r.outcome] || r.outcome;
+    return text.charAt(0).toUpperCase() + text.slice(1) + status;
+  }
+
+  /** A server of the answer: the preview's bar (not a failure toggle; the routes below have those). */
+  function renderAnswerServer(server, i, resultIndex, showPool) {
+    const li = el('li', 'server');
+    const row = el('button', 'server-row answer state-' + server.state + (server.failed ? ' failed' : ''));
+    row.type = 'button';
+    const name = server.name || server.address;
+    row.title = 'Go to ' + where(server);
+    row.setAttribute(
+      'aria-label',
+      name + (server.address !== name ? ' (' + server.address + ')' : '') + (showPool ? ' in ' + server.pool : '') + ', ' + percent(server.share) + ' of this request\'s traffic, ' +
+        (server.failed ? 'simulated failure' : server.state) + '. Press to go to its line.',
+    );
+    row.addEventListener('click', () => vscode.postMessage({ type: 'revealRequest', result: resultIndex, server: i }));
+    appendBar(row, showPool ? server.pool + '/' + name : name, server);
+    li.append(row);
     return li;
   }
 

@@ -2,8 +2,10 @@
 // All analysis lives in the server; nothing here inspects configuration text.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { RouteHighlight } from './highlight';
 import { DistributionPreview } from './preview';
-import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type CompareState, type PreviewFile } from './protocol';
+import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type CompareState, type PreviewFile, type RouteState } from './protocol';
+import { registerTestRequest } from './testRequest';
 
 /** What `activate` returns, for in-host tests and other extensions. */
 export interface LbLensApi {
@@ -13,6 +15,11 @@ export interface LbLensApi {
   lastPreview(): PreviewFile | undefined;
   /** What "Compare Traffic Distribution with HEAD" last showed: the server's comparison, or why there is none. */
   lastComparison(): CompareState | undefined;
+  /**
+   * The request last tested with "LB Lens: Test a Request…" (its answer as the preview shows it, refreshed with the
+   * preview), and the route ranges highlighted in the editor now (empty once an edit cleared them).
+   */
+  lastRoute(): (RouteState & { highlighted: Array<{ uri: string; range: vscode.Range }> }) | undefined;
   /** Milliseconds `activate` took, language server start included (also written to the "LB Lens" output). */
   readonly activationMs: number;
 }
@@ -30,8 +37,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
   output = vscode.window.createOutputChannel('LB Lens');
   context.subscriptions.push(output);
 
-  const preview = new DistributionPreview(context.extensionUri, () => client);
-  context.subscriptions.push(preview);
+  const highlight = new RouteHighlight();
+  const preview = new DistributionPreview(context.extensionUri, () => client, highlight);
+  context.subscriptions.push(highlight, preview, registerTestRequest(context, preview));
 
   context.subscriptions.push(
     vscode.commands.registerCommand('lbLens.showDistribution', () => preview.show()),
@@ -74,6 +82,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
     },
     lastPreview: () => preview.lastPreview,
     lastComparison: () => preview.lastComparison,
+    lastRoute: () => {
+      const state = preview.lastRoute;
+      return state && { ...state, highlighted: highlight.ranges.map((h) => ({ uri: h.uri, range: h.range })) };
+    },
   };
 }
 

@@ -1,27 +1,35 @@
 // The traffic-distribution preview: one webview panel beside the editor that renders the
 // PreviewFile the language server returns for `lbLens/distribution` — or, in compare mode, the
-// DocumentComparison of `lbLens/compare` against the document's HEAD text. No analysis here.
+// DocumentComparison of `lbLens/compare` against the document's HEAD text. A request tested with
+// "LB Lens: Test a Request…" (`lbLens/route`) is shown above the routes and re-sent on every refresh.
+// No analysis here.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { readHead, type HeadText } from './compare';
+import type { RouteHighlight } from './highlight';
 import {
   COMPARE_REQUEST,
   DISTRIBUTION_REQUEST,
   DECLARATIVE_LANGUAGE_IDS,
   LANGUAGE_IDS,
+  ROUTE_REQUEST,
   type CompareParams,
   type CompareState,
   type DistributionParams,
   type DocumentComparison,
   type FromWebview,
   type PreviewFile,
+  type RouteParams,
+  type RouteResponse,
+  type RouteState,
   type ToWebview,
 } from './protocol';
+import { describedToInput, formatRequestInput, parseRequestInput, RequestSyntaxError, type RequestInput } from './requestSyntax';
 
 const VIEW_TYPE = 'lbLens.distribution';
 const DEBOUNCE_MS = 150;
 
-function isLbDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
+export function isLbDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
   return !!doc && (LANGUAGE_IDS.includes(doc.languageId) || DECLARATIVE_LANGUAGE_IDS.includes(doc.languageId));
 }
 
@@ -42,10 +50,16 @@ export class DistributionPreview implements vscode.Disposable {
   /** The HEAD text of the followed document in compare mode, read once per document and command run. */
   private head: { uri: string; text: Promise<HeadText> } | undefined;
   private lastCompareState: CompareState | undefined;
+  /** The request tested on a document (re-sent with every refresh of that document's preview). */
+  private tested: { uri: string; input: string; parsed?: RequestInput; syntaxError?: string } | undefined;
+  private lastRouteState: RouteState | undefined;
+  /** The latest `request()` in progress or done. */
+  private inflight: Promise<void> | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly getClient: () => LanguageClient | undefined,
+    private readonly highlight: RouteHighlight,
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -77,6 +91,78 @@ export class DistributionPreview implements vscode.Disposable {
   /** What the compare view last showed (its comparison, or why there is none). */
   get lastComparison(): CompareState | undefined {
     return this.lastCompareState;
+  }
+
+  /** The tested request's last answer (also after a live refresh). */
+  get lastRoute(): RouteState | undefined {
+    return this.lastRouteState;
+  }
+
+  /** The document the panel follows (while it is open). */
+  get followed(): vscode.TextDocument | undefined {
+    return this.panel ? this.document : undefined;
+  }
+
+  /**
+   * `lbLens.testRequest`: route `input` (the input box's syntax) through `doc`, show the answer in the panel
+   * (opened when needed, in distribution mode), highlight the matched route(s) and reveal the first one.
+   */
+  async testRequest(doc: vscode.TextDocument, input: string): Promise<RouteState | undefined> {
+    const uri = doc.uri.toString();
+    let parsed: RequestInput | undefined;
+    let syntaxError: string | undefined;
+    try {
+      parsed = parseRequestInput(input);
+    } catch (e) {
+      if (!(e instanceof RequestSyntaxError)) throw e;
+      syntaxError = e.message;
+    }
+    this.tested = { uri, input: parsed ? formatRequestInput(parsed) : input.trim(), parsed, syntaxError };
+    this.highlight.clear();
+    this.mode = 'distribution';
+    this.follow(doc);
+    if (this.panel) this.panel.reveal(vscode.ViewColumn.Beside, true);
+    else this.createPanel();
+    // Wait for the latest refresh: one scheduled by an edit may overtake this one (its answer wins).
+    let settled = this.request();
+    await settled;
+    while (this.inflight && this.inflight !== settled) await (settled = this.inflight);
+    const state = this.lastRouteState;
+    if (!state || state.uri !== uri || state.input !== this.tested?.input) return state;
+    await this.highlightAnswer(state);
+    return state;
+  }
+
+  /** Forget the tested request (the preview's Clear button). */
+  clearRequest(): void {
+    this.tested = undefined;
+    this.lastRouteState = undefined;
+    this.highlight.clear();
+  }
+
+  /** Highlight the route of every result, and reveal the first one when its file is shown (or is the document). */
+  private async highlightAnswer(state: RouteState): Promise<void> {
+    const response = state.response;
+    if (!response || 'error' in response) return;
+    const request = response.request;
+    const routes = response.results.slice(0, MAX_RESULTS_SHOWN).flatMap((r) =>
+      r.route
+        ? [{
+            uri: r.route.file,
+            range: toRange(r.route.range),
+            hover: `LB Lens: ${request} → ${r.route.name} (${r.outcome === 'pool' ? `pool ${r.pools.map((p) => p.name).join(' + ')}` : r.summary})`,
+          }]
+        : [],
+    );
+    this.highlight.set(state.uri, routes);
+    const first = routes[0];
+    if (!first) return;
+    // Reveal in an editor that shows the route's file; a route of another file (an included one) is not opened
+    // unasked: its name in the Request section goes there.
+    const editor =
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === first.uri && e.viewColumn === this.editorColumn()) ??
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === first.uri);
+    editor?.revealRange(first.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   /** `lbLens.showDistribution`: open (or reveal) the panel for the active nginx/haproxy document. */
@@ -149,6 +235,8 @@ export class DistributionPreview implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(msg)),
       panel.onDidDispose(() => {
         this.panel = undefined;
+        // The Request section goes with the panel: closing it ends the test (and its highlight).
+        this.clearRequest();
         clearTimeout(this.timer);
         for (const d of this.panelDisposables) d.dispose();
         this.panelDisposables = [];
@@ -165,7 +253,7 @@ export class DistributionPreview implements vscode.Disposable {
           const state = this.lastCompareState;
           if (state && doc && state.uri === doc.uri.toString()) this.postCompare(doc, state);
           else void this.request();
-        } else if (this.last && doc) this.post({ type: 'data', file: this.last, failed: [...this.failedFor(doc)], displayPath: displayPath(doc) });
+        } else if (this.last && doc) this.postData(doc, this.last, [...this.failedFor(doc)]);
         else void this.request();
         return;
       case 'toggleFailed': {
@@ -194,6 +282,35 @@ export class DistributionPreview implements vscode.Disposable {
         if (doc) this.follow(doc);
         void this.request();
         return;
+      case 'testExample': {
+        const example = this.last?.routes.find((r) => r.id === msg.routeId)?.example;
+        if (!example || !doc) return;
+        void vscode.commands.executeCommand('lbLens.testRequest', { request: formatRequestInput(describedToInput(example)), uri: doc.uri.toString() });
+        return;
+      }
+      case 'editRequest':
+        if (!doc) return;
+        void vscode.commands.executeCommand('lbLens.testRequest', { edit: this.tested?.input ?? '', uri: doc.uri.toString() });
+        return;
+      case 'clearRequest':
+        this.clearRequest();
+        if (doc && this.last) this.postData(doc, this.last, [...this.failedFor(doc)]);
+        return;
+      case 'revealRequest': {
+        const response = this.lastRouteState?.response;
+        const result = response && 'results' in response && typeof msg.result === 'number' ? response.results[msg.result] : undefined;
+        if (!result) return;
+        if (typeof msg.trace === 'number') {
+          const step = result.trace[msg.trace];
+          if (step?.line !== undefined) void this.openAt(step.file, step.line);
+        } else if (typeof msg.server === 'number') {
+          const server = result.servers[msg.server];
+          if (server?.line !== undefined) void this.openAt(server.file, server.line);
+        } else if (result.route) {
+          void this.openAt(result.route.file, result.route.line, toRange(result.route.range).start);
+        }
+        return;
+      }
     }
   }
 
@@ -211,12 +328,12 @@ export class DistributionPreview implements vscode.Disposable {
   }
 
   /** Show a 1-based line of a file (a URI from the server; the followed document when absent). */
-  private async openAt(uriText: string | undefined, line1: number): Promise<void> {
+  private async openAt(uriText: string | undefined, line1: number, at?: vscode.Position): Promise<void> {
     const uri = uriText ? vscode.Uri.parse(uriText) : this.document?.uri;
     if (!uri) return;
     const doc = await vscode.workspace.openTextDocument(uri);
     const line = Math.max(0, Math.min(line1 - 1, doc.lineCount - 1));
-    const range = doc.lineAt(line).range;
+    const range = at && at.line === line ? new vscode.Range(at, at) : doc.lineAt(line).range;
     const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     const column = visible?.viewColumn ?? this.editorColumn();
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection: range, preserveFocus: false });
@@ -234,32 +351,69 @@ export class DistributionPreview implements vscode.Disposable {
     this.timer = setTimeout(() => void this.request(), DEBOUNCE_MS);
   }
 
-  private async request(): Promise<void> {
+  /** Ask the server for what the panel shows (the latest call's promise is `inflight`). */
+  private request(): Promise<void> {
+    const p = this.fetch();
+    this.inflight = p;
+    return p;
+  }
+
+  private async fetch(): Promise<void> {
     if (this.mode === 'compare') return this.requestComparison();
     clearTimeout(this.timer);
     const doc = this.document;
     if (!this.panel || !doc) return;
     const client = this.getClient();
     if (!client) {
-      this.post({ type: 'empty', message: 'LB Lens is disabled (setting "lbLens.enable").' });
+      const message = 'LB Lens is disabled (setting "lbLens.enable").';
+      if (this.tested?.uri === doc.uri.toString()) this.lastRouteState = { uri: this.tested.uri, input: this.tested.input, response: null, message };
+      this.post({ type: 'empty', message });
       return;
     }
     const failed = [...this.failedFor(doc)];
     const params: DistributionParams = { textDocument: { uri: doc.uri.toString() }, failed };
     const seq = ++this.seq;
+    // The tested request goes with every refresh of its document's preview: one engine evaluation on the analysis
+    // the distribution uses (cached by the server), sent alongside it, so the refresh takes no longer.
+    const routing = this.routeTested(client, doc, failed);
     try {
       const file = await client.sendRequest<PreviewFile | null>(DISTRIBUTION_REQUEST, params);
+      const route = await routing;
       if (seq !== this.seq) return; // a newer request is on its way
+      if (route) this.lastRouteState = route;
       if (!file) {
         this.post({ type: 'empty', message: 'No traffic distribution for this document.' });
         return;
       }
       this.last = file;
-      this.post({ type: 'data', file, failed, displayPath: displayPath(doc) });
+      this.postData(doc, file, failed);
     } catch (err) {
       if (seq !== this.seq) return;
       this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /** `lbLens/route` for the request tested on `doc`, if any (never rejects: a failure is the state's message). */
+  private async routeTested(client: LanguageClient, doc: vscode.TextDocument, failed: string[]): Promise<RouteState | undefined> {
+    const uri = doc.uri.toString();
+    const tested = this.tested;
+    if (!tested || tested.uri !== uri) return undefined;
+    const state = (response: RouteResponse | null, message?: string): RouteState => ({ uri, input: tested.input, response, ...(message ? { message } : {}) });
+    if (!tested.parsed) return state(null, tested.syntaxError ?? 'not a request');
+    const params: RouteParams = { textDocument: { uri }, ...tested.parsed, failed };
+    try {
+      const response = await client.sendRequest<RouteResponse | null>(ROUTE_REQUEST, params);
+      return response ? state(response) : state(null, 'LB Lens does not analyse this document.');
+    } catch (err) {
+      return state(null, `The language server could not route the request: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The distribution, with the tested request of that document when there is one (files named for display). */
+  private postData(doc: vscode.TextDocument, file: PreviewFile, failed: string[]): void {
+    const route = this.lastRouteState;
+    const request = route && route.uri === doc.uri.toString() && this.tested?.uri === route.uri ? forDisplay(route) : undefined;
+    this.post({ type: 'data', file, failed, displayPath: displayPath(doc), ...(request ? { request } : {}) });
   }
 
   private async requestComparison(): Promise<void> {
@@ -318,6 +472,37 @@ export class DistributionPreview implements vscode.Disposable {
 
 function displayPath(doc: vscode.TextDocument): string {
   return vscode.workspace.asRelativePath(doc.uri, false);
+}
+
+function toRange(r: { start: { line: number; character: number }; end: { line: number; character: number } }): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+/** Results the Request section shows (and routes highlighted); `--entry NAME` picks one of the others. */
+const MAX_RESULTS_SHOWN = 20;
+
+/** The route state with its files named relative to the workspace, as the user knows them. */
+function forDisplay(state: RouteState): RouteState {
+  const response = state.response;
+  if (!response || 'error' in response) return state;
+  const shown = response.results.slice(0, MAX_RESULTS_SHOWN);
+  const rel = (uri: string | undefined) => (uri === undefined ? undefined : vscode.workspace.asRelativePath(vscode.Uri.parse(uri), false));
+  const file = <T extends { file?: string }>(x: T): T => (x.file === undefined ? x : { ...x, file: rel(x.file) });
+  return {
+    ...state,
+    ...(shown.length < response.results.length ? { moreResults: response.results.length - shown.length } : {}),
+    response: {
+      ...response,
+      results: shown.map((r) => ({
+        ...r,
+        entry: file(r.entry),
+        ...(r.site ? { site: file(r.site) } : {}),
+        route: r.route ? { ...r.route, file: rel(r.route.file)! } : null,
+        servers: r.servers.map(file),
+        trace: r.trace.map(file),
+      })),
+    },
+  };
 }
 
 function baseName(uri: vscode.Uri): string {

@@ -1,9 +1,12 @@
 // The custom request's shapes come from the server (type-only: nothing of the server is bundled into the client).
-import type { DocumentComparison, PreviewFile } from '../../server/src/lsp/protocol';
+import type { DocumentComparison, PreviewFile, RouteResponse } from '../../server/src/lsp/protocol';
 
-export { COMPARE_REQUEST, DISTRIBUTION_REQUEST } from '../../server/src/lsp/protocol';
+export { COMPARE_REQUEST, DISTRIBUTION_REQUEST, ROUTE_REQUEST } from '../../server/src/lsp/protocol';
 export type {
   CompareParams,
+  RouteAnswer,
+  RouteParams,
+  RouteResponse,
   ComparedRoute,
   DistributionParams,
   DocumentComparison,
@@ -27,6 +30,21 @@ export interface CompareState {
   via?: string;
 }
 
+/** A request tested with "LB Lens: Test a Request…": what the preview's Request section shows. */
+export interface RouteState {
+  /** The document the request was routed through. */
+  uri: string;
+  /** The request in the input box's syntax (client/src/requestSyntax.ts). */
+  input: string;
+  /** The server's answer (`{ request, results }` or `{ error }`, files named by URI); null without one. */
+  response: RouteResponse | null;
+  /** Why there is no answer: the input's syntax, the server disabled, not a configuration… */
+  message?: string;
+  /** Shown to the webview only: results left out of `response.results` (each entry point that takes the request
+   * has one; a config with hundreds would make a page nobody reads). */
+  moreResults?: number;
+}
+
 /** Messages the webview posts to the extension. */
 export type FromWebview =
   | { type: 'ready' }
@@ -36,11 +54,25 @@ export type FromWebview =
   /** Compare view: reveal the route at this index of the last comparison. */
   | { type: 'revealCompared'; index: number }
   /** Compare view: back to the live distribution. */
-  | { type: 'showDistribution' };
+  | { type: 'showDistribution' }
+  /** Run the example request of this route of the last preview (ids only: the webview never sends request text). */
+  | { type: 'testExample'; routeId: string }
+  /** Request section: open the input box on the tested request, forget it, or go to a line of its answer. */
+  | { type: 'editRequest' }
+  | { type: 'clearRequest' }
+  | { type: 'revealRequest'; result: number; trace?: number; server?: number };
 
 /** Messages the extension posts to the webview. */
 export type ToWebview =
-  | { type: 'data'; file: PreviewFile; failed: string[]; /** The file as the user knows it (workspace-relative). */ displayPath?: string }
+  | {
+      type: 'data';
+      file: PreviewFile;
+      failed: string[];
+      /** The file as the user knows it (workspace-relative). */
+      displayPath?: string;
+      /** The tested request, shown above the routes; its files are named relative to the workspace for display. */
+      request?: RouteState;
+    }
   | { type: 'error'; message: string }
   | { type: 'empty'; message: string }
   /** The comparison with HEAD; its files are named relative to the workspace for display. */

@@ -8,6 +8,7 @@ export interface LbLensApi {
   readonly client: import('vscode-languageclient/node').LanguageClient | undefined;
   lastPreview(): PreviewFile | undefined;
   lastComparison?(): CompareState | undefined;
+  lastRoute?(): RouteState | undefined;
   readonly activationMs?: number;
 }
 export interface PreviewServer { name: string; address: string; share: number; line: number; id: string; state: string; failed: boolean }
@@ -18,6 +19,8 @@ export interface PreviewRoute {
   servers: PreviewServer[];
   id: string;
   findings: Array<{ ruleId: string; severity: string; message: string }>;
+  /** A request that reaches the route, when the server found one in its time budget. */
+  example?: string;
 }
 export interface PreviewFile { path: string; format: string; routes: PreviewRoute[] }
 /** `lbLens/compare`'s answer as the client keeps it (client/src/protocol.ts `CompareState`). */
@@ -40,6 +43,30 @@ export interface CompareState {
   message?: string;
   notice?: string;
   via?: string;
+}
+
+/** One result of `lbLens/route` (server/src/service/routing.ts `RouteAnswer`; files named by URI). */
+export interface RouteAnswer {
+  entry: { name: string; port?: number; file?: string; line?: number };
+  site?: { name: string };
+  outcome: 'pool' | 'redirect' | 'direct' | 'no-backend' | 'dynamic';
+  status?: number;
+  route: { name: string; match: string; file: string; line: number; range: { start: { line: number; character: number }; end: { line: number; character: number } } } | null;
+  pool: { name: string } | null;
+  pools: Array<{ name: string; share: number }>;
+  servers: Array<{ name?: string; address: string; pool: string; share: number; state: string }>;
+  summary: string;
+  trace: Array<{ kind: string; name: string; result: string; why: string }>;
+  undecidable?: string[];
+}
+/** `LbLensApi.lastRoute()` and the value of the `lbLens.testRequest` command (client/src/protocol.ts `RouteState`). */
+export interface RouteState {
+  uri: string;
+  input: string;
+  response: { request: string; results: RouteAnswer[] } | { error: string } | null;
+  message?: string;
+  /** Only in `lastRoute()`: the ranges highlighted in the editor now. */
+  highlighted?: Array<{ uri: string; range: import('vscode').Range }>;
 }
 
 export const EXTENSION_ID = 'lb-lens.lb-lens';

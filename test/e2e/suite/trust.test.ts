@@ -36,4 +36,13 @@ describe('workspace trust', () => {
       assert.match(state?.message ?? '', /only in a trusted workspace/);
     }
   });
+
+  it('Test a Request works in this mode (it runs nothing)', async () => {
+    await openExample('incident/nginx.conf');
+    const state = await vscode.commands.executeCommand<{ response: { results?: Array<{ route: { name: string } | null }> } | null } | undefined>(
+      'lbLens.testRequest',
+      'GET http://shop.example.com/api/users',
+    );
+    assert.equal(state?.response?.results?.[0]?.route?.name, 'location /api/', JSON.stringify(state));
+  });
 });

@@ -1,6 +1,6 @@
 // UI tests driven like a user, through the code-server page in Chromium (playwright-core): clicks, keys, the
 // command palette, the webview. Run by scripts/e2e.mjs (`npm run test:e2e`), in order: each step builds on the
-// one before. Screenshots go to test-results/e2e/; the README's two images are refreshed in docs/images/.
+// one before. Screenshots go to test-results/e2e/; the README's images are refreshed in docs/images/.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -137,7 +137,102 @@ export const uiTests = [
       await expectText(wv.locator('.server-row', { hasText: '10.0.2.21:9000' }).locator('.pct'), '90%');
     },
   },
+  {
+    name: '"LB Lens: Test a Request…": a typed request is checked as it is typed, then shown above the routes with its route, pool and trace',
+    async run(ctx) {
+      const { page } = ctx;
+      await page.locator('.monaco-editor .view-lines').first().click(); // the nginx editor: the command tests its document
+      await runCommand(page, 'LB Lens: Test a Request', 'Test a Request');
+      // No recent request yet: straight to the input box, which documents the syntax.
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
+      await input.focus();
+      await page.keyboard.type('GET http://shop.example.com/api/users -H "X-Canary: yes', { delay: 5 });
+      await page.locator('.quick-input-widget', { hasText: 'unterminated double quote' }).waitFor({ timeout: T });
+      await page.keyboard.type('"');
+      await page.locator('.quick-input-widget', { hasText: 'unterminated' }).waitFor({ state: 'detached', timeout: T });
+      await page.keyboard.press('Enter');
+
+      const wv = webview(page);
+      const result = wv.locator('.request .result', { hasText: 'location /api/' });
+      await result.waitFor({ timeout: 60_000 });
+      const line = (await wv.locator('.request .request-line').innerText()).trim();
+      if (line !== 'GET http://shop.example.com/api/users -H "X-Canary: yes"') throw new Error(`request line: ${line}`);
+      await expectText(result.locator('.server-row', { hasText: '10.0.2.21:9000' }).locator('.pct'), '90%');
+      await expectText(result.locator('.server-row', { hasText: '10.0.2.22:9000' }).locator('.pct'), '10%');
+      const verdict = (await result.locator('.verdict').innerText()).trim();
+      if (verdict !== '→ pool api') throw new Error(`verdict: ${verdict}`);
+      // The trace is collapsed until asked for.
+      const trace = result.locator('details.trace');
+      if ((await trace.getAttribute('open')) !== null) throw new Error('the trace starts open');
+      await trace.locator('summary').click();
+      await result.locator('.trace-steps .step', { hasText: 'longest matching prefix' }).waitFor({ timeout: T });
+      // Examples under the routes, each with its Test button.
+      await wv.locator('.route .example', { hasText: 'GET /api/' }).first().waitFor({ timeout: T });
+      await page.waitForTimeout(500);
+      await shot(ctx, 'request', { copyTo: 'docs/images/request.png' });
+      const box = await page.locator('iframe.webview').first().boundingBox();
+      if (box) await shot(ctx, 'request-webview', { copyTo: 'media/walkthrough/request.png', clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 520) } });
+    },
+  },
+  {
+    name: 'a route example\'s Test button routes it; the command then offers the recent requests before "New request…"',
+    async run(ctx) {
+      const { page } = ctx;
+      const wv = webview(page);
+      const root = wv.locator('.route', { has: wv.locator('.route-name', { hasText: /^location \/$/ }) });
+      const example = (await root.locator('.example-request').innerText()).trim();
+      await root.locator('.example .test').click();
+      await expectText(wv.locator('.request .result .facts .route-name').first(), 'location /');
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await runCommand(page, 'LB Lens: Test a Request', 'Test a Request');
+      const rows = page.locator('.quick-input-list .monaco-list-row');
+      await rows.filter({ hasText: 'New request' }).first().waitFor({ timeout: T });
+      const labels = (await rows.allInnerTexts()).map((t) => t.trim().split('\n')[0]);
+      if (labels[0] !== example) throw new Error(`the example just tested (${example}) comes first; quick pick rows: ${labels.join(' | ')}`);
+      if (!labels.some((l) => l.includes('-H "X-Canary: yes"'))) throw new Error(`the typed request is not among the recent ones: ${labels.join(' | ')}`);
+      await page.keyboard.press('Escape');
+      // Edit… in the Request section opens the input box on the tested request.
+      await wv.locator('.request button', { hasText: 'Edit' }).click();
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
+      const end = Date.now() + T;
+      while ((await input.inputValue()) !== example && Date.now() < end) await page.waitForTimeout(100);
+      if ((await input.inputValue()) !== example) throw new Error(`Edit… opened the input box with "${await input.inputValue()}"`);
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: '"New request…" starts from the last request; a request the server rejects is an error in the Request section',
+    async run(ctx) {
+      const { page } = ctx;
+      const wv = webview(page);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await runCommand(page, 'LB Lens: Test a Request', 'Test a Request');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'New request' }).first();
+      await row.waitFor({ timeout: T });
+      await row.click();
+      await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
+      const input = page.locator('.quick-input-widget input');
+      if (!(await input.inputValue()).startsWith('GET ')) throw new Error(`New request… starts empty: "${await input.inputValue()}"`);
+      await input.fill('GET ftp://shop.example.com/');
+      await page.keyboard.press('Enter');
+      await wv.locator('.request .request-error', { hasText: 'unsupported scheme "ftp"' }).waitFor({ timeout: T });
+      if ((await wv.locator('.request .result').count()) !== 0) throw new Error('an error and a result at once');
+      await shot(ctx, 'request-error');
+    },
+  },
 ];
+
+/** F1, type the command's title, wait for its row, Enter. */
+async function runCommand(page, title, rowText) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first().waitFor({ timeout: T });
+  await page.keyboard.press('Enter');
+}
 
 async function expectText(locator, text, timeout = T) {
   const end = Date.now() + timeout;

@@ -204,9 +204,12 @@ describe('nginx parser', () => {
       }
       return min;
     };
-    // Generous bounds for shared CI machines; locally ~2 ms and ~80 ms.
-    assert.ok(best(small) < 40, '10k lines');
-    assert.ok(best(big) < 400, '200k lines');
+    // Linear, not fast on an idle machine (that is `npm run bench`'s job): 20 times the lines may cost at most 60 times
+    // the time, whatever else the machine is doing (locally ~2 ms and ~80 ms; a quadratic parser is ~400 times).
+    const small1 = best(small);
+    const big1 = best(big);
+    assert.ok(big1 / Math.max(small1, 0.5) < 60, `10k lines ${small1.toFixed(1)} ms, 200k lines ${big1.toFixed(1)} ms`);
+    assert.ok(big1 < 5000, '200k lines within 5 s even on a loaded machine');
   });
 });
 
