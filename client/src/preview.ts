@@ -283,9 +283,11 @@ export class DistributionPreview implements vscode.Disposable {
         void this.request();
         return;
       case 'testExample': {
-        const example = this.last?.routes.find((r) => r.id === msg.routeId)?.example;
-        if (!example || !doc) return;
-        void vscode.commands.executeCommand('lbLens.testRequest', { request: formatRequestInput(describedToInput(example)), uri: doc.uri.toString() });
+        const route = this.last?.routes.find((r) => r.id === msg.routeId);
+        if (!route?.example || !doc) return;
+        // The structured example when the server sent one (nothing lost to text), else its description.
+        const input = route.exampleRequest ?? describedToInput(route.example);
+        void vscode.commands.executeCommand('lbLens.testRequest', { request: formatRequestInput(input), uri: doc.uri.toString() });
         return;
       }
       case 'editRequest':

@@ -100,6 +100,12 @@ describe('language server over stdio (nginx incident)', () => {
     assert.equal(root.line, posOf(INCIDENT, 'location / {').line + 1);
     assert.deepEqual(root.servers.map((s: any) => [s.address, s.share]), [['10.0.1.11:8080', 1], ['10.0.1.12:8080', 0], ['10.0.1.13:8080', 0]]);
     assert.ok(root.findings.some((f: any) => f.ruleId === 'LB101'));
+    // Each route's example request, as text and as lbLens/route parameters (which route it back to that route).
+    const apiRoute = file.routes.find((r: any) => r.name === 'location /api/');
+    assert.equal(apiRoute.example, 'GET http://shop.example.com/api/');
+    assert.deepEqual(apiRoute.exampleRequest, { request: 'GET http://shop.example.com/api/', headers: [] });
+    const back = await client.request('lbLens/route', { textDocument: { uri }, ...apiRoute.exampleRequest });
+    assert.equal(back.results[0].route.name, 'location /api/');
     const failed = await client.request('lbLens/distribution', { textDocument: { uri }, failed: ['10.0.2.21:9000'] });
     const api = failed.routes.find((r: any) => r.name === 'location /api/');
     assert.deepEqual(api.servers.map((s: any) => [s.address, s.share, s.failed]), [['10.0.2.21:9000', 0, true], ['10.0.2.22:9000', 1, false]]);

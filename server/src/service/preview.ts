@@ -46,9 +46,19 @@ export function poolLabel(d: RouteDistribution, route: Route): string | null {
   return null;
 }
 
-function exampleOf(analysis: DocumentAnalysis, route: Route): { example?: string } {
-  const ex = exampleRequest(analysis.model, analysis.index, route).example;
-  return ex ? { example: ex } : {};
+function exampleOf(analysis: DocumentAnalysis, route: Route): Pick<PreviewRoute, 'example' | 'exampleRequest'> {
+  const { example, request } = exampleRequest(analysis.model, analysis.index, route);
+  if (!example || !request) return {};
+  const defaultPort = request.scheme === 'https' ? 443 : 80;
+  const authority = request.host ? `${request.scheme}://${request.host}${request.port !== defaultPort ? `:${request.port}` : ''}` : '';
+  const headers = [...request.headers].filter(([k]) => k !== 'host').map(([k, v]) => `${k}: ${v}`);
+  // Without a host the URL is a bare path; the connection's port then travels on its own.
+  const port = !request.host && request.port !== 80 ? { port: request.port } : {};
+  const sni = request.sni && request.sni !== request.host ? { sni: request.sni } : {};
+  return {
+    example,
+    exampleRequest: { request: `${request.method} ${authority}${request.path}${request.query ? `?${request.query}` : ''}`, headers, ...sni, ...port },
+  };
 }
 
 function findingsFor(route: Route, diagnostics: readonly Diagnostic[]) {

@@ -39,6 +39,8 @@ export interface PreviewRoute {
   findings: Array<{ ruleId: string; severity: Severity; message: string }>;
   /** A request that reaches the route (checked by the routing engine), when one was found in the time allowed. */
   example?: string;
+  /** The same request as parameters of `lbLens/route` (nothing lost to text: headers, SNI, connection port). */
+  exampleRequest?: { request: string; headers: string[]; sni?: string; port?: number };
 }
 
 export interface PreviewFile {
