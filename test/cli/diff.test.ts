@@ -127,6 +127,10 @@ describe('lb-lens diff', () => {
     const route = json.routes.find((x: any) => x.name === 'location /');
     assert.equal(route.file, 'etc/conf.d/site.conf');
     assert.equal(route.maxShift, 66.7);
+    // The same as `lb-lens diff REV1 REV2`: revisions as positionals (they are not paths).
+    const positional = run(['diff', 'HEAD~1', 'HEAD', '--format', 'json'], r.dir);
+    assert.equal(positional.code, 1, positional.err);
+    assert.deepEqual({ ...JSON.parse(positional.out), base: 'x' }, { ...json, base: 'x' });
     assert.ok(json.introduced.some((d: any) => d.ruleId === 'LB101' && d.path === 'etc/conf.d/site.conf'));
     // The same two commits, restricted to another folder: nothing to compare.
     r.write({ 'other/readme.txt': 'hello\n' });

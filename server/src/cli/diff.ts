@@ -13,7 +13,7 @@ import { collectSide, compare, round1, serverRows, type ComparisonSide, type Dif
 import { LanguageService, looksBinary, type DocumentAnalysis } from '../service/languageService';
 import { pathToUri, uriToPath } from '../service/uri';
 import { UsageError, type ParsedArgs } from './args';
-import { commitRevision, fileUri, gitTopLevel, repoPath, workTreeRevision, type Revision } from './git';
+import { commitRevision, fileUri, gitTopLevel, repoPath, resolveRevision, workTreeRevision, type Revision } from './git';
 import { describeDestination, describeMove, routingChanges, type RoutingMove } from '../service/routingChanges';
 import { excludeMatcher } from './walk';
 import { cliSettings } from './settings';
@@ -274,7 +274,24 @@ export async function diffCommand(args: ParsedArgs, io: DiffIo): Promise<number>
   if ((peakFactor !== undefined || peakRate !== undefined) && traffic.length === 0) throw new UsageError('--fail-on-peak-factor and --fail-on-peak-rate need --traffic <access log>');
   const port = portOption(args);
   const top = gitTopLevel(io.cwd);
-  const prefixes = args.positionals.map((p) => {
+  // `lb-lens diff REV1 REV2 [paths…]`: leading positionals that are revisions and not paths are --base and --head.
+  let positionals = args.positionals;
+  let revs: string[] = [];
+  if (args.options.base === undefined && args.options.head === undefined) {
+    const isRevision = (p: string) => !existsSync(resolve(io.cwd, p)) && !p.startsWith('-') && (() => {
+      try {
+        resolveRevision(top, p);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    while (revs.length < 2 && positionals.length > 0 && isRevision(positionals[0])) {
+      revs = [...revs, positionals[0]];
+      positionals = positionals.slice(1);
+    }
+  }
+  const prefixes = positionals.map((p) => {
     const rel = repoPath(top, resolve(io.cwd, p));
     if (rel === undefined) throw new UsageError(`${p} is outside the git repository ${top}`);
     return rel === '' ? '' : rel.replace(/\/$/, '');
@@ -285,8 +302,8 @@ export async function diffCommand(args: ParsedArgs, io: DiffIo): Promise<number>
     (prefixes.length === 0 || prefixes.some((p) => p === '' || path === p || path.startsWith(`${p}/`))) &&
     !excluded(path) &&
     !path.split('/').some((seg) => seg === 'node_modules');
-  const baseLabel = args.options.base?.[0] ?? 'HEAD';
-  const headLabel = args.options.head?.[0];
+  const baseLabel = args.options.base?.[0] ?? revs[0] ?? 'HEAD';
+  const headLabel = args.options.head?.[0] ?? revs[1];
   const base = commitRevision(top, baseLabel, include);
   const head = headLabel !== undefined ? commitRevision(top, headLabel, include) : workTreeRevision(top);
   const settings = cliSettings(config);

@@ -27,7 +27,7 @@ Usage:
   lb-lens check <files or folders…> [--format text|json|sarif] [--fail-on error|warning|info|never] [--config <file>]
                 [--lang <format>] [--allow-outside <folder>]…
   lb-lens preview <file> [--format text|json] [--fail <address or server name>]… [--lang <format>] [--allow-outside <folder>]…
-  lb-lens diff [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]
+  lb-lens diff [<rev1> [<rev2>]] [paths…] [--base <rev>] [--head <rev>] [--format text|json|markdown] [--fail-on-shift <points>] [--fail-on-move]
                [--traffic <access log>… [--log-format <format>] [--fail-on-peak-factor <x>] [--fail-on-peak-rate <req/s>]]
   lb-lens route <file> --request "[METHOD] URL" [--header "Name: value"]… [--sni <name>] [--port <n>] [--entry <name>]
                 [--fail <server>]… [--format text|json]
