@@ -146,3 +146,37 @@ export function ingressNginxSeries(services: Array<{ namespace: string; service:
   }
   return out;
 }
+
+/** A Traefik file-provider config with a 9:1 weighted service and a health-checked pool (alerts tests). */
+export const TRAEFIK = `http:
+  routers:
+    r1:
+      rule: "Host(\`a.example.com\`)"
+      service: split
+    r2:
+      rule: "Host(\`b.example.com\`)"
+      service: web
+  services:
+    split:
+      weighted:
+        services:
+          - name: blue
+            weight: 9
+          - name: green
+            weight: 1
+    web:
+      loadBalancer:
+        healthCheck:
+          path: /health
+        servers:
+          - url: "http://10.0.0.1:80"
+          - url: "http://10.0.0.2:80"
+    blue:
+      loadBalancer:
+        servers:
+          - url: "http://10.0.1.1:80"
+    green:
+      loadBalancer:
+        servers:
+          - url: "http://10.0.2.1:80"
+`;

@@ -6,6 +6,7 @@
  *
  * Optional: skipped with a message when `promtool` is not installed (Debian `prometheus`).
  */
+import { envoyBootstrap } from '../helpers/envoy';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { after, describe, it } from 'node:test';
 import { ALERT_NAMES, type AlertKind, type AlertsResult } from '../../server/src/service/alerts';
 import { EXPORTERS } from '../../server/src/service/exporters';
 import {
-  alertsFor, envoySeries, haproxySeries, ingressNginxSeries, istioSeries, rulesOf, traefikSeries, type InputSeries,
+  alertsFor, envoySeries, haproxySeries, ingressNginxSeries, istioSeries, rulesOf, traefikSeries, TRAEFIK, type InputSeries,
 } from '../helpers/alerts';
 
 const HAVE_PROMTOOL = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -114,34 +115,14 @@ backend be_api
   server api2 10.0.1.2:80 weight 1 check
 `;
 
-const ENVOY = `static_resources:
-  listeners:
-  - name: l
-    address: { socket_address: { address: 0.0.0.0, port_value: 8080 } }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress
-          route_config:
-            virtual_hosts:
-            - name: vh
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/beta" }
+const ENVOY = envoyBootstrap(`              - match: { prefix: "/beta" }
                 route:
                   weighted_clusters:
                     clusters:
                     - { name: stable, weight: 80 }
                     - { name: canary, weight: 20 }
               - match: { prefix: "/" }
-                route: { cluster: web }
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-  - name: web
+                route: { cluster: web }`, `  - name: web
     type: STATIC
     load_assignment:
       cluster_name: web
@@ -163,40 +144,8 @@ const ENVOY = `static_resources:
       endpoints:
       - lb_endpoints:
         - endpoint: { address: { socket_address: { address: 10.0.2.1, port_value: 80 } } }
-`;
+`, { port: 8080 });
 
-const TRAEFIK = `http:
-  routers:
-    r1:
-      rule: "Host(\`a.example.com\`)"
-      service: split
-    r2:
-      rule: "Host(\`b.example.com\`)"
-      service: web
-  services:
-    split:
-      weighted:
-        services:
-          - name: blue
-            weight: 9
-          - name: green
-            weight: 1
-    web:
-      loadBalancer:
-        healthCheck:
-          path: /health
-        servers:
-          - url: "http://10.0.0.1:80"
-          - url: "http://10.0.0.2:80"
-    blue:
-      loadBalancer:
-        servers:
-          - url: "http://10.0.1.1:80"
-    green:
-      loadBalancer:
-        servers:
-          - url: "http://10.0.2.1:80"
-`;
 
 const ISTIO = `apiVersion: networking.istio.io/v1
 kind: VirtualService

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALERT_NAMES, durationSeconds, generateAlerts, parseSelector, ALERT_DEFAULTS } from '../../../server/src/service/alerts';
-import { alertsFor, analyzeText, rulesOf } from '../../helpers/alerts';
+import { alertsFor, analyzeText, rulesOf, TRAEFIK } from '../../helpers/alerts';
+import { envoyBootstrap } from '../../helpers/envoy';
 
 const HAPROXY = `frontend fe
   bind :80
@@ -153,34 +154,14 @@ test('names with quotes and backslashes are escaped in label values, matchers an
 });
 
 test('Envoy: cluster and per-endpoint series; endpoints written as DNS names get cluster rules only; a split shared with another route is not watched', () => {
-  const cfg = `static_resources:
-  listeners:
-  - name: l
-    address: { socket_address: { address: 0.0.0.0, port_value: 8080 } }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress
-          route_config:
-            virtual_hosts:
-            - name: vh
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/canary" }
+  const cfg = envoyBootstrap(`              - match: { prefix: "/canary" }
                 route:
                   weighted_clusters:
                     clusters:
                     - { name: api, weight: 90 }
                     - { name: dns, weight: 10 }
               - match: { prefix: "/" }
-                route: { cluster: api }
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-  - name: api
+                route: { cluster: api }`, `  - name: api
     type: STATIC
     load_assignment:
       cluster_name: api
@@ -197,7 +178,7 @@ test('Envoy: cluster and per-endpoint series; endpoints written as DNS names get
       - lb_endpoints:
         - endpoint: { address: { socket_address: { address: a.internal, port_value: 80 } } }
         - endpoint: { address: { socket_address: { address: b.internal, port_value: 80 } } }
-`;
+`, { port: 8080 });
   const r = alertsFor('envoy.yaml', cfg);
   assert.equal(r.exporter.id, 'envoy');
   const rules = rulesOf(r);
@@ -214,38 +195,6 @@ test('Envoy: cluster and per-endpoint series; endpoints written as DNS names get
   assert.match(r.text, /per_endpoint_stats: true/);
 });
 
-const TRAEFIK = `http:
-  routers:
-    r1:
-      rule: "Host(\`a.example.com\`)"
-      service: split
-    r2:
-      rule: "Host(\`b.example.com\`)"
-      service: web
-  services:
-    split:
-      weighted:
-        services:
-          - name: blue
-            weight: 9
-          - name: green
-            weight: 1
-    web:
-      loadBalancer:
-        healthCheck:
-          path: /health
-        servers:
-          - url: "http://10.0.0.1:80"
-          - url: "http://10.0.0.2:80"
-    blue:
-      loadBalancer:
-        servers:
-          - url: "http://10.0.1.1:80"
-    green:
-      loadBalancer:
-        servers:
-          - url: "http://10.0.2.1:80"
-`;
 
 test('Traefik: services matched as name@provider; no per-server counters, so servers with a share get a down rule when health-checked; the split is watched', () => {
   const r = alertsFor('dynamic.yml', TRAEFIK);

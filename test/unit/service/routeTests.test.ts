@@ -1,3 +1,4 @@
+import { envoyBootstrap } from '../../helpers/envoy';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
@@ -70,31 +71,14 @@ const NGINX = [
   '',
 ].join('\n');
 
-const ENVOY = `static_resources:
-  listeners:
-  - name: main
-    address: { socket_address: { address: 0.0.0.0, port_value: 80 } }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress
-          route_config:
-            virtual_hosts:
-            - name: shop
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/api/" }
+const ENVOY = envoyBootstrap(`              - match: { prefix: "/api/" }
                 route:
                   weighted_clusters:
                     clusters:
                     - { name: api_v1, weight: 90 }
                     - { name: api_v2, weight: 10 }
               - match: { prefix: "/" }
-                route: { cluster: web }
-  clusters:
-  - name: api_v1
+                route: { cluster: web }`, `  - name: api_v1
     load_assignment:
       cluster_name: api_v1
       endpoints:
@@ -113,7 +97,7 @@ const ENVOY = `static_resources:
       endpoints:
       - lb_endpoints:
         - endpoint: { address: { socket_address: { address: 10.0.0.4, port_value: 80 } } }
-`;
+`, { port: 80, virtualHost: 'shop' });
 
 const failures = (r: RouteTestRun) => r.cases.flatMap((c) => c.failures.map((f) => `${c.name} | ${f.range.start.line + 1} | ${f.message}`));
 
