@@ -168,7 +168,7 @@ export const uiTests = [
       await trace.locator('summary').click();
       await result.locator('.trace-steps .step', { hasText: 'longest matching prefix' }).waitFor({ timeout: T });
       // Examples under the routes, each with its Test button.
-      await wv.locator('.route .example', { hasText: 'GET /api/' }).first().waitFor({ timeout: T });
+      await wv.locator('.route .example', { hasText: /^e\.g\.\s*GET (http:\/\/shop\.example\.com)?\/api\// }).first().waitFor({ timeout: T });
       await page.waitForTimeout(500);
       await shot(ctx, 'request', { copyTo: 'docs/images/request.png' });
       const box = await page.locator('iframe.webview').first().boundingBox();
