@@ -193,8 +193,10 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
     }
     // nginx: a plain prefix location whose requests (those no longer prefix or exact location takes) all match a
     // regular expression checked before its result is used.
+    let exactRoutes: Route[] | undefined;
     for (const g of scope.groups) {
       if (g.strategy !== 'longest-prefix') continue;
+      exactRoutes ??= scope.groups.filter((x) => x.strategy === 'exact').flatMap((x) => x.routes);
       for (const p of g.routes) {
         if (remaining <= 0) {
           stopped = true;
@@ -208,7 +210,7 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
         const len = prefixLength(routeCondition(p));
         // What longer prefixes and exact locations take never reaches it: leaving some out (beyond the cap, or
         // those that cannot overlap) only makes the set to cover larger, so the proof stays sound.
-        const taken = [...g.routes.filter((q) => near(q) && prefixLength(routeCondition(q)) > len), ...scope.groups.filter((x) => x.strategy === 'exact').flatMap((x) => x.routes.filter(near))]
+        const taken = [...(g.routes.length > 1 ? g.routes.filter((q) => near(q) && prefixLength(routeCondition(q)) > len) : []), ...exactRoutes.filter(near)]
           .slice(0, MAX_CANDIDATES).map(condOf);
         const effective: Condition = taken.length === 0 ? own : { kind: 'all', of: [own, ...taken.map((c) => ({ kind: 'not', of: c }) as Condition)] };
         const regexRoutes = pre.routes.filter(near).slice(0, MAX_CANDIDATES);
@@ -222,17 +224,21 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
   if (stopped) outOfTime?.();
   // One definition can stand for several routes (a Traefik router on two entry points, a Gateway API route on two
   // listeners): it is unreachable only when every copy of it is.
-  const copies = new Map<string, Route[]>();
-  const key = sourceKey;
-  for (const r of model.routes) {
-    const list = copies.get(key(r));
-    if (list) list.push(r);
-    else copies.set(key(r), [r]);
+  if (out.length > 0) {
+    const wanted = new Set(out.map((u) => sourceKey(u.route)));
+    const copies = new Map<string, Route[]>();
+    for (const r of model.routes) {
+      const k = sourceKey(r);
+      if (!wanted.has(k)) continue;
+      const list = copies.get(k);
+      if (list) list.push(r);
+      else copies.set(k, [r]);
+    }
+    const unreachable = new Set(out.map((u) => u.route));
+    const kept = out.filter((u) => copies.get(sourceKey(u.route))!.every((r) => unreachable.has(r)));
+    out.length = 0;
+    out.push(...kept);
   }
-  const unreachable = new Set(out.map((u) => u.route));
-  const kept = out.filter((u) => copies.get(key(u.route))!.every((r) => unreachable.has(r)));
-  out.length = 0;
-  out.push(...kept);
   for (const u of out) {
     const req = exampleFor(model, index, table, u.route, condOf(u.route), (r) => {
       // The example is one the unreachable route matches and the engine sends to one of the shadowing routes.
