@@ -519,14 +519,28 @@ function searchScope(table: RoutingTable, scopeId: string, ctx: Ctx, depth = 0):
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
+const answering = new WeakMap<Route, WeakMap<ModelIndex, Pool | null>>();
+
+/** The one pool of a route when that pool answers some requests itself (cached: this is on every request's path). */
+function answeringPool(route: Route, index: ModelIndex): Pool | undefined {
+  let byIndex = answering.get(route);
+  if (!byIndex) answering.set(route, (byIndex = new WeakMap()));
+  let p = byIndex.get(index);
+  if (p === undefined) {
+    const pools = index.targetPools(route);
+    p = pools.length === 1 && pools[0].answers?.length ? pools[0] : null;
+    byIndex.set(index, p);
+  }
+  return p ?? undefined;
+}
+
 /**
  * When the route chose one pool whose proxy answers some requests itself (`Pool.answers`: HAProxy backend rules),
  * the first answer whose condition holds is the outcome; undecidable ones are listed and passed over.
  */
 function poolAnswer(route: Route, index: ModelIndex, req: Request, trace: TraceStep[], undecidable: string[]): Pick<RoutingResult, 'outcome' | 'status' | 'pools' | 'servers' | 'summary'> | undefined {
-  const pools = index.targetPools(route);
-  if (pools.length !== 1 || !pools[0].answers?.length) return undefined;
-  const pool = pools[0];
+  const pool = answeringPool(route, index);
+  if (!pool) return undefined;
   for (const a of pool.answers!) {
     const v = matches(a.when, req);
     if (v === undefined) {
