@@ -1,7 +1,7 @@
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
 import type { EntryPoint, MatchCondition, Pool, RouteTarget, ServerState, SourceRef, TrafficModel } from '../../model/types';
-import { entries, findPair, isMap, isScalar, isSeq, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { entries, findPair, isMap, isScalar, isSeq, items, loadYaml, mergeKeys, num, str, valueOf, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 
 /*
  * Lowering of Envoy configuration into the traffic model, following the Envoy v3 API reference and
@@ -31,14 +31,19 @@ const DOWN_STATUSES = new Set(['UNHEALTHY', 'DRAINING', 'TIMEOUT']);
 /** Regular expressions that match every path under RE2 full-match semantics (Envoy `safe_regex`). */
 const MATCH_ALL_REGEX = new Set(['.*', '^.*$', '^.*', '.*$', '(.*)', '^(.*)$', '/.*', '^/.*', '^/.*$', '/.*$']);
 
+/**
+ * Fields of type google.protobuf.Struct (free-form data: any key is accepted, `<<` too) among those where YAML
+ * merge keys are likely: core.v3.Metadata and access-log formats.
+ */
+const STRUCT_FIELDS = new Set(['metadata', 'filter_metadata', 'filterMetadata', 'typed_json_format', 'typedJsonFormat', 'json_format', 'jsonFormat']);
+
 /** `route_config` → `routeConfig` (the proto3 JSON name). */
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** The value at a field, under its proto name or its JSON (lowerCamelCase) name. */
 function f(node: Node | null | undefined, key: string): Node | undefined {
-  if (!isMap(node)) return undefined;
   const pair = findPair(node, key) ?? (key.includes('_') ? findPair(node, camel(key)) : undefined);
-  return (pair?.value as Node | null) ?? undefined;
+  return valueOf(pair);
 }
 function fp(node: Node | null | undefined, ...path: string[]): Node | undefined {
   let cur: Node | undefined = node ?? undefined;
@@ -649,17 +654,26 @@ class EnvoyLowering {
         if (value && !isScalar(value)) this.mentions(doc, value, key);
       }
     } else if (isSeq(node)) {
-      for (const item of node.items) this.mentions(doc, item as Node, parentKey);
+      for (const item of items(node)) this.mentions(doc, item, parentKey);
     }
   }
 }
 
 /** Parse an Envoy bootstrap or xDS resource file (YAML or JSON) into the traffic model. Never throws. */
 export function lowerEnvoy(uri: string, text: string): TrafficModel {
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.envoy);
   const lowering = new EnvoyLowering(uri, collect(file.docs));
   const b = lowering.b;
   for (const e of file.errors) b.problem('LB001', e.message, b.ref(e.range));
   for (const c of file.comments) b.comment({ text: c.text, source: b.ref(c.range) });
+  // Envoy reads YAML with yaml-cpp, which resolves aliases but not YAML 1.1 merge keys (envoyproxy/envoy#12926):
+  // `<<` stays a field named "<<", which no Envoy message has, so the static configuration is rejected as having
+  // unknown fields (unless started with --allow-unknown-static-fields). The lowering reads the merge as its author
+  // meant it, so the rest is analysed without a cascade of findings; the merge itself is this one error.
+  for (const doc of file.docs) {
+    for (const key of mergeKeys(doc.root, STRUCT_FIELDS)) {
+      lowering.problem('LB002', 'Envoy does not apply YAML merge keys: its YAML loader (yaml-cpp) reads "<<" as a field name, and Envoy rejects the unknown field. Repeat the fields, or use an alias of the whole value (`*name`).', doc, key);
+    }
+  }
   return lowering.run();
 }

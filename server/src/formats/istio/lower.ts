@@ -3,7 +3,7 @@ import { ModelBuilder } from '../../model/builder';
 import type { MatchCondition, Pool, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
 import { siblings } from '../declarative/common';
 import type { FormatHost } from '../types';
-import { entries, get, isMap, isScalar, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { entries, get, isMap, isScalar, items, loadYaml, num, str, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 
 /*
  * Lowering of Istio networking resources into the traffic model, following istio.io/latest/docs/reference/
@@ -201,7 +201,7 @@ class IstioLowering {
       if (!text || text.length > MAX_SIBLING_SIZE) continue;
       const istio = text.includes('networking.istio.io') && /DestinationRule|ServiceEntry|Gateway/.test(text);
       if (!istio && !SERVICE_KIND.test(text)) continue;
-      for (const doc of loadYaml(text).docs) this.collect(doc, uri, false);
+      for (const doc of loadYaml(text, YAML_DIALECTS.istio).docs) this.collect(doc, uri, false);
       if (!this.b.model.files.includes(uri)) this.b.model.files.push(uri);
     }
   }
@@ -624,7 +624,7 @@ const healthOf = (passive: boolean): Pool['healthCheck'] => ({
 
 /** Parse Istio VirtualServices, DestinationRules, Gateways and ServiceEntries (multi-document YAML or JSON). Never throws. */
 export function lowerIstio(uri: string, text: string, host: FormatHost): TrafficModel {
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.istio);
   const lowering = new IstioLowering(uri, file.docs, host);
   const b = lowering.b;
   for (const e of file.errors) b.problem('LB001', e.message, b.ref(e.range));

@@ -4,7 +4,7 @@ import type { EntryPoint, MatchCondition, NamedDefinition, Pool, Range, Route, R
 import { builderFor, disjoint, siblings } from '../declarative/common';
 import { anchor, get, getCI, num, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
-import { loadYaml } from '../yaml/yamlFile';
+import { loadYaml, YAML_DIALECTS } from '../yaml/yamlFile';
 import { parseToml } from './toml';
 
 /*
@@ -90,7 +90,7 @@ function loadRoots(uri: string, text: string): { roots: TNode[]; file?: ReturnTy
     const toml = parseToml(text);
     return { roots: [toml.root], toml };
   }
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.traefik);
   return { roots: yamlTrees(file), file };
 }
 

@@ -1,0 +1,71 @@
+import { Composer, Parser, type CST, type Document } from 'yaml';
+
+/**
+ * `parseDocument` with a bound on nesting.
+ *
+ * The `yaml` package's syntax parser (`Parser`, text → CST) is iterative, but its composer (CST → nodes) recurses
+ * once per nesting level: about 700 nested flow collections exhaust Node's default stack. The package catches the
+ * RangeError and reports "Maximum call stack size exceeded" — a JavaScript message, not the user's problem — and a
+ * stack that runs out inside V8's regular-expression compiler is not an exception at all but a fatal
+ * "process out of memory". So the CST of each document is measured first (an iterative walk) and a document
+ * nested deeper than the limit is never composed: the caller reports the limit in the product's terms.
+ *
+ * What the products allow: Go's YAML decoders (go-yaml v2/v3, used through sigs.k8s.io/yaml by Kubernetes and
+ * Istio, and by Traefik's file provider) stop at 10,000 levels ("exceeded max depth of 10000"); real
+ * configurations stay far below 100. lb-lens reads 256 levels.
+ */
+export const MAX_YAML_DEPTH = 256;
+
+export type BoundedParse = { document: Document.Parsed } | { tooDeep: number };
+
+/** Parse one YAML document (like `parseDocument`), or say where it nests deeper than `limit` (an offset). */
+export function parseDocumentBounded(source: string, options: ConstructorParameters<typeof Composer>[0], limit = MAX_YAML_DEPTH): BoundedParse {
+  let tooDeep = -1;
+  function* checked(tokens: Iterable<CST.Token>): Generator<CST.Token> {
+    for (const t of tokens) {
+      const at = deeperThan(t, limit);
+      if (at >= 0) {
+        tooDeep = at;
+        return;
+      }
+      yield t;
+    }
+  }
+  const composer = new Composer(options);
+  let doc: Document.Parsed | undefined;
+  for (const d of composer.compose(checked(new Parser().parse(source)), true, source.length)) {
+    // `parseDocument` keeps the first document (the caller splits the stream at `---` lines).
+    doc ??= d;
+  }
+  if (tooDeep >= 0) return { tooDeep };
+  return { document: doc! };
+}
+
+/**
+ * The offset of the first node of a CST token that is nested deeper than `limit` levels, or -1. Iterative: the
+ * token may be nested arbitrarily deep.
+ */
+export function deeperThan(token: CST.Token, limit: number): number {
+  const stack: Array<{ t: CST.Token | undefined; depth: number }> = [{ t: token, depth: 0 }];
+  while (stack.length) {
+    const { t, depth } = stack.pop()!;
+    if (!t) continue;
+    if (depth > limit) return t.offset;
+    switch (t.type) {
+      case 'document':
+        stack.push({ t: t.value, depth });
+        break;
+      case 'block-map':
+      case 'block-seq':
+      case 'flow-collection':
+        for (const it of t.items as Array<{ key?: CST.Token | null; value?: CST.Token | null }>) {
+          if (it.key) stack.push({ t: it.key, depth: depth + 1 });
+          if (it.value) stack.push({ t: it.value, depth: depth + 1 });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return -1;
+}
