@@ -222,7 +222,7 @@ describe('YAML nesting: bounded, reported in the product’s terms, never a Java
   });
 
   for (const [shape, nested] of Object.entries(deep(10_000))) {
-    it(`10,000 levels (${shape}) in one document of three: LB001 "nesting deeper than 256 levels", the others analysed`, () => {
+    it(`10,000 levels (${shape}) in one document of three: LB001 "Nesting deeper than 256 levels", the others analysed`, () => {
       const text = yaml(
         'http:', '  routers:', '    r: {rule: "Host(`a`)", service: s}',
         '---', `x:${shape === 'flow' ? ' ' : '\n'}${nested}`,
@@ -231,7 +231,7 @@ describe('YAML nesting: bounded, reported in the product’s terms, never a Java
       const a = analyzeText('file:///w/dyn.yaml', text);
       const msgs = a.diagnostics.map((d) => d.message).join('\n');
       assert.doesNotMatch(msgs, /call stack|RangeError|Maximum/);
-      assert.match(lb001(a.diagnostics).join('\n'), /YAML nesting deeper than 256 levels: lb-lens does not read this document \(Traefik's YAML decoder, go-yaml, stops at 10,000 levels\)/);
+      assert.match(lb001(a.diagnostics).join('\n'), /Nesting deeper than 256 levels: lb-lens does not read this document \(go-yaml, the YAML decoder of Traefik, stops at 10,000 levels\)/);
       // Both other documents were read: the router reaches the one-server service.
       assert.ok(a.diagnostics.some((d) => d.ruleId === 'LB108'), msgs);
     });
@@ -240,7 +240,7 @@ describe('YAML nesting: bounded, reported in the product’s terms, never a Java
   it('JSON (Envoy) nested 10,000 deep: the same bound, no JavaScript message', () => {
     const m = lowerEnvoy('file:///w/envoy.json', `{"static_resources": {"clusters": [], "x": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}`);
     const msgs = m.problems.map((p) => p.message);
-    assert.match(msgs.join('\n'), /YAML nesting deeper than 256 levels/);
+    assert.match(msgs.join('\n'), /Nesting deeper than 256 levels/);
     assert.doesNotMatch(msgs.join('\n'), /call stack/);
   });
 
@@ -253,7 +253,7 @@ describe('YAML nesting: bounded, reported in the product’s terms, never a Java
       loadYaml(base);
       const edited = base.replace('    v: 20', `    v:\n${Array.from({ length: 400 }, (_, i) => `${' '.repeat(i + 6)}a:`).join('\n')} 1`);
       const file = loadYaml(edited);
-      assert.match(file.errors.map((e) => e.message).join('\n'), /nesting deeper than 256 levels/);
+      assert.match(file.errors.map((e) => e.message).join('\n'), /Nesting deeper than 256 levels/);
     } finally {
       incrementalOptions.minLines = saved;
     }

@@ -35,6 +35,11 @@ const MATCH_ALL_REGEX = new Set(['.*', '^.*$', '^.*', '.*$', '(.*)', '^(.*)$', '
  * Fields of type google.protobuf.Struct (free-form data: any key is accepted, `<<` too) among those where YAML
  * merge keys are likely: core.v3.Metadata and access-log formats.
  */
+/** google.protobuf.UInt32Value / uint32 fields: Envoy refuses anything outside 0…4294967295 when it reads them. */
+const UINT32_MAX = 4_294_967_295;
+/** An integer within [min, max] (`.nan`, `.inf`, fractions and overflowed numbers are not). */
+const inRange = (v: number | undefined, min: number, max: number): v is number => v !== undefined && Number.isInteger(v) && v >= min && v <= max;
+
 const STRUCT_FIELDS = new Set(['metadata', 'filter_metadata', 'filterMetadata', 'typed_json_format', 'typedJsonFormat', 'json_format', 'jsonFormat']);
 
 /** `route_config` → `routeConfig` (the proto3 JSON name). */
@@ -286,28 +291,45 @@ class EnvoyLowering {
     const policy = f(node, 'policy');
     const factorNode = f(policy, 'overprovisioning_factor');
     const factor = numf(policy, 'overprovisioning_factor');
-    if (factorNode && (factor === undefined || factor < 1 || !Number.isInteger(factor))) {
-      this.problem('LB002', `overprovisioning_factor must be an integer percentage > 0 (got "${str(factorNode) ?? '…'}").`, doc, factorNode);
+    if (factorNode && !inRange(factor, 1, UINT32_MAX)) {
+      this.problem('LB002', `overprovisioning_factor must be an integer percentage from 1 to ${UINT32_MAX} (a uint32 > 0; got "${str(factorNode) ?? '…'}").`, doc, factorNode);
     } else if (factor !== undefined) pool.overprovisioningFactor = factor;
     if (str(f(policy, 'weighted_priority_health')) === 'true') pool.weightedPriorityHealth = true;
     const groups = items(f(node, 'endpoints')).map((g) => {
+      // LbEndpoint.load_balancing_weight: UInt32Value, gte 1.
       const lbs = items(f(g, 'lb_endpoints')).map((e) => {
         const wNode = f(e, 'load_balancing_weight');
         const w = numf(e, 'load_balancing_weight');
-        if (wNode && (w === undefined || w < 1 || !Number.isInteger(w))) {
-          this.problem('LB002', `load_balancing_weight of an endpoint must be an integer ≥ 1 (got "${str(wNode) ?? '…'}").`, doc, wNode);
+        const ok = inRange(w, 1, UINT32_MAX);
+        if (wNode && !ok) {
+          this.problem('LB002', `load_balancing_weight of an endpoint must be an integer from 1 to ${UINT32_MAX} (a uint32 ≥ 1; got "${str(wNode) ?? '…'}").`, doc, wNode);
         }
-        return { e, w: w !== undefined && w >= 1 ? w : 1 };
+        return { e, w: ok ? w : 1 };
       });
       const lwNode = f(g, 'load_balancing_weight');
-      const lw = numf(g, 'load_balancing_weight');
-      if (lwNode && (lw === undefined || lw < 1)) {
-        this.problem('LB002', `load_balancing_weight of a locality must be ≥ 1 (got "${str(lwNode) ?? '…'}").`, doc, lwNode);
+      const lwRaw = numf(g, 'load_balancing_weight');
+      const lw = inRange(lwRaw, 1, UINT32_MAX) ? lwRaw : undefined;
+      if (lwNode && lw === undefined) {
+        this.problem('LB002', `load_balancing_weight of a locality must be an integer from 1 to ${UINT32_MAX} (a uint32 ≥ 1; got "${str(lwNode) ?? '…'}").`, doc, lwNode);
       }
-      const priority = numf(g, 'priority') ?? 0;
+      const pNode = f(g, 'priority');
+      const pRaw = numf(g, 'priority');
+      if (pNode && !inRange(pRaw, 0, UINT32_MAX)) this.problem('LB002', `priority must be an integer from 0 to ${UINT32_MAX} (a uint32; got "${str(pNode) ?? '…'}").`, doc, pNode);
+      const priority = inRange(pRaw, 0, UINT32_MAX) ? pRaw : 0;
       const sum = lbs.reduce((s, x) => s + x.w, 0);
+      // upstream_impl.cc: hosts' weights are added up per locality in a uint64 and may not pass uint32.
+      if (sum > UINT32_MAX) this.problem('LB002', `The sum of weights of all upstream hosts in a locality exceeds ${UINT32_MAX} (${sum}): Envoy rejects the cluster.`, doc, f(g, 'lb_endpoints'));
       return { g, lbs, lw: lw ?? (localityWeighted ? 0 : 1), priority, sum };
     });
+    if (localityWeighted) {
+      const byPriority = new Map<number, number>();
+      for (const g of groups) byPriority.set(g.priority, (byPriority.get(g.priority) ?? 0) + g.lw);
+      for (const [p, total] of byPriority) {
+        if (total > UINT32_MAX) {
+          this.problem('LB002', `The sum of weights of all localities at the same priority exceeds ${UINT32_MAX} (priority ${p}: ${total}): Envoy rejects the cluster.`, doc, f(node, 'endpoints'));
+        }
+      }
+    }
     // Effective host weight under locality weighting: lw × w / Σw(locality), scaled to integers when possible.
     let scale = 1;
     if (localityWeighted) {
@@ -323,6 +345,11 @@ class EnvoyLowering {
         const ep = f(e, 'endpoint');
         const a = addressText(f(ep, 'address'));
         if (!a) continue;
+        // SocketAddress.port_value: uint32, lte 65535.
+        const portNode = fp(ep, 'address', 'socket_address', 'port_value');
+        if (isScalar(portNode) && !inRange(num(portNode), 0, 65535)) {
+          this.problem('LB002', `port_value must be an integer from 0 to 65535 (got "${str(portNode) ?? '…'}").`, doc, portNode);
+        }
         let weight = w;
         if (localityWeighted) {
           weight = g.sum > 0 ? (scale ? (g.lw * w * scale) / g.sum : Math.round(((g.lw * w) / g.sum) * 1e6) / 1e6) : 0;
@@ -530,7 +557,13 @@ class EnvoyLowering {
     let sum = 0;
     for (const c of items(f(weighted, 'clusters'))) {
       const nameNode = f(c, 'name');
-      const w = numf(c, 'weight') ?? 0;
+      // ClusterWeight.weight: UInt32Value.
+      const wNode = f(c, 'weight');
+      const raw = numf(c, 'weight');
+      if (wNode && !inRange(raw, 0, UINT32_MAX)) {
+        this.problem('LB002', `The weight of a weighted cluster must be an integer from 0 to ${UINT32_MAX} (a uint32; got "${str(wNode) ?? '…'}").`, doc, wNode);
+      }
+      const w = inRange(raw, 0, UINT32_MAX) ? raw : 0;
       sum += w;
       if (!isScalar(nameNode)) continue; // `cluster_header` parts are resolved at run time
       this.targetNodes.add(nameNode);
@@ -539,7 +572,10 @@ class EnvoyLowering {
     }
     const totalNode = f(weighted, 'total_weight');
     const total = numf(weighted, 'total_weight');
-    if (total !== undefined && total > 0 && total !== sum) {
+    if (sum > UINT32_MAX) {
+      // config_impl.cc (WeightedClustersConfig): the weights are added up in a uint64 and may not pass uint32.
+      this.problem('LB002', `The sum of weights of all weighted clusters of the route exceeds ${UINT32_MAX} (${sum}): Envoy rejects the route.`, doc, f(weighted, 'clusters'));
+    } else if (total !== undefined && total > 0 && total !== sum) {
       this.problem('LB002', `The weights of weighted_clusters add up to ${sum}, but total_weight is ${total}: Envoy rejects the route.`, doc, totalNode);
     } else if (items(f(weighted, 'clusters')).length > 0 && sum <= 0) {
       this.problem('LB002', 'The weights of weighted_clusters add up to 0: Envoy requires a sum greater than 0.', doc, f(weighted, 'clusters'));

@@ -5,6 +5,9 @@ import { siblings } from '../declarative/common';
 import type { FormatHost } from '../types';
 import { entries, get, isMap, isScalar, items, loadYaml, num, str, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 
+const INT32_MAX = 2_147_483_647;
+const UINT32_MAX = 4_294_967_295;
+
 /*
  * Lowering of Istio networking resources into the traffic model, following istio.io/latest/docs/reference/
  * config/networking/virtual-service, …/destination-rule, …/gateway and …/service-entry:
@@ -254,9 +257,11 @@ class IstioLowering {
       const address = str(get(e, 'address'));
       if (!address) continue;
       const weightNode = get(e, 'weight');
-      const weight = num(weightNode);
-      if (own && isScalar(weightNode) && (weight === undefined || weight < 0 || !Number.isInteger(weight))) {
-        this.b.problem('LB002', `An endpoint weight must be a non-negative integer (got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
+      const raw = num(weightNode);
+      // WorkloadEntry.weight is a uint32.
+      const weight = raw !== undefined && Number.isInteger(raw) && raw >= 0 && raw <= UINT32_MAX ? raw : undefined;
+      if (own && isScalar(weightNode) && weight === undefined) {
+        this.b.problem('LB002', `An endpoint weight must be an integer from 0 to ${UINT32_MAX} (a uint32; got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
       }
       const ports = new Map<string, number>();
       for (const p of entries(get(e, 'ports'))) {
@@ -534,10 +539,13 @@ class IstioLowering {
     let total = 0;
     for (const d of dests) {
       const weightNode = get(d, 'weight');
-      const weight = num(weightNode) ?? 0;
+      const raw = num(weightNode);
+      // HTTPRouteDestination.weight is an int32, and the validation webhook refuses negative weights.
+      const valid = raw !== undefined && Number.isInteger(raw) && raw >= 0 && raw <= INT32_MAX;
+      const weight = valid ? raw : 0;
       // Only scalars are checked: a `{{.Weight}}` template placeholder parses as a map and is not a value yet.
-      if (isScalar(weightNode) && (num(weightNode) === undefined || weight < 0)) {
-        this.b.problem('LB002', `A destination weight must be a non-negative integer (got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
+      if (isScalar(weightNode) && !valid) {
+        this.b.problem('LB002', `A destination weight must be an integer from 0 to ${INT32_MAX} (an int32 ≥ 0; got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
       }
       total += Math.max(0, weight);
       const dest = get(d, 'destination');

@@ -261,8 +261,8 @@ export function loadYaml(text: string, dialect?: YamlDialect): YamlFile {
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function tooDeepMessage(dialect: YamlDialect | undefined): string {
-  const go = dialect?.loader === 'go-yaml' ? ` (${dialect.product}'s YAML decoder, go-yaml, stops at 10,000 levels)` : '';
-  return `YAML nesting deeper than ${MAX_YAML_DEPTH} levels: lb-lens does not read this document${go}`;
+  const go = dialect?.loader === 'go-yaml' ? ` (go-yaml, the YAML decoder of ${dialect.product}, stops at 10,000 levels)` : '';
+  return `Nesting deeper than ${MAX_YAML_DEPTH} levels: lb-lens does not read this document${go}`;
 }
 
 /** Why a document's aliases make it unreadable (for the product, or for lb-lens' bounds), or undefined. */
