@@ -5,14 +5,19 @@
 import type { Position, Range } from '../model/types';
 import type { FixEdit } from './types';
 
+let lastSplit: { text: string; lines: string[]; eol: string } | undefined;
+
 /** The document split into lines, with its line break style. */
 export class FixText {
   readonly lines: string[];
   readonly eol: string;
 
   constructor(readonly uri: string, readonly text: string) {
-    this.lines = text.split(/\r\n|\r|\n/);
-    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
+    // Fix-all asks for every finding's fixes on one text: split it once (splitting per finding was quadratic —
+    // 30 s for the code actions of a 10,000-finding file). The arrays are never modified.
+    if (lastSplit?.text !== text) lastSplit = { text, lines: text.split(/\r\n|\r|\n/), eol: text.includes('\r\n') ? '\r\n' : '\n' };
+    this.lines = lastSplit.lines;
+    this.eol = lastSplit.eol;
   }
 
   line(n: number): string {

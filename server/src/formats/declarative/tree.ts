@@ -153,8 +153,11 @@ export function getCI(node: TNode | undefined, ...path: string[]): TNode | undef
 
 export function str(node: TNode | undefined): string | undefined {
   if (!node || node.kind !== 'scalar' || node.value === null || node.value === undefined) return undefined;
-  return String(node.value);
+  return typeof node.value === 'number' ? numberText(node.value) : String(node.value);
 }
+
+/** A number as YAML writes it: `.nan`, `.inf` and `-.inf` rather than JavaScript's NaN and Infinity (messages quote it). */
+export const numberText = (n: number): string => (Number.isNaN(n) ? '.nan' : n === Infinity ? '.inf' : n === -Infinity ? '-.inf' : String(n));
 
 export function num(node: TNode | undefined): number | undefined {
   const s = str(node);

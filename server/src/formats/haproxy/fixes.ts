@@ -8,6 +8,8 @@ import { FixText, posKey } from '../fixText';
 import type { Fix, FixContext, FixEdit, FixProvider } from '../types';
 import { parseHaproxy, type Line, type Section } from './parser';
 
+let lastIndex: { text: string; lines: Map<string, Line>; sections: Map<string, Section> } | undefined;
+
 class HaproxyFixer {
   readonly t: FixText;
   private lines?: Map<string, Line>;
@@ -23,13 +25,19 @@ class HaproxyFixer {
 
   private index(): void {
     if (this.lines) return;
-    this.lines = new Map();
-    this.sections = new Map();
-    for (const s of parseHaproxy(this.ctx.text).sections) {
-      this.sections.set(posKey(s.range.start), s);
-      this.lines.set(posKey(s.header.range.start), s.header);
-      for (const l of s.lines) this.lines.set(posKey(l.range.start), l);
+    // Fix-all asks once per finding of the same text: index it once.
+    if (lastIndex?.text !== this.ctx.text) {
+      const lines = new Map<string, Line>();
+      const sections = new Map<string, Section>();
+      for (const s of parseHaproxy(this.ctx.text).sections) {
+        sections.set(posKey(s.range.start), s);
+        lines.set(posKey(s.header.range.start), s.header);
+        for (const l of s.lines) lines.set(posKey(l.range.start), l);
+      }
+      lastIndex = { text: this.ctx.text, lines, sections };
     }
+    this.lines = lastIndex.lines;
+    this.sections = lastIndex.sections;
   }
 
   /** The statement behind a server or route written in this document. */

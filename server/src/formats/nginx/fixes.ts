@@ -10,8 +10,13 @@ import type { Fix, FixContext, FixProvider } from '../types';
 import { parseNginx, type Directive } from './parser';
 
 /** Directives of a document by the position where they start (model elements carry the directive's range). */
+let lastIndex: { text: string; map: Map<string, Directive> } | undefined;
+
 function directivesByStart(text: string): Map<string, Directive> {
+  // Fix-all asks once per finding of the same text: index it once.
+  if (lastIndex?.text === text) return lastIndex.map;
   const map = new Map<string, Directive>();
+  lastIndex = { text, map };
   const stack: Directive[][] = [parseNginx(text).directives];
   while (stack.length) {
     for (const d of stack.pop()!) {

@@ -240,8 +240,7 @@ class TraefikLowering {
     if (w !== undefined && Number.isInteger(w) && Math.abs(w) < 2 ** 63) return Math.max(0, w);
     if (!this.badWeights.has(wNode)) {
       this.badWeights.add(wNode);
-      const shown = typeof wNode.value === 'number' && !Number.isFinite(wNode.value) ? String(wNode.value).replace('Infinity', '.inf').replace('NaN', '.nan') : (str(wNode) ?? '');
-      this.b.problem('LB002', `${what} weight must be an integer (a Go int, -9223372036854775808 to 9223372036854775807), not "${shown}".`, this.ref(wNode.range, uri));
+      this.b.problem('LB002', `${what} weight must be an integer (a Go int, -9223372036854775808 to 9223372036854775807), not "${str(wNode) ?? ''}".`, this.ref(wNode.range, uri));
     }
     return 1;
   }

@@ -32,10 +32,19 @@ export function parseDocumentBounded(source: string, options: ConstructorParamet
     }
   }
   const composer = new Composer(options);
+  const parser = new Parser();
   let doc: Document.Parsed | undefined;
-  for (const d of composer.compose(checked(new Parser().parse(source)), true, source.length)) {
-    // `parseDocument` keeps the first document (the caller splits the stream at `---` lines).
-    doc ??= d;
+  try {
+    for (const d of composer.compose(checked(parser.parse(source)), true, source.length)) {
+      // `parseDocument` keeps the first document (the caller splits the stream at `---` lines).
+      doc ??= d;
+    }
+  } catch (e) {
+    // The syntax parser itself recurses when a line closes many compact collections at once (`- - - … x`
+    // followed by a dedent): thousands of levels overflow it before its tokens can be measured. That recursion
+    // runs no regular expression, so the RangeError is an ordinary exception; it means "too deep".
+    if (e instanceof RangeError) return { tooDeep: Math.min(Math.max(0, parser.offset ?? 0), source.length) };
+    throw e;
   }
   if (tooDeep >= 0) return { tooDeep };
   return { document: doc! };

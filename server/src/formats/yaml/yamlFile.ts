@@ -359,6 +359,7 @@ export function str(n: Node | null | undefined): string | undefined {
   const node = deref(n);
   if (!isScalar(node)) return undefined;
   const v = (node as Scalar).value;
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   return v === null || v === undefined ? undefined : String(v);
 }
 
