@@ -8,6 +8,7 @@ import { runFuzz, type FuzzReport } from './harness';
  *   --time SEC      stop starting new inputs after SEC seconds (FUZZ_TIME, default 1800)
  *   --timeout MS    hard timeout of one input, at least (FUZZ_TIMEOUT, default 15000; large inputs get more)
  *   --only K1,K2    only these input kinds (shape/alias-bomb, seed/mutation, random/bytes, …)
+ *   --jobs J        worker threads side by side (FUZZ_JOBS, default 1)
  *   --quiet         no progress lines
  * Each finding's input is written to test/fuzz/findings/ (not committed) to be made into a regression fixture.
  * Exit code 1 when there are findings that are not known issues.
@@ -23,10 +24,11 @@ async function main(): Promise<number> {
   const time = Number(flag('time') ?? process.env.FUZZ_TIME ?? 1800);
   const timeoutMs = Number(flag('timeout') ?? process.env.FUZZ_TIMEOUT ?? 15_000);
   const only = flag('only');
+  const jobs = Number(flag('jobs') ?? process.env.FUZZ_JOBS ?? 1);
   const quiet = process.argv.includes('--quiet');
-  console.log(`lb-lens fuzz: seed ${seed}, up to ${count} inputs, ${time} s`);
+  console.log(`lb-lens fuzz: seed ${seed}, up to ${count} inputs, ${time} s, ${jobs} job(s)`);
   const report = await runFuzz({
-    seed, count, timeLimitMs: time * 1000, timeoutMs,
+    seed, count, timeLimitMs: time * 1000, timeoutMs, jobs,
     only: only ? new Set(only.split(',')) : undefined,
     findingsDir: resolve(__dirname, 'findings'),
     log: quiet ? undefined : (l) => console.log(l),

@@ -249,7 +249,7 @@ function deepNesting(r: Rand): Omit<FuzzInput, 'index' | 'kind'> {
 }
 
 function longLine(r: Rand, seeds: Seed[]): Omit<FuzzInput, 'index' | 'kind'> {
-  const size = pick(r, [100_000, 100_000, 1_000_000, 1_000_000, 3_000_000]);
+  const size = pick(r, [100_000, 100_000, 300_000, 1_000_000, 3_000_000]);
   const shape = pick(r, ['nginx-server-name', 'haproxy-acl', 'yaml-string', 'json-array', 'seed-line', 'no-newline-noise']);
   const rep = (s: string, n: number) => s.repeat(Math.max(1, Math.floor(n / s.length)));
   switch (shape) {
@@ -313,7 +313,7 @@ function encodingShape(r: Rand, seeds: Seed[]): Omit<FuzzInput, 'index' | 'kind'
 }
 
 function yamlStream(r: Rand): Omit<FuzzInput, 'index' | 'kind'> {
-  const n = pick(r, [1000, 5000, 5001]);
+  const n = pick(r, [1000, 5000]);
   const shape = pick(r, ['k8s', 'traefik', 'empty', 'istio']);
   const doc = (i: number) =>
     shape === 'k8s' ? `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r${i}}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /p${i}}}], backendRefs: [{name: s${i % 7}, port: 80}]}]\n`
@@ -378,7 +378,7 @@ function includes(r: Rand): Omit<FuzzInput, 'index' | 'kind'> {
       break;
     }
     case 'fanout': {
-      const n = int(r, 5, 30);
+      const n = int(r, 8, 18);
       include = 'f0.conf';
       // Each file includes the next twice: 2^n includes if nothing stops it.
       for (let i = 0; i < n; i++) files[`${root}/f${i}.conf`] = i + 1 < n ? `include f${i + 1}.conf;\ninclude f${i + 1}.conf;\n` : 'upstream leaf { server 10.0.0.1:80; }\n';
@@ -432,6 +432,7 @@ function scale(r: Rand): Omit<FuzzInput, 'index' | 'kind'> {
   const shape = pick(r, ['nginx-servers', 'nginx-locations', 'haproxy-acls', 'haproxy-backends', 'envoy-clusters', 'traefik-routers', 'istio-routes', 'k8s-rules']);
   // Line-oriented formats are read fast; YAML costs ~10x more per line (the yaml package).
   const n = shape.startsWith('nginx') || shape.startsWith('haproxy') ? pick(r, [1000, 10_000, 30_000]) : pick(r, [1000, 3000, 10_000]);
+  // (nginx and HAProxy at 30,000 elements, YAML at 10,000: each several hundred KB to a few MB.)
   const rows = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('');
   const texts: Record<string, [string, string]> = {
     'nginx-servers': ['nginx.conf', `http { upstream u { ${rows((i) => `server 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:80 weight=${(i % 9) + 1};\n`)} } server { listen 80; location / { proxy_pass http://u; } } }\n`],
