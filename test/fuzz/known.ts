@@ -20,7 +20,7 @@ export const KNOWN_ISSUES: KnownIssue[] = [
   { kind: '*', problems: ['slow-detect'], reason: `format detection runs regular expressions that backtrack on long lines and blank lines (the formats' detect()); ${BOUNDARY}` },
   { kind: 'shape/includes', detail: /^glob-backtrack/, problems: ['hang', 'slow'], reason: `glob patterns run through a backtracking regex (service/host.ts); ${BOUNDARY}` },
   { kind: 'shape/includes', detail: /^glob-deep/, problems: ['hang', 'slow'], reason: `a glob from / is walked without a bound on directories (service/host.ts); ${BOUNDARY}` },
-  { kind: 'shape/includes', detail: /^fanout/, problems: ['slow'], reason: `an include read twice per level is expanded again each time (nginx/includes.ts); ${BOUNDARY}` },
+  { kind: 'shape/includes', detail: /^fanout/, problems: ['slow', 'hang'], reason: `an include read twice per level is expanded again each time (nginx/includes.ts); ${BOUNDARY}` },
   { kind: 'shape/blank-prefix', problems: ['hang', 'slow'], reason: `format detection re-scans leading blank lines (the formats' detect()); ${BOUNDARY}` },
   { kind: 'shape/fs', detail: /^(link-outside|link-etc-passwd|include-through-link|sibling-links)$/, problems: ['escape'], reason: `symbolic links are followed out of the workspace (real paths); ${BOUNDARY}` },
   { kind: 'shape/fs', detail: /^(symlink-loop|two-loops|dir-link-loop)$/, problems: ['hang', 'slow'], reason: `symbolic-link loops are walked again and again (globs, folder walk); ${BOUNDARY}` },

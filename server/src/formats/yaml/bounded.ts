@@ -16,16 +16,19 @@ import { Composer, Parser, type CST, type Document } from 'yaml';
  */
 export const MAX_YAML_DEPTH = 256;
 
-export type BoundedParse = { document: Document.Parsed } | { tooDeep: number };
+/** A document and the number of its nodes (for the parse cache's memory bound), or where it nests too deep. */
+export type BoundedParse = { document: Document.Parsed; nodes: number } | { tooDeep: number };
 
 /** Parse one YAML document (like `parseDocument`), or say where it nests deeper than `limit` (an offset). */
 export function parseDocumentBounded(source: string, options: ConstructorParameters<typeof Composer>[0], limit = MAX_YAML_DEPTH): BoundedParse {
   let tooDeep = -1;
+  let nodes = 0;
   function* checked(tokens: Iterable<CST.Token>): Generator<CST.Token> {
     for (const t of tokens) {
-      const at = deeperThan(t, limit);
-      if (at >= 0) {
-        tooDeep = at;
+      const m = measure(t, limit);
+      nodes += m.nodes;
+      if (m.tooDeep >= 0) {
+        tooDeep = m.tooDeep;
         return;
       }
       yield t;
@@ -47,19 +50,21 @@ export function parseDocumentBounded(source: string, options: ConstructorParamet
     throw e;
   }
   if (tooDeep >= 0) return { tooDeep };
-  return { document: doc! };
+  return { document: doc!, nodes };
 }
 
 /**
- * The offset of the first node of a CST token that is nested deeper than `limit` levels, or -1. Iterative: the
- * token may be nested arbitrarily deep.
+ * The nodes of a CST token, and the offset of its first node nested deeper than `limit` levels (-1: none; the
+ * walk stops there). Iterative: the token may be nested arbitrarily deep.
  */
-export function deeperThan(token: CST.Token, limit: number): number {
+export function measure(token: CST.Token, limit: number): { nodes: number; tooDeep: number } {
   const stack: Array<{ t: CST.Token | undefined; depth: number }> = [{ t: token, depth: 0 }];
+  let nodes = 0;
   while (stack.length) {
     const { t, depth } = stack.pop()!;
     if (!t) continue;
-    if (depth > limit) return t.offset;
+    nodes++;
+    if (depth > limit) return { nodes, tooDeep: t.offset };
     switch (t.type) {
       case 'document':
         stack.push({ t: t.value, depth });
@@ -76,5 +81,5 @@ export function deeperThan(token: CST.Token, limit: number): number {
         break;
     }
   }
-  return -1;
+  return { nodes, tooDeep: -1 };
 }

@@ -111,15 +111,19 @@ export interface YamlFile {
 const DOC_SEPARATOR = /^---(?:[ \t].*)?$/gm;
 const CACHE_LIMIT = 4096;
 /**
- * The cache is also bounded by the text it holds: a parsed document costs a few hundred bytes per source line,
- * so a handful of versions of a 200k-line file would otherwise fill the heap (and every edit of such a file
- * adds one). The most recent document is always kept.
+ * The cache is also bounded by the memory it holds, estimated from the documents' nodes: a composed node with its
+ * range and pair costs about 300 bytes (56 bytes per character of dense flow-style YAML, 10 of block style), so a
+ * bound on characters alone let a few dense files fill the heap (the fuzzer saw 600 MB). A handful of versions
+ * of a 200k-line file still fit; the most recent document is always kept.
  */
-const CACHE_CHARS = 12 * 1024 * 1024;
+const CACHE_BYTES = 256 * 1024 * 1024;
+const BYTES_PER_NODE = 300;
 /** A parsed document, or where a document nests deeper than `MAX_YAML_DEPTH` (it is then never composed). */
 type Parsed = Document.Parsed | { tooDeep: number };
 const cache = new Map<string, Parsed>();
-let cachedChars = 0;
+/** Estimated bytes of each cached document (its text included). */
+const weights = new Map<string, number>();
+let cachedBytes = 0;
 
 /** Partial re-parsing of large documents; tests lower `minLines` to exercise it on small documents. */
 export const incrementalOptions = {
@@ -145,10 +149,17 @@ function parseCached(text: string, lineCount: number): Parsed {
     return hit;
   }
   const large = lineCount >= incrementalOptions.minLines;
-  let doc: Parsed | undefined = large && incrementalOptions.enabled ? parseIncremental(text) : undefined;
-  if (!doc) {
+  const spliced = large && incrementalOptions.enabled ? parseIncremental(text) : undefined;
+  let doc: Parsed;
+  let weight: number;
+  if (spliced) {
+    doc = spliced.document;
+    // A splice shares most nodes with its base: estimated from the base's weight.
+    weight = Math.round(spliced.baseWeight * (text.length / Math.max(1, spliced.baseLength)));
+  } else {
     const r = parseDocumentBounded(text, YAML_PARSE_OPTIONS);
     doc = 'tooDeep' in r ? r : r.document;
+    weight = 2 * text.length + ('nodes' in r ? r.nodes * BYTES_PER_NODE : 0);
   }
   if (large && !('tooDeep' in doc)) {
     const at = recentLarge.indexOf(text);
@@ -157,11 +168,13 @@ function parseCached(text: string, lineCount: number): Parsed {
     if (recentLarge.length > incrementalOptions.bases) recentLarge.shift();
   }
   cache.set(text, doc);
-  cachedChars += text.length;
-  while (cache.size > 1 && (cache.size > CACHE_LIMIT || cachedChars > CACHE_CHARS)) {
+  weights.set(text, weight);
+  cachedBytes += weight;
+  while (cache.size > 1 && (cache.size > CACHE_LIMIT || cachedBytes > CACHE_BYTES)) {
     const oldest = cache.keys().next().value as string;
     cache.delete(oldest);
-    cachedChars -= oldest.length;
+    cachedBytes -= weights.get(oldest) ?? 0;
+    weights.delete(oldest);
     const at = recentLarge.indexOf(oldest);
     if (at >= 0) recentLarge.splice(at, 1);
   }
@@ -169,7 +182,7 @@ function parseCached(text: string, lineCount: number): Parsed {
 }
 
 /** Splice the document from the closest recent large document, or undefined (then it is parsed in full). */
-function parseIncremental(text: string): Document.Parsed | undefined {
+function parseIncremental(text: string): { document: Document.Parsed; baseWeight: number; baseLength: number } | undefined {
   let best: { base: string; doc: Document.Parsed; edit: NonNullable<ReturnType<typeof textEdit>>; size: number } | undefined;
   for (let k = recentLarge.length - 1; k >= 0; k--) {
     const base = recentLarge[k];
@@ -194,7 +207,7 @@ function parseIncremental(text: string): Document.Parsed | undefined {
   }
   parseStats.spliced++;
   parseStats.lastFallback = undefined;
-  return r.document;
+  return { document: r.document, baseWeight: weights.get(best.base) ?? 2 * best.base.length, baseLength: best.base.length };
 }
 
 /** Document boundaries: offsets where a document starts (the `---` line belongs to the document it opens). */
