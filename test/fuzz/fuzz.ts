@@ -40,6 +40,7 @@ async function main(): Promise<number> {
 export function print(r: FuzzReport): void {
   console.log(`\n${r.inputs} inputs in ${(r.ms / 1000).toFixed(1)} s: ${r.inputsPerSecond.toFixed(1)} inputs/s (seed ${r.seed})`);
   console.log(`heap: max ${r.maxHeapMb} MB in use, after GC ${r.heapAfterGcMb.first} MB at the start and ${r.heapAfterGcMb.last} MB at the end`);
+  console.log(`time budget: 2 s + ${r.budgetPerKbMs.min.toFixed(0)}–${r.budgetPerKbMs.max.toFixed(0)} ms per KB (following the machine's measured speed)`);
   console.log('\nkind                         inputs   mean ms    max ms');
   for (const [k, v] of Object.entries(r.byKind).sort()) console.log(`${k.padEnd(28)} ${String(v.n).padStart(6)} ${(v.totalMs / v.n).toFixed(1).padStart(9)} ${v.maxMs.toFixed(0).padStart(9)}`);
   console.log('\nslowest:');

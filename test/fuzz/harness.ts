@@ -57,16 +57,19 @@ export interface FuzzReport {
   maxHeapMb: number;
   /** Heap after garbage collection at the first and the last sample. */
   heapAfterGcMb: { first: number; last: number };
+  /** The time budget per KB used (it follows the machine's speed). */
+  budgetPerKbMs: { min: number; max: number };
   slowest: Array<{ index: number; kind: string; detail: string; ms: number; size: number }>;
 }
 
 /**
- * What an input may take: 2 s plus 20 ms per KB of text (its files included) — for the four analyses and every
- * request `exercise` makes (YAML is read at 100–250 KB/s by the \`yaml\` package on a loaded machine), on a machine
- * shared with other work. Quadratic behaviour overshoots it by far: a 100 KB line read by a backtracking regex
- * took 7 s, code actions on 10,000 findings 30 s each.
+ * What an input may take: 2 s plus `perKb` ms per KB of text (its files included) — for the four analyses and
+ * every request `exercise` makes. `perKb` is 20, or more on a slow or loaded machine: six times the time the
+ * worker needs to read a KB of YAML (the `yaml` package, the slowest reader), measured every 250 inputs.
+ * Quadratic behaviour overshoots it by far: a 100 KB line read by a backtracking regex took 7 s, code actions on
+ * 10,000 findings 30 s each.
  */
-export const timeBudgetMs = (size: number) => 2000 + (20 * size) / 1024;
+export const timeBudgetMs = (size: number, perKb = 20) => 2000 + (perKb * size) / 1024;
 
 const sizeOf = (i: FuzzInput) =>
   i.text.length + (i.baseText?.length ?? 0) + Object.values(i.files ?? {}).reduce((n, t) => n + t.length, 0) + Object.values(i.fs?.files ?? {}).reduce((n, t) => n + t.length, 0);
@@ -120,7 +123,7 @@ class Runner {
     });
   }
 
-  async run(input: FuzzInput | { gc: true }, timeoutMs: number): Promise<Reply> {
+  async run(input: FuzzInput | { gc: true } | { calibrate: true }, timeoutMs: number): Promise<Reply> {
     await this.ready;
     this.started = performance.now();
     const reply = await new Promise<Reply>((done) => {
@@ -168,12 +171,21 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     const r = await runner.run({ gc: true }, 30_000);
     if ('ok' in r) heapAfterGc.push(r.heap);
   };
+  let perKb = 20;
+  const perKbSeen: number[] = [];
+  const calibrate = async (runner: Runner) => {
+    const r = await runner.run({ calibrate: true }, 60_000);
+    // The calibration text is 100 KB.
+    if ('ok' in r) perKb = Math.max(20, (6 * r.ms) / 100);
+    perKbSeen.push(perKb);
+  };
 
   /** One input, start to finish, on one runner. */
   async function one(runner: Runner, index: number): Promise<void> {
     const input = generate(o.seed, index, seeds, o.only);
     const size = sizeOf(input);
-    const budget = timeBudgetMs(size);
+    if (index % 250 === 0) await calibrate(runner);
+    const budget = timeBudgetMs(size, perKb);
     // A known hang (owned elsewhere) is given just enough time to show it still hangs.
     const knownHang = knownIssue(input, 'hang', '');
     const timeout = knownHang ? Math.max(2000, 2 * budget) : Math.max(o.timeoutMs ?? 15_000, 4 * budget);
@@ -249,6 +261,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     byKind,
     maxHeapMb: mb(maxHeap),
     heapAfterGcMb: { first: mb(first), last: mb(last) },
+    budgetPerKbMs: { min: Math.min(...perKbSeen), max: Math.max(...perKbSeen) },
     slowest,
   };
 }

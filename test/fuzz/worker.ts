@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import { loadYaml } from '../../server/src/formats/yaml/yamlFile';
 import { exercise } from './exercise';
 import type { FuzzInput } from './generators';
 
@@ -10,8 +11,18 @@ import type { FuzzInput } from './generators';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-parentPort!.on('message', (input: FuzzInput | { gc: true }) => {
+/** A fixed 100 KB YAML document: reading it tells how fast this machine is right now. */
+const CALIBRATION = Array.from({ length: 1500 }, (_, i) => `- name: item${i}\n  weight: ${i}\n  labels: {app: a${i % 7}, tier: t}\n`).join('');
+let calibrations = 0;
+
+parentPort!.on('message', (input: FuzzInput | { gc: true } | { calibrate: true }) => {
   const t0 = performance.now();
+  if ('calibrate' in input) {
+    loadYaml(`${CALIBRATION}# ${calibrations++}\n`);
+    const ms = performance.now() - t0;
+    parentPort!.postMessage({ ok: true, ms, heap: process.memoryUsage().heapUsed, result: { findings: [], diagnostics: 0, reads: 0, detectMs: 0 } });
+    return;
+  }
   if ('gc' in input) {
     gc();
     parentPort!.postMessage({ ok: true, ms: performance.now() - t0, heap: process.memoryUsage().heapUsed, result: { findings: [], diagnostics: 0, reads: 0, detectMs: 0 } });
