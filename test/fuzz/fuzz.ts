@@ -9,6 +9,7 @@ import { runFuzz, type FuzzReport } from './harness';
  *   --timeout MS    hard timeout of one input, at least (FUZZ_TIMEOUT, default 15000; large inputs get more)
  *   --only K1,K2    only these input kinds (shape/alias-bomb, seed/mutation, random/bytes, …)
  *   --jobs J        worker threads side by side (FUZZ_JOBS, default 1)
+ *   --replay I,J    only these inputs of the seed (a finding's index)
  *   --quiet         no progress lines
  * Each finding's input is written to test/fuzz/findings/ (not committed) to be made into a regression fixture.
  * Exit code 1 when there are findings that are not known issues.
@@ -25,11 +26,13 @@ async function main(): Promise<number> {
   const timeoutMs = Number(flag('timeout') ?? process.env.FUZZ_TIMEOUT ?? 15_000);
   const only = flag('only');
   const jobs = Number(flag('jobs') ?? process.env.FUZZ_JOBS ?? 1);
+  const replay = flag('replay');
   const quiet = process.argv.includes('--quiet');
   console.log(`lb-lens fuzz: seed ${seed}, up to ${count} inputs, ${time} s, ${jobs} job(s)`);
   const report = await runFuzz({
     seed, count, timeLimitMs: time * 1000, timeoutMs, jobs,
     only: only ? new Set(only.split(',')) : undefined,
+    indices: replay ? replay.split(',').map(Number) : undefined,
     findingsDir: resolve(__dirname, 'findings'),
     log: quiet ? undefined : (l) => console.log(l),
   });

@@ -37,6 +37,8 @@ export interface FuzzOptions {
   timeoutMs?: number;
   /** Only these input kinds (`shape/alias-bomb`, `seed/mutation`…). */
   only?: ReadonlySet<string>;
+  /** Only these input indexes (replaying findings of a run with the same seed). */
+  indices?: readonly number[];
   /** Heap limit of each worker. */
   maxHeapMb?: number;
   /** Workers running inputs side by side (default 1; timings are less steady with more). */
@@ -221,7 +223,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       maxHeap = Math.max(maxHeap, reply.heap);
       const detect = reply.result.detectMs;
       if (ms - detect > budget) add('slow', `${Math.round(ms - detect)} ms (detection aside) for ${size} characters (budget ${Math.round(budget)} ms)`);
-      if (detect > budget) add('slow-detect', `format detection took ${Math.round(detect / 4)} ms per call for ${size} characters`);
+      if (detect > budget) add('slow-detect', `format detection took ${Math.round(detect)} ms for ${size} characters`);
       for (const f of reply.result.findings) add(f.check, f.detail);
     }
     if (n % 500 === 0) {
@@ -237,7 +239,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     // (seed, index), so the set of inputs is the same whatever the number of jobs.
     await Promise.all(
       runners.map(async (runner) => {
-        while (next < o.count && performance.now() - t0 <= o.timeLimitMs) await one(runner, next++);
+        const list = o.indices;
+        if (list) while (next < list.length && performance.now() - t0 <= o.timeLimitMs) await one(runner, list[next++]);
+        else while (next < o.count && performance.now() - t0 <= o.timeLimitMs) await one(runner, next++);
       }),
     );
     await gcSample(runners[0]);

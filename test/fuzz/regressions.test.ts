@@ -109,6 +109,11 @@ describe('fuzz regressions: messages for people', () => {
     assert.deepEqual(file.errors.map((e) => e.message), ['Nesting deeper than 256 levels: lb-lens does not read this document']);
   });
 
+  it('Istio: an empty loadBalancer.simple is described, not printed as "undefined"', () => {
+    const dr = analyzeText('file:///w/dr.yaml', 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d}\nspec:\n  host: reviews\n  trafficPolicy:\n    loadBalancer:\n      simple:\n');
+    assert.deepEqual(dr.diagnostics.filter((d) => d.ruleId === 'LB002').map((d) => d.message.split(' (')[0]), ['Unknown load balancer an empty value']);
+  });
+
   it('CloudFormation: a `.nan` weight is quoted as written, not as JavaScript’s NaN', () => {
     const text = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  L:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      DefaultActions: [{Type: forward, ForwardConfig: {TargetGroups: [{TargetGroupArn: !Ref A, Weight: .nan}, {TargetGroupArn: !Ref A, Weight: 1}]}}]\n  A: {Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: {Targets: [{Id: i-1}]}}\n';
     const a = analyzeText('file:///w/template.yaml', text);

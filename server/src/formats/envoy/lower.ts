@@ -1,7 +1,7 @@
 import { addressKey, classifyAddress } from '../../model/address';
 import { ModelBuilder } from '../../model/builder';
 import type { EntryPoint, MatchCondition, Pool, RouteTarget, ServerState, SourceRef, TrafficModel } from '../../model/types';
-import { entries, findPair, isMap, isScalar, isSeq, items, loadYaml, mergeKeys, num, str, valueOf, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { entries, findPair, isMap, isScalar, isSeq, items, loadYaml, mergeKeys, num, quoted, str, valueOf, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 
 /*
  * Lowering of Envoy configuration into the traffic model, following the Envoy v3 API reference and
@@ -220,12 +220,12 @@ class EnvoyLowering {
     const customType = f(node, 'cluster_type');
     const type = customType ? `custom:${str(f(customType, 'name')) ?? ''}` : (str(typeNode) ?? 'STATIC').toUpperCase();
     if (!customType && typeNode && !CLUSTER_TYPES.has(type)) {
-      this.problem('LB002', `Unknown cluster type "${str(typeNode)}" (expected ${[...CLUSTER_TYPES].join(', ')}).`, doc, typeNode);
+      this.problem('LB002', `Unknown cluster type ${quoted(typeNode)} (expected ${[...CLUSTER_TYPES].join(', ')}).`, doc, typeNode);
     }
     const lbNode = f(node, 'lb_policy');
     const lbPolicy = (str(lbNode) ?? 'ROUND_ROBIN').toUpperCase();
     if (lbNode && !LB_POLICIES.has(lbPolicy)) {
-      this.problem('LB002', `Unknown lb_policy "${str(lbNode)}" (expected ${[...LB_POLICIES].slice(0, 7).join(', ')}).`, doc, lbNode);
+      this.problem('LB002', `Unknown lb_policy ${quoted(lbNode)} (expected ${[...LB_POLICIES].slice(0, 7).join(', ')}).`, doc, lbNode);
     }
     // `load_balancing_policy.policies[0].typed_extension_config.name` (envoy.load_balancing_policies.*) overrides lb_policy.
     const policy = items(fp(node, 'load_balancing_policy', 'policies'))[0];

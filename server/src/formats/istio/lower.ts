@@ -3,7 +3,7 @@ import { ModelBuilder } from '../../model/builder';
 import type { MatchCondition, Pool, RouteTarget, Server, SourceRef, TrafficModel } from '../../model/types';
 import { siblings } from '../declarative/common';
 import type { FormatHost } from '../types';
-import { entries, get, isMap, isScalar, items, loadYaml, num, str, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { entries, get, isMap, isScalar, items, loadYaml, num, quoted, str, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 
 const INT32_MAX = 2_147_483_647;
 const UINT32_MAX = 4_294_967_295;
@@ -223,7 +223,7 @@ class IstioLowering {
     };
     const simpleNode = get(policy, 'loadBalancer', 'simple');
     if (own && simpleNode && !SIMPLE_LB.has((str(simpleNode) ?? '').toUpperCase())) {
-      this.b.problem('LB002', `Unknown load balancer "${str(simpleNode)}" (expected ${[...SIMPLE_LB].join(', ')}).`, this.ref(doc, simpleNode));
+      this.b.problem('LB002', `Unknown load balancer ${quoted(simpleNode)} (expected ${[...SIMPLE_LB].join(', ')}).`, this.ref(doc, simpleNode));
     }
     for (const s of items(get(spec, 'subsets'))) {
       const nameNode = get(s, 'name');
@@ -247,7 +247,7 @@ class IstioLowering {
     const resolution = (str(resolutionNode) ?? 'NONE').toUpperCase();
     const endpointNodes = items(get(spec, 'endpoints'));
     if (own && resolutionNode && !RESOLUTIONS.has(resolution)) {
-      this.b.problem('LB002', `Unknown resolution "${str(resolutionNode)}" (expected ${[...RESOLUTIONS].join(', ')}).`, this.ref(doc, resolutionNode));
+      this.b.problem('LB002', `Unknown resolution ${quoted(resolutionNode)} (expected ${[...RESOLUTIONS].join(', ')}).`, this.ref(doc, resolutionNode));
     }
     if (own && resolution === 'NONE' && endpointNodes.length) {
       this.b.problem('LB002', 'Resolution NONE cannot have endpoints ("NONE mode cannot set endpoints"): the proxy forwards to the address the client connected to.', this.ref(doc, get(spec, 'endpoints')));

@@ -384,6 +384,14 @@ export function num(node: Node | null | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** A value for a message: `"ROUND_ROBN"` as written, or what it is when it is not a scalar value. */
+export function quoted(n: Node | null | undefined): string {
+  const v = str(n);
+  if (v !== undefined) return `"${v}"`;
+  const node = deref(n);
+  return isMap(node) || isSeq(node) ? 'a map or a list' : 'an empty value';
+}
+
 export function bool(n: Node | null | undefined): boolean | undefined {
   const node = deref(n);
   if (!isScalar(node)) return undefined;
