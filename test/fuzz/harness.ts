@@ -174,6 +174,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     if ('ok' in r) heapAfterGc.push(r.heap);
   };
   let perKb = 20;
+  let started = 0;
   const perKbSeen: number[] = [];
   const calibrate = async (runner: Runner) => {
     const r = await runner.run({ calibrate: true }, 60_000);
@@ -186,7 +187,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   async function one(runner: Runner, index: number): Promise<void> {
     const input = generate(o.seed, index, seeds, o.only);
     const size = sizeOf(input);
-    if (index % 250 === 0) await calibrate(runner);
+    if (started++ % 250 === 0) await calibrate(runner);
     const budget = timeBudgetMs(size, perKb);
     // A known hang (owned elsewhere) is given just enough time to show it still hangs.
     const knownHang = knownIssue(input, 'hang', '');
