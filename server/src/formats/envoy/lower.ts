@@ -706,7 +706,7 @@ export function lowerEnvoy(uri: string, text: string): TrafficModel {
   // `<<` stays a field named "<<", which no Envoy message has, so the static configuration is rejected as having
   // unknown fields (unless started with --allow-unknown-static-fields). The lowering reads the merge as its author
   // meant it, so the rest is analysed without a cascade of findings; the merge itself is this one error.
-  for (const doc of file.docs) {
+  for (const doc of file.text.includes('<<') ? file.docs : []) {
     for (const key of mergeKeys(doc.root, STRUCT_FIELDS)) {
       lowering.problem('LB002', 'Envoy does not apply YAML merge keys: its YAML loader (yaml-cpp) reads "<<" as a field name, and Envoy rejects the unknown field. Repeat the fields, or use an alias of the whole value (`*name`).', doc, key);
     }

@@ -56,6 +56,14 @@ function kids(n: unknown): unknown[] {
 
 const isNodeObject = (x: unknown): x is Node => !!x && typeof x === 'object';
 
+/**
+ * Record that a document has no alias (a partial re-parse: `incremental.ts` splices only documents without
+ * anchors, aliases or merge keys, and never edited lines that hold one), so it is not searched for them.
+ */
+export function markWithoutAliases(doc: Document.Parsed): void {
+  measured.set(doc, NONE);
+}
+
 /** Bind the document's aliases and measure their expansion (memoised per parsed document). */
 export function aliasFacts(doc: Document.Parsed, text?: string): AliasFacts {
   const known = measured.get(doc);
@@ -200,12 +208,16 @@ const effective = new WeakMap<YAMLMap, Pair[]>();
  * the key is written in the map itself. A map without `<<` is returned as it is.
  */
 export function mapPairs(map: YAMLMap): readonly Pair[] {
-  const items = map.items as Pair[];
-  let hasMerge = false;
-  for (let i = 0; i < items.length; i++) if (isMergeKey(items[i].key)) hasMerge = true;
-  if (!hasMerge) return items;
+  // Memoised (the map itself when it has no merge key): the lowerings look up many keys of each map.
   const known = effective.get(map);
   if (known) return known;
+  const items = map.items as Pair[];
+  let hasMerge = false;
+  for (let i = 0; i < items.length && !hasMerge; i++) hasMerge = isMergeKey(items[i].key);
+  if (!hasMerge) {
+    effective.set(map, items);
+    return items;
+  }
   // Memoised first, so that a merge that leads back here (only in refused documents) ends.
   const out: Pair[] = [];
   effective.set(map, out);

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Range } from '../../model/types';
 import { LineIndex } from '../../util/lineIndex';
-import { aliasFacts, deref, goRefusesAliasing, isMergeKey, mapPairs, type AliasFacts } from './aliases';
+import { aliasFacts, deref, goRefusesAliasing, isMergeKey, mapPairs, markWithoutAliases, type AliasFacts } from './aliases';
 import { MAX_YAML_DEPTH, parseDocumentBounded } from './bounded';
 import { spliceParse, textEdit, YAML_PARSE_OPTIONS } from './incremental';
 
@@ -154,6 +154,7 @@ function parseCached(text: string, lineCount: number): Parsed {
   let weight: number;
   if (spliced) {
     doc = spliced.document;
+    markWithoutAliases(doc);
     // A splice shares most nodes with its base: estimated from the base's weight.
     weight = Math.round(spliced.baseWeight * (text.length / Math.max(1, spliced.baseLength)));
   } else {
