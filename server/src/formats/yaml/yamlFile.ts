@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Range } from '../../model/types';
 import { LineIndex } from '../../util/lineIndex';
 import { aliasFacts, deref, goRefusesAliasing, isMergeKey, mapPairs, markWithoutAliases, type AliasFacts } from './aliases';
@@ -340,16 +340,27 @@ function collectComments(file: YamlFile): void {
 export function findPair(node: Node | null | undefined, key: string): Pair | undefined {
   const map = deref(node);
   if (!isMap(map)) return undefined;
-  const list = mapPairs(map);
+  // The entries written in the map first (this runs for every field the lowerings read: no allocation, no
+  // lookup besides the scan); merged entries only when the map has a `<<` and the key is not written in it.
+  const list = map.items as Pair[];
+  let merge = false;
   for (let i = 0; i < list.length; i++) {
     const raw = list[i].key as unknown;
     if (raw === key) return list[i];
-    const k = deref(raw as Node | null);
-    if (isScalar(k)) {
-      // Keys are mostly strings: compare without converting (this runs for every field the lowerings read).
-      const v = k.value;
+    if (isScalar(raw)) {
+      const v = raw.value;
       if (v === key || (typeof v !== 'string' && String(v) === key)) return list[i];
+      if (v === '<<') merge = true;
+    } else if (isAlias(raw)) {
+      const k = deref(raw);
+      if (isScalar(k) && String(k.value) === key) return list[i];
     }
+  }
+  if (!merge) return undefined;
+  const all = mapPairs(map);
+  for (let i = 0; i < all.length; i++) {
+    const k = deref(all[i].key as Node | null);
+    if (isScalar(k) && (k.value === key || String(k.value) === key)) return all[i];
   }
   return undefined;
 }
@@ -417,7 +428,9 @@ export function items(n: Node | null | undefined): Node[] {
 export function entries(n: Node | null | undefined): Array<{ key: string; keyNode: Node; value: Node | undefined }> {
   const node = deref(n);
   if (!isMap(node)) return [];
-  return mapPairs(node).map((p) => {
+  let merge = false;
+  for (const p of node.items) if (isScalar(p.key) && p.key.value === '<<') merge = true;
+  return (merge ? mapPairs(node) : (node.items as Pair[])).map((p) => {
     const k = deref(p.key as Node | null);
     return { key: isScalar(k) ? String(k.value) : String(k), keyNode: p.key as Node, value: deref(p.value as Node | null) };
   });
