@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The shared corpus of real third-party configs, read in place; absent in a user's clone. */
-/** `../shared/corpus` next to the clone; LB_LENS_CORPUS names another place (a git worktree elsewhere). */
+/**
+ * The shared corpus of real third-party configs, read in place; absent in a user's clone. `LB_LENS_CORPUS` names
+ * it where it is not next to the clone (a git worktree elsewhere).
+ */
 export const CORPUS_DIR = process.env.LB_LENS_CORPUS ? resolve(process.env.LB_LENS_CORPUS) : resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 export const HAVE_CORPUS = existsSync(resolve(CORPUS_DIR, 'ORACLE.tsv'));
 export const CORPUS_SKIP = HAVE_CORPUS ? false : 'skipped: ../shared/corpus is not present in this clone';

@@ -101,27 +101,59 @@ export function fixesFor(analysis: DocumentAnalysis, diagnostic: Diagnostic): Fi
   return suppress ? [...fixes, suppress] : fixes;
 }
 
-/** Edits of several fixes, skipping fixes that would overlap an edit already taken. */
+/** A position as one number (lines of up to 10^8 characters). */
+const posNum = (p: Position) => p.line * 1e8 + p.character;
+
+/** Index of the first element of a sorted array that is ≥ `x` (by `key`). */
+function lowerBound<T>(list: readonly T[], x: number, key: (t: T) => number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(list[mid]) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Edits of several fixes, skipping fixes that would overlap an edit already taken. The taken edits are kept
+ * sorted (disjoint ranges, and insertion points apart), so each check is a binary search: a scan of every taken
+ * edit per candidate made fix-all quadratic (1.7 s for 12,000 findings).
+ */
 function combine(candidates: Array<{ diagnostic: Diagnostic; fix: Fix }>): { edits: FixEdit[]; diagnostics: Diagnostic[] } {
-  const taken: FixEdit[] = [];
+  const taken: Array<{ edit: FixEdit; s: number; seq: number }> = [];
+  /** Taken edits that replace something: pairwise disjoint, sorted by start. */
+  const ranges: Array<{ s: number; e: number }> = [];
+  /** Taken insertion points, sorted. */
+  const inserts: number[] = [];
+  const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  const id = (e: FixEdit) => `${posNum(e.range.start)}|${posNum(e.range.end)}|${e.newText}`;
+  const clashes = (s: number, e: number): boolean => {
+    // The last replaced range that starts before the end (or, for an insertion, before the point).
+    const i = lowerBound(ranges, s === e ? s : e, (r) => r.s) - 1;
+    if (s === e) return inserts[lowerBound(inserts, s, (x) => x)] === s || (i >= 0 && ranges[i].e > s);
+    if (i >= 0 && ranges[i].e > s) return true;
+    // An insertion strictly inside the range.
+    const j = lowerBound(inserts, s + 1e-9, (x) => x);
+    return j < inserts.length && inserts[j] < e;
+  };
   for (const { diagnostic, fix } of candidates) {
-    const fresh = fix.edits.filter(
-      (e) => !taken.some((t) => samePos(t.range.start, e.range.start) && samePos(t.range.end, e.range.end) && t.newText === e.newText),
-    );
-    const clash = fresh.some((e) =>
-      taken.some((t) => {
-        const bothInserts = samePos(e.range.start, e.range.end) && samePos(t.range.start, t.range.end);
-        if (bothInserts) return samePos(e.range.start, t.range.start);
-        return before(e.range.start, t.range.end) && before(t.range.start, e.range.end);
-      }),
-    );
-    if (clash) continue;
-    taken.push(...fresh);
+    const fresh = fix.edits.filter((e) => !seen.has(id(e)));
+    if (fresh.some((e) => clashes(posNum(e.range.start), posNum(e.range.end)))) continue;
+    for (const e of fresh) {
+      const s = posNum(e.range.start);
+      const end = posNum(e.range.end);
+      seen.add(id(e));
+      taken.push({ edit: e, s, seq: taken.length });
+      if (s === end) inserts.splice(lowerBound(inserts, s, (x) => x), 0, s);
+      else ranges.splice(lowerBound(ranges, s, (r) => r.s), 0, { s, e: end });
+    }
     diagnostics.push(diagnostic);
   }
-  taken.sort((a, b) => (before(a.range.start, b.range.start) ? -1 : before(b.range.start, a.range.start) ? 1 : 0));
-  return { edits: taken, diagnostics };
+  taken.sort((a, b) => a.s - b.s || a.seq - b.seq);
+  return { edits: taken.map((t) => t.edit), diagnostics };
 }
 
 /**
@@ -129,6 +161,21 @@ function combine(candidates: Array<{ diagnostic: Diagnostic; fix: Fix }>): { edi
  * — unless `preferredOnly` — its first fix; fixes that would overlap one already taken are left out.
  */
 export function fixAll(analysis: DocumentAnalysis, ruleId: string | undefined, preferredOnly: boolean): { edits: FixEdit[]; diagnostics: Diagnostic[] } {
+  // The editor asks for code actions on every cursor move, each with the fix-all actions of every rule: computed
+  // once per analysis (its findings array is shared by every cache hit of that analysis).
+  let memo = fixAllMemo.get(analysis.ownDiagnostics);
+  if (!memo) fixAllMemo.set(analysis.ownDiagnostics, (memo = new Map()));
+  const key = `${ruleId ?? '*'}|${preferredOnly}`;
+  const known = memo.get(key);
+  if (known) return known;
+  const result = computeFixAll(analysis, ruleId, preferredOnly);
+  memo.set(key, result);
+  return result;
+}
+
+const fixAllMemo = new WeakMap<readonly Diagnostic[], Map<string, { edits: FixEdit[]; diagnostics: Diagnostic[] }>>();
+
+function computeFixAll(analysis: DocumentAnalysis, ruleId: string | undefined, preferredOnly: boolean): { edits: FixEdit[]; diagnostics: Diagnostic[] } {
   const candidates: Array<{ diagnostic: Diagnostic; fix: Fix }> = [];
   for (const d of analysis.ownDiagnostics) {
     if (ruleId !== undefined && d.ruleId !== ruleId) continue;

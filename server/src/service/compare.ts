@@ -201,13 +201,24 @@ export interface ServerRow {
 /** The before/after rows of a route: every server of either side, in head order, then the base-only servers. */
 export function serverRows(r: RouteDiff): ServerRow[] {
   const out: ServerRow[] = [];
-  const pending = [...r.before];
+  // Base servers by name and address, each key's in base order (a pool of 30,000 servers: no scan per server).
+  const pending = new Map<string, number[]>();
+  const key = (x: { name: string; address: string }) => `${x.name}\u0000${x.address}`;
+  r.before.forEach((b, i) => {
+    const list = pending.get(key(b));
+    if (list) list.push(i);
+    else pending.set(key(b), [i]);
+  });
+  const taken = new Set<number>();
   for (const s of r.after) {
-    const i = pending.findIndex((b) => b.name === s.name && b.address === s.address);
-    const b = i >= 0 ? pending.splice(i, 1)[0] : undefined;
+    const i = pending.get(key(s))?.shift();
+    const b = i === undefined ? undefined : r.before[i];
+    if (i !== undefined) taken.add(i);
     out.push({ name: s.name, address: s.address, before: b ? b.share : null, after: s.share });
   }
-  for (const b of pending) out.push({ name: b.name, address: b.address, before: b.share, after: null });
+  r.before.forEach((b, i) => {
+    if (!taken.has(i)) out.push({ name: b.name, address: b.address, before: b.share, after: null });
+  });
   return out;
 }
 

@@ -192,7 +192,7 @@ ${policy}      endpoints:
     // The factor must be > 0 (endpoint.v3.ClusterLoadAssignment.Policy): 0 is rejected and the default is used.
     const zero = parse(bootstrap(route('/', 'a'), prioritized('      policy: { overprovisioning_factor: 0 }\n')));
     assert.deepEqual(zero.problems.map((p) => p.ruleId), ['LB002']);
-    assert.match(zero.problems[0].message, /overprovisioning_factor must be an integer percentage > 0/);
+    assert.match(zero.problems[0].message, /overprovisioning_factor must be an integer percentage from 1 to 4294967295/);
     assert.equal(zero.pools[0].overprovisioningFactor, undefined);
   });
 

@@ -330,7 +330,7 @@ describe('istio ServiceEntry (networking.istio.io ServiceEntry, WorkloadEntry)',
     assert.deepEqual(m.problems.map((p) => p.message.split(' (')[0].split(':')[0]), [
       'Unknown resolution "STATIK"',
       'Resolution NONE cannot have endpoints',
-      'An endpoint weight must be a non-negative integer',
+      'An endpoint weight must be an integer from 0 to 4294967295',
     ]);
   });
 

@@ -209,7 +209,7 @@ describe('traefik: services', () => {
       '        servers: [{url: "http://10.0.0.1"}, {url: "http://10.0.0.2", weight: -1}, {url: "http://10.0.0.3", weight: 1.5}]',
     ));
     assert.deepEqual(shares(m, 'r'), { 's:http://10.0.0.1': 0.5, 's:http://10.0.0.2': 0, 's:http://10.0.0.3': 0.5 });
-    assert.deepEqual(m.problems.map((p) => `${p.ruleId} ${p.message}`), ['LB002 server weight must be an integer, not "1.5".']);
+    assert.deepEqual(m.problems.map((p) => `${p.ruleId} ${p.message}`), ['LB002 server weight must be an integer (a Go int, -9223372036854775808 to 9223372036854775807), not "1.5".']);
   });
 
   it('failover with `errors` ("status code-based failover") checks the main service passively: no LB107', () => {

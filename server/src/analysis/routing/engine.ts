@@ -108,6 +108,8 @@ export class RoutingTable {
   /** The scope each route belongs to. */
   readonly scopeOf = new Map<Route, string>();
   readonly routeById = new Map<string, Route>();
+  /** Sockets by (port, scheme, entry filter), see `sockets`. */
+  readonly socketCache = new Map<string, Socket[]>();
 
   constructor(readonly model: TrafficModel) {
     for (const s of model.sites ?? []) this.addSite({ ...s, implicit: false });
@@ -201,31 +203,47 @@ interface Socket {
   entries: Array<{ entry: EntryPoint; bind?: Bind }>;
 }
 
-function sockets(model: TrafficModel, req: Request, options: RouteOptions): Socket[] {
-  const byKey = new Map<string, Socket>();
+/** The key of the socket a bind listens on, or undefined when the bind is the entry's own (no port, no address). */
+function socketKey(e: EntryPoint, b: Bind | undefined): string {
+  if (!b) return `entry:${e.id}`;
+  // Entries listening on the same address and port share the socket and compete by host; a bind on a specific
+  // address is another socket (which one a request reaches depends on the address it was sent to). A bind on any
+  // port of a named address (an Istio mesh, a gateway not shown) is shared by the entries naming it.
+  if (b.port === undefined) return b.address === undefined ? `entry:${e.id}` : `${b.address}:*:${b.protocol ?? 'http'}`;
+  return `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`;
+}
+
+/**
+ * The sockets that take a request, by (port, scheme, entry filter): computed once per routing table and reused by
+ * every request that arrives the same way (a replay, an example search, a diff ask thousands).
+ */
+function sockets(table: RoutingTable, req: Request, options: RouteOptions): Socket[] {
+  const cacheKey = `${req.port}\u0000${req.scheme}\u0000${options.entry ?? ''}`;
+  const hit = table.socketCache.get(cacheKey);
+  if (hit) return hit;
+  const byKey = new Map<string, Socket & { seen: Set<EntryPoint> }>();
   const out: Socket[] = [];
-  for (const e of model.entries) {
+  for (const e of table.model.entries) {
     if (options.entry !== undefined && !entryMatchesName(e, options.entry)) continue;
-    const add = (key: string, bind?: Bind) => {
-      let s = byKey.get(key);
-      if (!s) {
-        byKey.set(key, (s = { key, entries: [] }));
-        out.push(s);
+    const add = (bind?: Bind) => {
+      const key = socketKey(e, bind);
+      let sock = byKey.get(key);
+      if (!sock) {
+        byKey.set(key, (sock = { key, entries: [], seen: new Set() }));
+        out.push(sock);
       }
-      if (!s.entries.some((x) => x.entry === e)) s.entries.push({ entry: e, bind });
+      if (sock.seen.has(e)) return;
+      sock.seen.add(e);
+      sock.entries.push({ entry: e, bind });
     };
     if (!e.binds) {
-      add(`entry:${e.id}`);
+      add();
       continue;
     }
-    for (const b of e.binds) {
-      if (!bindTakes(b, req)) continue;
-      // Entries listening on the same address and port share the socket and compete by host; a bind on a
-      // specific address is another socket (which one a request reaches depends on the address it was sent to).
-      // A bind on any port of a named address (an Istio mesh, a gateway not shown) is shared by the entries naming it.
-      add(b.port === undefined ? (b.address === undefined ? `entry:${e.id}` : `${b.address}:*:${b.protocol ?? 'http'}`) : `${b.address ?? '*'}:${b.port}:${b.protocol ?? 'http'}`, b);
-    }
+    for (const b of e.binds) if (bindTakes(b, req)) add(b);
   }
+  if (table.socketCache.size > 256) table.socketCache.clear();
+  table.socketCache.set(cacheKey, out);
   return out;
 }
 
@@ -260,11 +278,39 @@ function hostRank(p: HostPattern, host: string, undecided: string[]): { rank: nu
 const patternText = (p: HostPattern) => p.text ?? (p.kind === 'suffix' ? `*${p.value}` : p.kind === 'prefix' ? `${p.value}*` : p.kind === 'any' ? '*' : p.kind === 'regex' ? `~${p.value}` : p.value || '""');
 const RANK_NAMES = ['exact name', 'suffix wildcard', 'prefix wildcard', 'regular expression', 'catch-all'];
 
+/** Sites with their exact host names indexed (an exact name beats every other kind; the first site naming it wins). */
+interface SiteIndex {
+  exact: Map<string, { site: SiteView; pattern: HostPattern }>;
+  /** Sites with any pattern that is not an exact name (or none: any host). */
+  others: SiteView[];
+}
+const siteIndexes = new WeakMap<SiteView[], SiteIndex>();
+function siteIndex(sites: SiteView[]): SiteIndex {
+  let ix = siteIndexes.get(sites);
+  if (!ix) {
+    ix = { exact: new Map(), others: [] };
+    for (const site of sites) {
+      let other = site.hosts.length === 0;
+      for (const p of site.hosts) {
+        if (p.kind !== 'exact') other = true;
+        else if (!ix.exact.has(p.value.toLowerCase())) ix.exact.set(p.value.toLowerCase(), { site, pattern: p });
+      }
+      if (other) ix.others.push(site);
+    }
+    siteIndexes.set(sites, ix);
+  }
+  return ix;
+}
+
 function bestSite(sites: SiteView[], names: string, undecided: string[]): { site: SiteView; pattern?: HostPattern; rank: number } | undefined {
+  const ix = siteIndex(sites);
+  const exact = ix.exact.get(names);
+  if (exact) return { site: exact.site, pattern: exact.pattern, rank: 0 };
   let best: { site: SiteView; pattern?: HostPattern; rank: number; length: number } | undefined;
-  for (const s of sites) {
+  for (const s of ix.others) {
     const patterns = s.hosts.length === 0 ? [{ kind: 'any', value: '' } as HostPattern] : s.hosts;
     for (const p of patterns) {
+      if (p.kind === 'exact') continue;
       const r = hostRank(p, names, undecided);
       if (!r) continue;
       if (!best || r.rank < best.rank || (r.rank === best.rank && r.length > best.length)) {
@@ -275,17 +321,49 @@ function bestSite(sites: SiteView[], names: string, undecided: string[]): { site
   return best;
 }
 
+/** A socket's sites for one scheme, and what selecting among them needs (computed once per socket object). */
+interface SocketSites {
+  sites: SiteView[];
+  byEntry: Map<string, Socket['entries'][number]>;
+  /** Sites that name TLS server names, seen through them (`hosts` = `sni`), when any does. */
+  bySni?: SiteView[];
+  /** The sites that name no TLS server name. */
+  plain: SiteView[];
+  /** One-site lists by id, so a site chosen by SNI keeps its host index across requests. */
+  single: Map<string, SiteView[]>;
+}
+const socketSites = new WeakMap<Socket, Map<boolean, SocketSites>>();
+function sitesOf(socket: Socket, table: RoutingTable, tls: boolean): SocketSites {
+  let m = socketSites.get(socket);
+  if (!m) socketSites.set(socket, (m = new Map()));
+  let v = m.get(tls);
+  if (!v) {
+    const sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []).filter((s) => s.tls === undefined || s.tls === tls);
+    const withSni = sites.filter((s) => s.sni?.length);
+    v = {
+      sites,
+      byEntry: new Map(socket.entries.map((x) => [x.entry.id, x])),
+      bySni: withSni.length ? withSni.map((s) => ({ ...s, hosts: s.sni! })) : undefined,
+      plain: sites.filter((s) => !s.sni?.length),
+      single: new Map(sites.map((s) => [s.id, [s]])),
+    };
+    m.set(tls, v);
+  }
+  return v;
+}
+
 function selectSite(socket: Socket, table: RoutingTable, req: Request, trace: TraceStep[] | undefined, undecided: string[]): { entry: EntryPoint; bind?: Bind; site?: SiteView } {
   const tls = req.scheme === 'https';
-  let sites = socket.entries.flatMap((x) => table.sitesByEntry.get(x.entry.id) ?? []).filter((s) => s.tls === undefined || s.tls === tls);
+  const cached = sitesOf(socket, table, tls);
+  let sites = cached.sites;
   // TLS server names choose among sites first (Envoy filter chains); sites that name none take the rest.
-  if (sites.some((s) => s.sni?.length)) {
+  if (cached.bySni) {
     const sni = req.sni ?? '';
-    const bySni = bestSite(sites.filter((s) => s.sni?.length).map((s) => ({ ...s, hosts: s.sni! })), sni, undecided);
-    sites = bySni ? sites.filter((s) => s.id === bySni.site.id) : sites.filter((s) => !s.sni?.length);
+    const bySni = bestSite(cached.bySni, sni, undecided);
+    sites = bySni ? cached.single.get(bySni.site.id)! : cached.plain;
     if (bySni) trace?.push({ kind: 'site', name: bySni.site.name, source: bySni.site.source, result: 'chosen', why: `TLS server name "${sni}" matches ${patternText(bySni.pattern ?? { kind: 'any', value: '' })}` });
   }
-  const entryOf = (s: SiteView) => socket.entries.find((x) => x.entry.id === s.entryId)!;
+  const entryOf = (s: SiteView) => cached.byEntry.get(s.entryId)!;
   const best = bestSite(sites, req.host, undecided);
   if (best) {
     const { entry, bind } = entryOf(best.site);
@@ -639,7 +717,7 @@ export function routeRequest(model: TrafficModel, index: ModelIndex, req: Reques
   const table = routingTable(model);
   const failed = options.failed ?? new Set<string>();
   const results: RoutingResult[] = [];
-  for (const socket of sockets(model, req, options)) {
+  for (const socket of sockets(table, req, options)) {
     const trace: TraceStep[] = [];
     const undecidable: string[] = [];
     const tracing = options.trace !== false;

@@ -4,7 +4,7 @@ import type { Bind, Condition, EntryPoint, MatchCondition, Pool, Range, RouteRes
 import { builderFor } from '../declarative/common';
 import { anchor, bool, get, num, pairs, seq, str, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
-import { loadYaml } from '../yaml/yamlFile';
+import { loadYaml, YAML_DIALECTS } from '../yaml/yamlFile';
 
 /*
  * AWS Application Load Balancer in CloudFormation (YAML with short tags, or JSON), after the
@@ -793,7 +793,7 @@ class AlbLowering {
 }
 
 export function lowerAlb(uri: string, text: string, _host: FormatHost): TrafficModel {
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.cloudformation);
   const b = builderFor('aws-alb', uri, file);
   for (const t of yamlTrees(file)) {
     if (t.kind !== 'map' || !get(t, 'Resources')) continue;

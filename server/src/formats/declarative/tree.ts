@@ -1,6 +1,7 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { deref, isMergeKey } from '../yaml/aliases';
 import type { Range } from '../../model/types';
-import type { YamlDoc, YamlFile } from '../yaml/yamlFile';
+import { MAX_EXPANDED_DEPTH, type YamlDoc, type YamlFile } from '../yaml/yamlFile';
 
 /**
  * A small, format-neutral value tree with exact ranges, shared by the declarative formats (Traefik, Kubernetes,
@@ -26,43 +27,64 @@ export interface TPair {
   value: TNode;
 }
 
-/** Largest nesting converted (aliases could otherwise expand without end). */
-const MAX_DEPTH = 64;
+/**
+ * Nesting converted. Accepted documents never reach it: `loadYaml` refuses documents nested deeper than
+ * `MAX_YAML_DEPTH`, or deeper than `MAX_EXPANDED_DEPTH` with aliases expanded.
+ */
+const MAX_DEPTH = MAX_EXPANDED_DEPTH + 1;
 
 /** Convert one YAML document of a file into a tree (null for an empty document). */
 export function fromYamlDoc(doc: YamlDoc): TNode | null {
   const root = doc.root;
   if (!root) return null;
-  return convert(doc, doc.document, root, 0);
+  return convert(doc, root, 0);
 }
 
-function convert(doc: YamlDoc, document: Document.Parsed, node: Node, depth: number): TNode {
+const keyString = (k: unknown): string => {
+  const n = deref(k as Node | null);
+  return isScalar(n) ? String(n.value) : n ? String(n) : '';
+};
+
+/**
+ * Aliases become copies of the node they name (ranged at the alias), as the products' loaders expand them; the
+ * loader has bounded what the copies may add up to (`MAX_ALIAS_NODES`).
+ */
+function convert(doc: YamlDoc, node: Node, depth: number): TNode {
   const range = doc.range(node);
   if (depth > MAX_DEPTH) return { kind: 'scalar', range, value: null };
   if (isAlias(node)) {
-    const target = node.resolve(document);
+    const target = deref(node);
     if (!target) return { kind: 'scalar', range, value: null };
-    const t = convert(doc, document, target as Node, depth + 1);
+    const t = convert(doc, target, depth);
     return { ...t, range };
   }
   const tag = (node as { tag?: string }).tag;
   if (isMap(node)) {
     const pairs: TPair[] = [];
+    // Keys written in the map win over merged ones, wherever the `<<` is (yaml.org/type/merge.html).
+    const seen = new Set<string>();
+    for (const p of node.items) if (!isMergeKey(p.key)) seen.add(keyString(p.key));
     for (const p of node.items) {
       const k = p.key as Node | null;
-      const key = isScalar(k) ? String(k.value) : k ? String(k) : '';
-      const keyRange = k ? doc.range(k) : range;
       const v = p.value as Node | null;
-      // `<<: *base` merge keys: the entries of the aliased map, unless written here too.
-      if (key === '<<' && v) {
-        const merged = convert(doc, document, v, depth + 1);
-        for (const src of merged.kind === 'map' ? [merged] : (merged.items ?? [])) {
-          for (const mp of src.pairs ?? []) if (!node.items.some((q) => isScalar(q.key) && String(q.key.value) === mp.key)) pairs.push(mp);
+      // `<<: *base` (or `<<: [*a, *b]`, earlier maps winning): the entries of the merged maps not written here.
+      if (isMergeKey(k)) {
+        if (!v) continue;
+        const merged = convert(doc, v, depth + 1);
+        const sources = merged.kind === 'map' ? [merged] : (merged.items ?? []).filter((m) => m.kind === 'map');
+        for (const src of sources) {
+          for (const mp of src.pairs ?? []) {
+            if (seen.has(mp.key)) continue;
+            seen.add(mp.key);
+            pairs.push(mp);
+          }
         }
         continue;
       }
+      const key = keyString(k);
+      const keyRange = k ? doc.range(k) : range;
       const value: TNode = v
-        ? convert(doc, document, v, depth + 1)
+        ? convert(doc, v, depth + 1)
         : { kind: 'scalar', range: { start: keyRange.end, end: keyRange.end }, value: null };
       value.keyRange = keyRange;
       pairs.push({ key, keyRange, value });
@@ -70,7 +92,7 @@ function convert(doc: YamlDoc, document: Document.Parsed, node: Node, depth: num
     return { kind: 'map', range, pairs, tag: customTag(tag) };
   }
   if (isSeq(node)) {
-    return { kind: 'seq', range, items: (node.items as Node[]).map((n) => convert(doc, document, n, depth + 1)), tag: customTag(tag) };
+    return { kind: 'seq', range, items: (node.items as Node[]).map((n) => convert(doc, n, depth + 1)), tag: customTag(tag) };
   }
   if (isScalar(node)) {
     const v = node.value;
@@ -131,8 +153,11 @@ export function getCI(node: TNode | undefined, ...path: string[]): TNode | undef
 
 export function str(node: TNode | undefined): string | undefined {
   if (!node || node.kind !== 'scalar' || node.value === null || node.value === undefined) return undefined;
-  return String(node.value);
+  return typeof node.value === 'number' ? numberText(node.value) : String(node.value);
 }
+
+/** A number as YAML writes it: `.nan`, `.inf` and `-.inf` rather than JavaScript's NaN and Infinity (messages quote it). */
+export const numberText = (n: number): string => (Number.isNaN(n) ? '.nan' : n === Infinity ? '.inf' : n === -Infinity ? '-.inf' : String(n));
 
 export function num(node: TNode | undefined): number | undefined {
   const s = str(node);

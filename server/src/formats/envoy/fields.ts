@@ -1,4 +1,4 @@
-import { findPair, isMap, num, type Node } from '../yaml/yamlFile';
+import { findPair, isMap, num, valueOf, type Node } from '../yaml/yamlFile';
 
 const camelNames = new Map<string, string>();
 
@@ -14,9 +14,9 @@ export function camel(key: string): string {
 
 /** The value at a field, under its proto name or its JSON (lowerCamelCase) name. */
 export function f(node: Node | null | undefined, key: string): Node | undefined {
-  if (!isMap(node)) return undefined;
+  // findPair follows aliases and `<<` merge keys (bounded by yaml/aliases.ts); valueOf follows an aliased value.
   const pair = findPair(node, key) ?? (key.includes('_') ? findPair(node, camel(key)) : undefined);
-  return (pair?.value as Node | null) ?? undefined;
+  return valueOf(pair);
 }
 
 export function fp(node: Node | null | undefined, ...path: string[]): Node | undefined {

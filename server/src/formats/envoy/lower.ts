@@ -3,7 +3,7 @@ import { ModelBuilder } from '../../model/builder';
 import type {
   Bind, Condition, EntryPoint, HostPattern, MatchCondition, Pool, RouteTarget, ServerState, Site, SourceRef, TrafficModel,
 } from '../../model/types';
-import { bool, entries, isMap, isScalar, isSeq, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { bool, entries, isMap, isScalar, isSeq, items, loadYaml, mergeKeys, num, quoted, str, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 import { f, fp, numf } from './fields';
 import { clusterNotFoundStatus, domainPattern, nodeText, redirectResponse, routeMatchCondition, serverNamePattern } from './routing';
 
@@ -34,6 +34,17 @@ const DOWN_STATUSES = new Set(['UNHEALTHY', 'DRAINING', 'TIMEOUT']);
 
 /** Regular expressions that match every path under RE2 full-match semantics (Envoy `safe_regex`). */
 const MATCH_ALL_REGEX = new Set(['.*', '^.*$', '^.*', '.*$', '(.*)', '^(.*)$', '/.*', '^/.*', '^/.*$', '/.*$']);
+
+/**
+ * Fields of type google.protobuf.Struct (free-form data: any key is accepted, `<<` too) among those where YAML
+ * merge keys are likely: core.v3.Metadata and access-log formats.
+ */
+/** google.protobuf.UInt32Value / uint32 fields: Envoy refuses anything outside 0…4294967295 when it reads them. */
+const UINT32_MAX = 4_294_967_295;
+/** An integer within [min, max] (`.nan`, `.inf`, fractions and overflowed numbers are not). */
+const inRange = (v: number | undefined, min: number, max: number): v is number => v !== undefined && Number.isInteger(v) && v >= min && v <= max;
+
+const STRUCT_FIELDS = new Set(['metadata', 'filter_metadata', 'filterMetadata', 'typed_json_format', 'typedJsonFormat', 'json_format', 'jsonFormat']);
 
 /** A node together with the document it belongs to (ranges are per document). */
 interface At {
@@ -228,12 +239,12 @@ class EnvoyLowering {
     const customType = f(node, 'cluster_type');
     const type = customType ? `custom:${str(f(customType, 'name')) ?? ''}` : (str(typeNode) ?? 'STATIC').toUpperCase();
     if (!customType && typeNode && !CLUSTER_TYPES.has(type)) {
-      this.problem('LB002', `Unknown cluster type "${str(typeNode)}" (expected ${[...CLUSTER_TYPES].join(', ')}).`, doc, typeNode);
+      this.problem('LB002', `Unknown cluster type ${quoted(typeNode)} (expected ${[...CLUSTER_TYPES].join(', ')}).`, doc, typeNode);
     }
     const lbNode = f(node, 'lb_policy');
     const lbPolicy = (str(lbNode) ?? 'ROUND_ROBIN').toUpperCase();
     if (lbNode && !LB_POLICIES.has(lbPolicy)) {
-      this.problem('LB002', `Unknown lb_policy "${str(lbNode)}" (expected ${[...LB_POLICIES].slice(0, 7).join(', ')}).`, doc, lbNode);
+      this.problem('LB002', `Unknown lb_policy ${quoted(lbNode)} (expected ${[...LB_POLICIES].slice(0, 7).join(', ')}).`, doc, lbNode);
     }
     // `load_balancing_policy.policies[0].typed_extension_config.name` (envoy.load_balancing_policies.*) overrides lb_policy.
     const policy = items(fp(node, 'load_balancing_policy', 'policies'))[0];
@@ -299,28 +310,45 @@ class EnvoyLowering {
     const policy = f(node, 'policy');
     const factorNode = f(policy, 'overprovisioning_factor');
     const factor = numf(policy, 'overprovisioning_factor');
-    if (factorNode && (factor === undefined || factor < 1 || !Number.isInteger(factor))) {
-      this.problem('LB002', `overprovisioning_factor must be an integer percentage > 0 (got "${str(factorNode) ?? '…'}").`, doc, factorNode);
+    if (factorNode && !inRange(factor, 1, UINT32_MAX)) {
+      this.problem('LB002', `overprovisioning_factor must be an integer percentage from 1 to ${UINT32_MAX} (a uint32 > 0; got "${str(factorNode) ?? '…'}").`, doc, factorNode);
     } else if (factor !== undefined) pool.overprovisioningFactor = factor;
     if (str(f(policy, 'weighted_priority_health')) === 'true') pool.weightedPriorityHealth = true;
     const groups = items(f(node, 'endpoints')).map((g) => {
+      // LbEndpoint.load_balancing_weight: UInt32Value, gte 1.
       const lbs = items(f(g, 'lb_endpoints')).map((e) => {
         const wNode = f(e, 'load_balancing_weight');
         const w = numf(e, 'load_balancing_weight');
-        if (wNode && (w === undefined || w < 1 || !Number.isInteger(w))) {
-          this.problem('LB002', `load_balancing_weight of an endpoint must be an integer ≥ 1 (got "${str(wNode) ?? '…'}").`, doc, wNode);
+        const ok = inRange(w, 1, UINT32_MAX);
+        if (wNode && !ok) {
+          this.problem('LB002', `load_balancing_weight of an endpoint must be an integer from 1 to ${UINT32_MAX} (a uint32 ≥ 1; got "${str(wNode) ?? '…'}").`, doc, wNode);
         }
-        return { e, w: w !== undefined && w >= 1 ? w : 1 };
+        return { e, w: ok ? w : 1 };
       });
       const lwNode = f(g, 'load_balancing_weight');
-      const lw = numf(g, 'load_balancing_weight');
-      if (lwNode && (lw === undefined || lw < 1)) {
-        this.problem('LB002', `load_balancing_weight of a locality must be ≥ 1 (got "${str(lwNode) ?? '…'}").`, doc, lwNode);
+      const lwRaw = numf(g, 'load_balancing_weight');
+      const lw = inRange(lwRaw, 1, UINT32_MAX) ? lwRaw : undefined;
+      if (lwNode && lw === undefined) {
+        this.problem('LB002', `load_balancing_weight of a locality must be an integer from 1 to ${UINT32_MAX} (a uint32 ≥ 1; got "${str(lwNode) ?? '…'}").`, doc, lwNode);
       }
-      const priority = numf(g, 'priority') ?? 0;
+      const pNode = f(g, 'priority');
+      const pRaw = numf(g, 'priority');
+      if (pNode && !inRange(pRaw, 0, UINT32_MAX)) this.problem('LB002', `priority must be an integer from 0 to ${UINT32_MAX} (a uint32; got "${str(pNode) ?? '…'}").`, doc, pNode);
+      const priority = inRange(pRaw, 0, UINT32_MAX) ? pRaw : 0;
       const sum = lbs.reduce((s, x) => s + x.w, 0);
+      // upstream_impl.cc: hosts' weights are added up per locality in a uint64 and may not pass uint32.
+      if (sum > UINT32_MAX) this.problem('LB002', `The sum of weights of all upstream hosts in a locality exceeds ${UINT32_MAX} (${sum}): Envoy rejects the cluster.`, doc, f(g, 'lb_endpoints'));
       return { g, lbs, lw: lw ?? (localityWeighted ? 0 : 1), priority, sum };
     });
+    if (localityWeighted) {
+      const byPriority = new Map<number, number>();
+      for (const g of groups) byPriority.set(g.priority, (byPriority.get(g.priority) ?? 0) + g.lw);
+      for (const [p, total] of byPriority) {
+        if (total > UINT32_MAX) {
+          this.problem('LB002', `The sum of weights of all localities at the same priority exceeds ${UINT32_MAX} (priority ${p}: ${total}): Envoy rejects the cluster.`, doc, f(node, 'endpoints'));
+        }
+      }
+    }
     // Effective host weight under locality weighting: lw × w / Σw(locality), scaled to integers when possible.
     let scale = 1;
     if (localityWeighted) {
@@ -336,6 +364,11 @@ class EnvoyLowering {
         const ep = f(e, 'endpoint');
         const a = addressText(f(ep, 'address'));
         if (!a) continue;
+        // SocketAddress.port_value: uint32, lte 65535.
+        const portNode = fp(ep, 'address', 'socket_address', 'port_value');
+        if (isScalar(portNode) && !inRange(num(portNode), 0, 65535)) {
+          this.problem('LB002', `port_value must be an integer from 0 to 65535 (got "${str(portNode) ?? '…'}").`, doc, portNode);
+        }
         let weight = w;
         if (localityWeighted) {
           weight = g.sum > 0 ? (scale ? (g.lw * w * scale) / g.sum : Math.round(((g.lw * w) / g.sum) * 1e6) / 1e6) : 0;
@@ -683,7 +716,13 @@ class EnvoyLowering {
     let sum = 0;
     for (const c of items(f(weighted, 'clusters'))) {
       const nameNode = f(c, 'name');
-      const w = numf(c, 'weight') ?? 0;
+      // ClusterWeight.weight: UInt32Value.
+      const wNode = f(c, 'weight');
+      const raw = numf(c, 'weight');
+      if (wNode && !inRange(raw, 0, UINT32_MAX)) {
+        this.problem('LB002', `The weight of a weighted cluster must be an integer from 0 to ${UINT32_MAX} (a uint32; got "${str(wNode) ?? '…'}").`, doc, wNode);
+      }
+      const w = inRange(raw, 0, UINT32_MAX) ? raw : 0;
       sum += w;
       if (!isScalar(nameNode)) continue; // `cluster_header` parts are resolved at run time
       this.targetNodes.add(nameNode);
@@ -692,7 +731,10 @@ class EnvoyLowering {
     }
     const totalNode = f(weighted, 'total_weight');
     const total = numf(weighted, 'total_weight');
-    if (total !== undefined && total > 0 && total !== sum) {
+    if (sum > UINT32_MAX) {
+      // config_impl.cc (WeightedClustersConfig): the weights are added up in a uint64 and may not pass uint32.
+      this.problem('LB002', `The sum of weights of all weighted clusters of the route exceeds ${UINT32_MAX} (${sum}): Envoy rejects the route.`, doc, f(weighted, 'clusters'));
+    } else if (total !== undefined && total > 0 && total !== sum) {
       this.problem('LB002', `The weights of weighted_clusters add up to ${sum}, but total_weight is ${total}: Envoy rejects the route.`, doc, totalNode);
     } else if (items(f(weighted, 'clusters')).length > 0 && sum <= 0) {
       this.problem('LB002', 'The weights of weighted_clusters add up to 0: Envoy requires a sum greater than 0.', doc, f(weighted, 'clusters'));
@@ -810,17 +852,26 @@ class EnvoyLowering {
         if (value && !isScalar(value)) this.mentions(doc, value, key);
       }
     } else if (isSeq(node)) {
-      for (const item of node.items) this.mentions(doc, item as Node, parentKey);
+      for (const item of items(node)) this.mentions(doc, item, parentKey);
     }
   }
 }
 
 /** Parse an Envoy bootstrap or xDS resource file (YAML or JSON) into the traffic model. Never throws. */
 export function lowerEnvoy(uri: string, text: string): TrafficModel {
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.envoy);
   const lowering = new EnvoyLowering(uri, collect(file.docs));
   const b = lowering.b;
   for (const e of file.errors) b.problem('LB001', e.message, b.ref(e.range));
   for (const c of file.comments) b.comment({ text: c.text, source: b.ref(c.range) });
+  // Envoy reads YAML with yaml-cpp, which resolves aliases but not YAML 1.1 merge keys (envoyproxy/envoy#12926):
+  // `<<` stays a field named "<<", which no Envoy message has, so the static configuration is rejected as having
+  // unknown fields (unless started with --allow-unknown-static-fields). The lowering reads the merge as its author
+  // meant it, so the rest is analysed without a cascade of findings; the merge itself is this one error.
+  for (const doc of file.text.includes('<<') ? file.docs : []) {
+    for (const key of mergeKeys(doc.root, STRUCT_FIELDS)) {
+      lowering.problem('LB002', 'Envoy does not apply YAML merge keys: its YAML loader (yaml-cpp) reads "<<" as a field name, and Envoy rejects the unknown field. Repeat the fields, or use an alias of the whole value (`*name`).', doc, key);
+    }
+  }
   return lowering.run();
 }

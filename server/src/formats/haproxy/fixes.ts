@@ -4,9 +4,11 @@
  * document itself is edited; trailing comments and indentation are kept.
  */
 import type { Pool, Route, Server, TrafficModel } from '../../model/types';
-import { FixText, posKey } from '../fixText';
+import { byId, FixText, posKey, serversById, shadowedBy } from '../fixText';
 import type { Fix, FixContext, FixEdit, FixProvider } from '../types';
 import { parseHaproxy, type Line, type Section } from './parser';
+
+let lastIndex: { text: string; lines: Map<string, Line>; sections: Map<string, Section>; ordered?: Section[] } | undefined;
 
 class HaproxyFixer {
   readonly t: FixText;
@@ -23,13 +25,19 @@ class HaproxyFixer {
 
   private index(): void {
     if (this.lines) return;
-    this.lines = new Map();
-    this.sections = new Map();
-    for (const s of parseHaproxy(this.ctx.text).sections) {
-      this.sections.set(posKey(s.range.start), s);
-      this.lines.set(posKey(s.header.range.start), s.header);
-      for (const l of s.lines) this.lines.set(posKey(l.range.start), l);
+    // Fix-all asks once per finding of the same text: index it once.
+    if (lastIndex?.text !== this.ctx.text) {
+      const lines = new Map<string, Line>();
+      const sections = new Map<string, Section>();
+      for (const s of parseHaproxy(this.ctx.text).sections) {
+        sections.set(posKey(s.range.start), s);
+        lines.set(posKey(s.header.range.start), s.header);
+        for (const l of s.lines) lines.set(posKey(l.range.start), l);
+      }
+      lastIndex = { text: this.ctx.text, lines, sections };
     }
+    this.lines = lastIndex.lines;
+    this.sections = lastIndex.sections;
   }
 
   /** The statement behind a server or route written in this document. */
@@ -47,21 +55,30 @@ class HaproxyFixer {
 
   sectionAt(line: number): Section | undefined {
     this.index();
-    return [...this.sections!.values()].find((s) => s.range.start.line <= line && line <= s.range.end.line);
+    // Sections in file order, once per text; binary search (a scan per finding was quadratic).
+    const list = (lastIndex!.ordered ??= [...this.sections!.values()].sort((a, b) => a.range.start.line - b.range.start.line));
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = list[mid];
+      if (line < s.range.start.line) hi = mid - 1;
+      else if (line > s.range.end.line) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
   }
 
   pool(id: unknown): Pool | undefined {
-    return typeof id === 'string' ? this.model.pools.find((p) => p.id === id) : undefined;
+    return typeof id === 'string' ? byId(this.model).pools.get(id) : undefined;
   }
 
   route(id: unknown): Route | undefined {
-    return typeof id === 'string' ? this.model.routes.find((r) => r.id === id) : undefined;
+    return typeof id === 'string' ? byId(this.model).routes.get(id) : undefined;
   }
 
   servers(ids: unknown): Server[] {
-    if (!Array.isArray(ids)) return [];
-    const wanted = new Set(ids);
-    return this.model.pools.flatMap((p) => p.servers.filter((s) => wanted.has(s.id)));
+    return serversById(this.model, ids);
   }
 
   /** `server` lines of the given servers, each once (a `server-template` line stands for many servers). */
@@ -156,8 +173,7 @@ function unreachableRule(f: HaproxyFixer): Fix[] {
   const shadowLine = f.line(shadow);
   if (line && shadowLine && shadow && shadow.evaluation.group === route.evaluation.group && shadow.matchText !== route.matchText
     && shadowLine.words[0].value === 'use_backend') {
-    const shadowed = f.ctx.diagnostics
-      .filter((x) => x.ruleId === 'LB106' && x.data?.shadowedBy === shadow.id)
+    const shadowed = shadowedBy(f.ctx.diagnostics, shadow.id)
       .map((x) => f.route(x.data?.routeId))
       .filter((r): r is Route => !!r && r.evaluation.group === shadow.evaluation.group && r.source.uri === f.ctx.uri)
       .map((r) => f.line(r))

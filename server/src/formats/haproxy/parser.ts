@@ -113,6 +113,14 @@ export class HaproxyParseCache {
  * some line (which could be a section keyword once unquoted), is parsed in one pass.
  */
 export function parseHaproxy(text: string, options: ParseOptions = {}, cache?: HaproxyParseCache): HaproxyCst {
+  if (text.charCodeAt(0) === 0xfeff) {
+    // HAProxy reads a UTF-8 byte order mark as part of the first word (`haproxy -c` 2.6: "unknown keyword
+    // '\ufeffglobal' out of section", then every line of that section). One error at the mark; the rest is read as
+    // the file without it (the mark becomes a space, so every range stays where it is).
+    const cst = parseHaproxy(` ${text.slice(1)}`, options, cache);
+    const problem: ParseProblem = { ruleId: 'LB001', message: BOM_MESSAGE, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } };
+    return { ...cst, problems: [problem, ...cst.problems] };
+  }
   const version = options.version ?? ASSUMED_HAPROXY_VERSION;
   const starts = cache ? sectionStarts(text) : undefined;
   if (cache) cache.reused = 0;
@@ -146,6 +154,9 @@ export function parseHaproxy(text: string, options: ParseOptions = {}, cache?: H
   cache.chunks = next;
   return cst;
 }
+
+const BOM_MESSAGE =
+  'The file starts with a UTF-8 byte order mark (BOM): HAProxy reads it as part of the first keyword and refuses the configuration ("unknown keyword … out of section"). Save the file as UTF-8 without a BOM.';
 
 /** A string with its own storage (not a slice sharing a larger parent string). */
 export function ownCopy(s: string): string {

@@ -3,8 +3,11 @@ import { ModelBuilder } from '../../model/builder';
 import type { Bind, EntryPoint, HostPattern, MatchCondition, Pool, RouteTarget, Server, Site, SourceRef, TrafficModel } from '../../model/types';
 import { siblings } from '../declarative/common';
 import type { FormatHost } from '../types';
-import { entries, get, isMap, isScalar, items, loadYaml, num, str, type Node, type YamlDoc } from '../yaml/yamlFile';
+import { entries, get, isMap, isScalar, items, loadYaml, num, quoted, str, YAML_DIALECTS, type Node, type YamlDoc } from '../yaml/yamlFile';
 import { gatewayServerBind, hostPattern, httpMatchCondition, l4MatchCondition, narrower, vsHostPatterns } from './routing';
+
+const INT32_MAX = 2_147_483_647;
+const UINT32_MAX = 4_294_967_295;
 
 /*
  * Lowering of Istio networking resources into the traffic model, following istio.io/latest/docs/reference/
@@ -225,7 +228,7 @@ class IstioLowering {
       if (!text || text.length > MAX_SIBLING_SIZE) continue;
       const istio = text.includes('networking.istio.io') && /DestinationRule|ServiceEntry|Gateway/.test(text);
       if (!istio && !SERVICE_KIND.test(text)) continue;
-      for (const doc of loadYaml(text).docs) this.collect(doc, uri, false);
+      for (const doc of loadYaml(text, YAML_DIALECTS.istio).docs) this.collect(doc, uri, false);
       if (!this.b.model.files.includes(uri)) this.b.model.files.push(uri);
     }
   }
@@ -244,7 +247,7 @@ class IstioLowering {
     };
     const simpleNode = get(policy, 'loadBalancer', 'simple');
     if (own && simpleNode && !SIMPLE_LB.has((str(simpleNode) ?? '').toUpperCase())) {
-      this.b.problem('LB002', `Unknown load balancer "${str(simpleNode)}" (expected ${[...SIMPLE_LB].join(', ')}).`, this.ref(doc, simpleNode));
+      this.b.problem('LB002', `Unknown load balancer ${quoted(simpleNode)} (expected ${[...SIMPLE_LB].join(', ')}).`, this.ref(doc, simpleNode));
     }
     for (const s of items(get(spec, 'subsets'))) {
       const nameNode = get(s, 'name');
@@ -268,7 +271,7 @@ class IstioLowering {
     const resolution = (str(resolutionNode) ?? 'NONE').toUpperCase();
     const endpointNodes = items(get(spec, 'endpoints'));
     if (own && resolutionNode && !RESOLUTIONS.has(resolution)) {
-      this.b.problem('LB002', `Unknown resolution "${str(resolutionNode)}" (expected ${[...RESOLUTIONS].join(', ')}).`, this.ref(doc, resolutionNode));
+      this.b.problem('LB002', `Unknown resolution ${quoted(resolutionNode)} (expected ${[...RESOLUTIONS].join(', ')}).`, this.ref(doc, resolutionNode));
     }
     if (own && resolution === 'NONE' && endpointNodes.length) {
       this.b.problem('LB002', 'Resolution NONE cannot have endpoints ("NONE mode cannot set endpoints"): the proxy forwards to the address the client connected to.', this.ref(doc, get(spec, 'endpoints')));
@@ -278,9 +281,11 @@ class IstioLowering {
       const address = str(get(e, 'address'));
       if (!address) continue;
       const weightNode = get(e, 'weight');
-      const weight = num(weightNode);
-      if (own && isScalar(weightNode) && (weight === undefined || weight < 0 || !Number.isInteger(weight))) {
-        this.b.problem('LB002', `An endpoint weight must be a non-negative integer (got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
+      const raw = num(weightNode);
+      // WorkloadEntry.weight is a uint32.
+      const weight = raw !== undefined && Number.isInteger(raw) && raw >= 0 && raw <= UINT32_MAX ? raw : undefined;
+      if (own && isScalar(weightNode) && weight === undefined) {
+        this.b.problem('LB002', `An endpoint weight must be an integer from 0 to ${UINT32_MAX} (a uint32; got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
       }
       const ports = new Map<string, number>();
       for (const p of entries(get(e, 'ports'))) {
@@ -685,10 +690,13 @@ class IstioLowering {
     let total = 0;
     for (const d of dests) {
       const weightNode = get(d, 'weight');
-      const weight = num(weightNode) ?? 0;
+      const raw = num(weightNode);
+      // HTTPRouteDestination.weight is an int32, and the validation webhook refuses negative weights.
+      const valid = raw !== undefined && Number.isInteger(raw) && raw >= 0 && raw <= INT32_MAX;
+      const weight = valid ? raw : 0;
       // Only scalars are checked: a `{{.Weight}}` template placeholder parses as a map and is not a value yet.
-      if (isScalar(weightNode) && (num(weightNode) === undefined || weight < 0)) {
-        this.b.problem('LB002', `A destination weight must be a non-negative integer (got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
+      if (isScalar(weightNode) && !valid) {
+        this.b.problem('LB002', `A destination weight must be an integer from 0 to ${INT32_MAX} (an int32 ≥ 0; got "${str(weightNode) ?? '…'}").`, this.ref(doc, weightNode));
       }
       total += Math.max(0, weight);
       const dest = get(d, 'destination');
@@ -775,7 +783,7 @@ const healthOf = (passive: boolean): Pool['healthCheck'] => ({
 
 /** Parse Istio VirtualServices, DestinationRules, Gateways and ServiceEntries (multi-document YAML or JSON). Never throws. */
 export function lowerIstio(uri: string, text: string, host: FormatHost): TrafficModel {
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.istio);
   const lowering = new IstioLowering(uri, file.docs, host);
   const b = lowering.b;
   for (const e of file.errors) b.problem('LB001', e.message, b.ref(e.range));

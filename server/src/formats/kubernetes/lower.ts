@@ -3,7 +3,7 @@ import type { Bind, Condition, HostPattern, MatchCondition, Pool, Range, Request
 import { builderFor, siblings } from '../declarative/common';
 import { anchor, get, num, pairs, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
-import { loadYaml } from '../yaml/yamlFile';
+import { loadYaml, YAML_DIALECTS } from '../yaml/yamlFile';
 
 /*
  * Kubernetes Ingress (networking.k8s.io/v1, v1beta1, extensions/v1beta1) and Gateway API routes
@@ -1005,7 +1005,7 @@ const MAX_SIBLINGS = 500;
 const MAX_SIBLING_SIZE = 4_000_000;
 
 export function lowerKubernetes(uri: string, text: string, host: FormatHost): TrafficModel {
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.kubernetes);
   const b = builderFor('kubernetes', uri, file);
   const resources: Resource[] = [];
   for (const t of yamlTrees(file)) resourcesOf(t, uri, resources);
@@ -1019,7 +1019,7 @@ export function lowerKubernetes(uri: string, text: string, host: FormatHost): Tr
     const t = host.readFile(f);
     if (t === undefined) complete = false;
     if (t === undefined || t.length > MAX_SIBLING_SIZE || !(SERVICE_KIND.test(t) || (routing && GATEWAY_KINDS.test(t) && t.includes('gateway.networking.k8s.io')))) continue;
-    for (const tree of yamlTrees(loadYaml(t))) resourcesOf(tree, f, siblingResources);
+    for (const tree of yamlTrees(loadYaml(t, YAML_DIALECTS.kubernetes))) resourcesOf(tree, f, siblingResources);
     b.model.files.push(f);
   }
   if (sib.files.length > MAX_SIBLINGS) complete = false;

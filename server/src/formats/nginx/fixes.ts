@@ -5,13 +5,18 @@
  * or moved, so indentation, comments and neighbouring directives are kept.
  */
 import type { Pool, Route, Server, TrafficModel } from '../../model/types';
-import { FixText, posKey } from '../fixText';
+import { byId, FixText, posKey, serversById, shadowedBy } from '../fixText';
 import type { Fix, FixContext, FixProvider } from '../types';
 import { parseNginx, type Directive } from './parser';
 
 /** Directives of a document by the position where they start (model elements carry the directive's range). */
+let lastIndex: { text: string; map: Map<string, Directive> } | undefined;
+
 function directivesByStart(text: string): Map<string, Directive> {
+  // Fix-all asks once per finding of the same text: index it once.
+  if (lastIndex?.text === text) return lastIndex.map;
   const map = new Map<string, Directive>();
+  lastIndex = { text, map };
   const stack: Directive[][] = [parseNginx(text).directives];
   while (stack.length) {
     for (const d of stack.pop()!) {
@@ -42,17 +47,15 @@ class NginxFixer {
   }
 
   pool(id: unknown): Pool | undefined {
-    return typeof id === 'string' ? this.model.pools.find((p) => p.id === id) : undefined;
+    return typeof id === 'string' ? byId(this.model).pools.get(id) : undefined;
   }
 
   route(id: unknown): Route | undefined {
-    return typeof id === 'string' ? this.model.routes.find((r) => r.id === id) : undefined;
+    return typeof id === 'string' ? byId(this.model).routes.get(id) : undefined;
   }
 
   servers(ids: unknown): Server[] {
-    if (!Array.isArray(ids)) return [];
-    const wanted = new Set(ids);
-    return this.model.pools.flatMap((p) => p.servers.filter((s) => wanted.has(s.id)));
+    return serversById(this.model, ids);
   }
 
   /** Remove the parameters of a `server` directive that `drop` selects. */
@@ -105,7 +108,7 @@ function undefinedReference(f: NginxFixer): Fix[] {
   }
   const route = f.route(d.data?.routeId);
   const name = d.data?.name;
-  const entry = route && f.model.entries.find((e) => e.id === route.entryId);
+  const entry = route && byId(f.model).entries.get(route.entryId);
   // nginx resolves an unknown proxy_pass host through DNS, so the finding is on a host name: an upstream of that
   // name turns it into a pool reference (only without a port: "upstream may not have port").
   const bare = d.uri === f.ctx.uri && f.t.slice(d.range) === name;
@@ -146,8 +149,7 @@ function unreachableRule(f: NginxFixer): Fix[] {
   }
   if (own && shadow && dir && shadow.evaluation.group === route.evaluation.group && shadow.matchText !== route.matchText) {
     // Move the broader location after the last one it shadows.
-    const shadowed = f.ctx.diagnostics
-      .filter((x) => x.ruleId === 'LB106' && x.data?.shadowedBy === shadow.id)
+    const shadowed = shadowedBy(f.ctx.diagnostics, shadow.id)
       .map((x) => f.route(x.data?.routeId))
       .filter((r): r is Route => !!r && r.evaluation.group === shadow.evaluation.group && r.source.uri === f.ctx.uri);
     const last = shadowed.reduce((a, b) => (b.source.range.end.line > a.source.range.end.line ? b : a), route);

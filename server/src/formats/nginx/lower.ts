@@ -102,6 +102,9 @@ function isTime(value: string, allowMs: boolean): boolean {
 }
 
 const isUint = (v: string) => /^\d+$/.test(v);
+/** nginx reads numbers with `ngx_atoi`, which refuses anything past NGX_MAX_INT_T_VALUE (2^63 − 1 on 64-bit systems). */
+const NGX_MAX_INT = 9_223_372_036_854_775_807n;
+const isNgxInt = (v: string) => isUint(v) && (v.length < 19 || BigInt(v) <= NGX_MAX_INT);
 
 /** Parsed `location` arguments (ngx_http_core_location: the modifier may be a separate word or stuck to the URI). */
 interface LocationMatch {
@@ -568,15 +571,16 @@ class Lowering {
       const bad = (why?: string) => this.invalid(`invalid parameter "${p.value}"${why ? `: ${why}` : ''}`, p.range, uri);
       switch (key) {
         case 'weight=':
-          if (!isUint(val) || Number(val) === 0) bad('the weight must be a positive integer');
+          // `nginx -t` 1.22: weight=9223372036854775807 is accepted, weight=9223372036854775808 is an invalid parameter.
+          if (!isNgxInt(val) || Number(val) === 0) bad(`the weight must be an integer from 1 to ${NGX_MAX_INT}`);
           else weight = Number(val);
           break;
         case 'max_fails=':
-          if (!isUint(val)) bad('max_fails must be a number ≥ 0');
+          if (!isNgxInt(val)) bad(`max_fails must be an integer from 0 to ${NGX_MAX_INT}`);
           else maxFails = Number(val);
           break;
         case 'max_conns=':
-          if (!isUint(val)) bad('max_conns must be a number ≥ 0');
+          if (!isNgxInt(val)) bad(`max_conns must be an integer from 0 to ${NGX_MAX_INT}`);
           break;
         case 'fail_timeout=':
         case 'slow_start=':
@@ -720,6 +724,17 @@ class Lowering {
     }
   }
 
+  /** `listen` takes a port from 1 to 65535 (`nginx -t`: invalid port in "99999" of the "listen" directive). */
+  private checkListenPort(d: Directive, uri: string): void {
+    const arg = d.args[0];
+    if (!arg || /^unix:/i.test(arg.value)) return;
+    const port = isUint(arg.value) ? arg.value : /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(arg.value)?.[1];
+    if (port === undefined) return;
+    if (!isUint(port) || Number(port) < 1 || Number(port) > 65535) {
+      this.invalid(`invalid port in "${arg.value}" of the "listen" directive: a port is from 1 to 65535`, arg.range, uri);
+    }
+  }
+
   private lowerServer(node: Node, ns: Namespace, id: string): void {
     const { d, uri } = node;
     const children = node.children ?? [];
@@ -734,6 +749,7 @@ class Lowering {
       if (name === 'listen') {
         listens.push(argText(c.d));
         listenNodes.push(c);
+        this.checkListenPort(c.d, uri);
       } else if (name === 'server_name') {
         named = true;
         for (const a of c.d.args) {
@@ -1335,6 +1351,7 @@ export function lowerNginx(uri: string, text: string, host: FormatHost, cache?: 
   const fileIndex = new Map(expansion.files.map((f, i) => [f.uri, i]));
   for (const file of expansion.files) {
     if (file.uri !== uri) b.model.files.push(file.uri);
+    if (file.cst.bom) b.problem('LB001', file.cst.bom.message, b.ref(file.cst.bom.range, file.uri));
     for (const e of file.cst.errors) b.problem('LB001', e.message, b.ref(e.range, file.uri));
     for (const c of file.cst.comments) b.comment({ text: c.text, source: b.ref(c.range, file.uri) });
   }

@@ -44,7 +44,16 @@ export interface NginxCst {
   directives: Directive[];
   comments: CstComment[];
   errors: SyntaxError[];
+  /**
+   * The file starts with a UTF-8 byte order mark, which nginx rejects (reported by the lowering, for every file it
+   * reads; kept apart from `errors`, which also tell detection whether text is well-formed nginx).
+   */
+  bom?: SyntaxError;
 }
+
+/** What nginx makes of a byte order mark. */
+export const BOM_MESSAGE =
+  'The file starts with a UTF-8 byte order mark (BOM): nginx reads it as part of the first directive and rejects the configuration ("unknown directive"). Save the file as UTF-8 without a BOM.';
 
 /*
  * Storage. A large file has millions of words; allocating an object per word makes the garbage collector
@@ -200,7 +209,12 @@ interface Frame {
  * - a block still open at the end of the file (`unexpected end of file, expecting "}"`) is reported at its `{`.
  * Iterative (no recursion), so arbitrarily deep nesting cannot overflow the stack. O(n) in the text.
  */
-export function parseNginx(text: string): NginxCst {
+export function parseNginx(source: string): NginxCst {
+  // nginx reads a UTF-8 byte order mark as part of the first word (`nginx -t` 1.22: unknown directive
+  // "\ufeffhttp"), in the main file and in every included one. One error at the mark; the rest is read as the file
+  // without it (the mark becomes a space, so every range stays where it is).
+  const bom = source.charCodeAt(0) === 0xfeff;
+  const text = bom ? ` ${source.slice(1)}` : source;
   const tk = new Tokenizer(text);
   const errors: OffsetError[] = tk.errors;
   const comments: CstComment[] = [];
@@ -276,6 +290,7 @@ export function parseNginx(text: string): NginxCst {
           closeBlock(open, text.length);
         }
         return {
+          ...(bom ? { bom: { message: BOM_MESSAGE, range: store.lines.range(0, 1) } } : {}),
           directives: root,
           comments,
           errors: errors

@@ -5,7 +5,7 @@ import type { Condition, EntryPoint, MatchCondition, NamedDefinition, Pool, Rang
 import { builderFor, disjoint, siblings } from '../declarative/common';
 import { anchor, bool, get, getCI, num, pair, pairs, pairCI, seq, str, strings, yamlTrees, type TNode } from '../declarative/tree';
 import type { FormatHost } from '../types';
-import { loadYaml } from '../yaml/yamlFile';
+import { loadYaml, YAML_DIALECTS } from '../yaml/yamlFile';
 import { lowerRule, parseRuleExpr, type RuleExpr } from './rule';
 import { parseToml } from './toml';
 
@@ -94,7 +94,7 @@ function loadRoots(uri: string, text: string): { roots: TNode[]; file?: ReturnTy
     const toml = parseToml(text);
     return { roots: [toml.root], toml };
   }
-  const file = loadYaml(text);
+  const file = loadYaml(text, YAML_DIALECTS.traefik);
   return { roots: yamlTrees(file), file };
 }
 
@@ -324,6 +324,26 @@ class TraefikLowering {
 
   constructor(private readonly b: ModelBuilder) {}
 
+  /** Weight nodes already reported (a weighted service is resolved once per router that uses it). */
+  private readonly badWeights = new Set<TNode>();
+
+  /**
+   * A weight as Traefik decodes it: into a Go \`int\` (64-bit), so a fraction, \`.nan\`, \`.inf\` or a number past
+   * 9223372036854775807 fails to decode and the file provider rejects the configuration (LB002; read as the
+   * default 1). "A handler with a non-positive weight is ignored" (the weighted round robin): 0 or less is no
+   * traffic.
+   */
+  private weightOf(wNode: TNode | undefined, uri: string, what: string): number {
+    if (!wNode) return 1;
+    const w = num(wNode);
+    if (w !== undefined && Number.isInteger(w) && Math.abs(w) < 2 ** 63) return Math.max(0, w);
+    if (!this.badWeights.has(wNode)) {
+      this.badWeights.add(wNode);
+      this.b.problem('LB002', `${what} weight must be an integer (a Go int, -9223372036854775808 to 9223372036854775807), not "${str(wNode) ?? ''}".`, this.ref(wNode.range, uri));
+    }
+    return 1;
+  }
+
   private ref(range: Range, uri = this.b.model.uri): SourceRef {
     return this.b.ref(range, uri);
   }
@@ -534,15 +554,7 @@ class TraefikLowering {
     const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
     const hostPort = m ? m[2].replace(/^[^@]*@/, '') : url;
     const defaultPort = m ? (m[1].toLowerCase() === 'https' ? '443' : '80') : undefined;
-    const wNode = getCI(s, 'weight');
-    let weight = wNode ? num(wNode) : 1;
-    if (wNode && (weight === undefined || !Number.isInteger(weight))) {
-      // `weight` is an integer field: anything else fails to decode.
-      this.b.problem('LB002', `server weight must be an integer, not "${str(wNode) ?? ''}".`, this.ref(wNode.range, uri));
-      weight = 1;
-    }
-    // "A handler with a non-positive weight is ignored" (Traefik's weighted round robin): no traffic.
-    weight = Math.max(0, weight ?? 1);
+    const weight = this.weightOf(getCI(s, 'weight'), uri, 'server');
     this.b.server(pool, {
       address: url || '?', addressKey: addressKey(hostPort, defaultPort), weight, state: 'active',
       // Go templates (`{{ .Server }}`) are filled in at run time.
@@ -592,12 +604,12 @@ class TraefikLowering {
     if (weighted) {
       const parts: Array<{ name: string; weight: number; poolId?: string; nameSource: SourceRef }> = [];
       const list = seq(getCI(weighted, 'services'));
-      const total = list.reduce((sum, s) => sum + Math.max(0, num(getCI(s, 'weight')) ?? 1), 0);
+      const total = list.reduce((sum, s) => sum + this.weightOf(getCI(s, 'weight'), def.uri, 'service'), 0);
       for (const s of list) {
         const childNode = getCI(s, 'name') ?? s;
         const childName = str(childNode);
         if (!childName) continue;
-        const w = Math.max(0, num(getCI(s, 'weight')) ?? 1);
+        const w = this.weightOf(getCI(s, 'weight'), def.uri, 'service');
         const sub = def.crd ? this.crdServiceRef(s, def.crd.namespace, def.uri) : this.resolve(proto, childName, childNode, def.uri, depth + 1);
         if (sub.kind !== 'parts') return sub;
         const subTotal = sub.parts.reduce((sum, p) => sum + p.weight, 0);
@@ -695,11 +707,11 @@ class TraefikLowering {
         target: () => {
           if (services.length === 0) return { kind: 'none', reason: 'no services' };
           const parts: Array<{ name: string; weight: number; poolId?: string; nameSource: SourceRef }> = [];
-          const total = services.reduce((sum, s) => sum + Math.max(0, num(get(s, 'weight')) ?? 1), 0);
+          const total = services.reduce((sum, s) => sum + this.weightOf(get(s, 'weight'), uri, 'service'), 0);
           for (const s of services) {
             const r = this.crdServiceRef(s, namespace, uri);
             if (r.kind !== 'parts') return this.toTarget(proto, r, get(s, 'name') ?? s, uri);
-            const w = Math.max(0, num(get(s, 'weight')) ?? 1);
+            const w = this.weightOf(get(s, 'weight'), uri, 'service');
             const subTotal = r.parts.reduce((sum, x) => sum + x.weight, 0);
             for (const x of r.parts) parts.push({ ...x, weight: services.length === 1 ? x.weight : total > 0 && subTotal > 0 ? (w / total) * (x.weight / subTotal) * 1000 : 0 });
           }

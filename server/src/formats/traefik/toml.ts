@@ -29,6 +29,14 @@ class TomlError extends Error {
 
 const BARE_KEY = /[A-Za-z0-9_-]/;
 
+/**
+ * Nesting of arrays and inline tables, and parts of a dotted key, read at most. The reader recurses into nested
+ * values; real configurations nest a few levels. Deeper values are an error at the level where they pass the
+ * bound, never a JavaScript "Maximum call stack size exceeded".
+ */
+export const MAX_TOML_DEPTH = 256;
+const INT64_MAX = 2n ** 63n - 1n;
+
 export function parseToml(text: string): TomlResult {
   return new Reader(text).run();
 }
@@ -54,6 +62,8 @@ class Reader {
   run(): TomlResult {
     let table = this.root;
     const t = this.text;
+    // A UTF-8 byte order mark is skipped, as Traefik's TOML decoder (BurntSushi/toml, parse.go) skips it.
+    if (t.charCodeAt(0) === 0xfeff) this.pos = 1;
     while (this.pos < t.length) {
       this.skipWs();
       const c = t[this.pos];
@@ -131,6 +141,7 @@ class Reader {
     for (;;) {
       this.skipWs();
       if (this.text[this.pos] !== '.') return parts;
+      if (parts.length >= MAX_TOML_DEPTH) throw new TomlError(`a dotted key of more than ${MAX_TOML_DEPTH} parts: lb-lens does not read it`, this.pos);
       this.pos++;
       this.skipWs();
       parts.push(this.keyPart());
@@ -214,13 +225,23 @@ class Reader {
 
   // ---- values ----
 
+  /** Arrays and inline tables open around the current value. */
+  private depth = 0;
+
   private value(): TNode {
     const t = this.text;
     const c = t[this.pos];
     const start = this.pos;
     if (c === '"' || c === "'") return this.string();
-    if (c === '[') return this.array();
-    if (c === '{') return this.inlineTable();
+    if (c === '[' || c === '{') {
+      if (this.depth >= MAX_TOML_DEPTH) throw new TomlError(`nesting deeper than ${MAX_TOML_DEPTH} levels of arrays and inline tables: lb-lens does not read this value`, start);
+      this.depth++;
+      try {
+        return c === '[' ? this.array() : this.inlineTable();
+      } finally {
+        this.depth--;
+      }
+    }
     const m = /^[^\s,\]}#]+/.exec(t.slice(this.pos, this.pos + 128));
     if (!m) throw new TomlError('expected a value', start);
     let word = m[0];
@@ -232,7 +253,15 @@ class Reader {
     if (word === 'true' || word === 'false') return { kind: 'scalar', range, value: word === 'true' };
     if (/^[+-]?(inf|nan)$/.test(word)) return { kind: 'scalar', range, value: Number(word.replace(/inf/, 'Infinity').replace(/^[+-]?nan$/, 'NaN')) };
     if (/^0x[0-9A-Fa-f_]+$|^0o[0-7_]+$|^0b[01_]+$/.test(word)) return { kind: 'scalar', range, value: Number(word.replace(/_/g, '')) };
-    if (/^[+-]?(0|[1-9](_?\d)*)$/.test(word)) return { kind: 'scalar', range, value: Number(word.replace(/_/g, '')) };
+    if (/^[+-]?(0|[1-9](_?\d)*)$/.test(word)) {
+      const digits = word.replace(/_/g, '');
+      // TOML integers are 64-bit signed (TOML 1.0 "Integer"); the decoder refuses larger ones.
+      if (digits.length > 15) {
+        const big = BigInt(digits);
+        if (big > INT64_MAX || big < -INT64_MAX - 1n) throw new TomlError(`integer "${word}" is out of the range of 64-bit signed integers (TOML integers are -9223372036854775808 to 9223372036854775807)`, start);
+      }
+      return { kind: 'scalar', range, value: Number(digits) };
+    }
     if (/^[+-]?(0|[1-9](_?\d)*)(\.\d(_?\d)*)?([eE][+-]?\d(_?\d)*)?$/.test(word)) return { kind: 'scalar', range, value: Number(word.replace(/_/g, '')) };
     if (/^\d{4}-\d{2}-\d{2}|^\d{2}:\d{2}:\d{2}/.test(word)) return { kind: 'scalar', range, value: word };
     throw new TomlError(`invalid value "${word}"`, start);

@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+import { MAX_YAML_DEPTH, parseDocumentBounded } from './bounded';
 
 /**
  * Partial re-parsing of one large YAML document after an edit.
@@ -391,7 +392,10 @@ function tryRun(oldText: string, newText: string, oldDoc: Document.Parsed, run: 
   const newWhy = checkLines(newText, run.start, newEnd, run, true);
   if (newWhy) return newWhy;
 
-  const fragment = parseDocument(newText.slice(run.start, newEnd), YAML_PARSE_OPTIONS);
+  // The fragment sits below the run's path: the whole document must stay within the nesting bound.
+  const bounded = parseDocumentBounded(newText.slice(run.start, newEnd), YAML_PARSE_OPTIONS, MAX_YAML_DEPTH - run.path.length - 1);
+  if ('tooDeep' in bounded) throw new Fatal('the edited item nests too deep');
+  const fragment = bounded.document;
   if (fragment.errors.length) throw new Fatal('errors in the edited item');
   if (fragment.warnings.length) throw new Fatal('warnings in the edited item');
   const r = fragment.contents;

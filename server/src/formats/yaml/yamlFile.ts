@@ -1,6 +1,8 @@
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import type { Range } from '../../model/types';
 import { LineIndex } from '../../util/lineIndex';
+import { aliasFacts, deref, goRefusesAliasing, isMergeKey, mapPairs, markWithoutAliases, type AliasFacts } from './aliases';
+import { MAX_YAML_DEPTH, parseDocumentBounded } from './bounded';
 import { spliceParse, textEdit, YAML_PARSE_OPTIONS } from './incremental';
 
 /**
@@ -13,7 +15,41 @@ import { spliceParse, textEdit, YAML_PARSE_OPTIONS } from './incremental';
  * document's current offset in the file.
  *
  * Tags (CloudFormation `!Ref`, `!GetAtt`, `!Sub`…) are kept on the nodes (`node.tag`) and not resolved.
+ *
+ * Bounded by construction: a document nested deeper than `MAX_YAML_DEPTH` is never composed (`bounded.ts`), and a
+ * document whose aliases would expand past `MAX_ALIAS_NODES` nodes, nest past `MAX_EXPANDED_DEPTH` levels, or refer
+ * to themselves is refused (`aliases.ts` measures the expansion without doing it) — each with an LB001 in the
+ * product's terms, the other documents of the file still read. Every reader of YAML goes through `loadYaml`
+ * (formats, sibling files, the base text of a comparison), so the bounds hold everywhere. Accepted documents are
+ * read through aliases and YAML 1.1 merge keys by the helpers at the end of this file and by `declarative/tree.ts`.
  */
+
+/** Nodes that aliases may add to a document (lb-lens' own bound; cfn-lint stops at 250,000 for a whole template). */
+export const MAX_ALIAS_NODES = 100_000;
+/** Nesting with aliases expanded. */
+export const MAX_EXPANDED_DEPTH = 2 * MAX_YAML_DEPTH;
+
+/** How a product's YAML loader treats aliases, merge keys and nesting, for the messages. */
+export interface YamlDialect {
+  /** The product, as messages name it (`Kubernetes`). */
+  product: string;
+  /**
+   * `go-yaml`: Go's decoders (Kubernetes and Istio through sigs.k8s.io/yaml, Traefik's file provider): aliases and
+   * merge keys resolved, "excessive aliasing" refused, 10,000 levels at most. `yaml-cpp`: Envoy — aliases resolved,
+   * merge keys not applied (envoyproxy/envoy#12926), no bound. `cloudformation`: CloudFormation refuses aliases
+   * ("YAML aliases are not allowed in CloudFormation templates"); `aws cloudformation package` and SAM resolve
+   * them (PyYAML) before they reach it.
+   */
+  loader: 'go-yaml' | 'yaml-cpp' | 'cloudformation';
+}
+
+export const YAML_DIALECTS = {
+  kubernetes: { product: 'Kubernetes', loader: 'go-yaml' },
+  istio: { product: 'Istio', loader: 'go-yaml' },
+  traefik: { product: 'Traefik', loader: 'go-yaml' },
+  envoy: { product: 'Envoy', loader: 'yaml-cpp' },
+  cloudformation: { product: 'CloudFormation', loader: 'cloudformation' },
+} as const satisfies Record<string, YamlDialect>;
 
 export interface YamlProblem {
   message: string;
@@ -75,13 +111,19 @@ export interface YamlFile {
 const DOC_SEPARATOR = /^---(?:[ \t].*)?$/gm;
 const CACHE_LIMIT = 4096;
 /**
- * The cache is also bounded by the text it holds: a parsed document costs a few hundred bytes per source line,
- * so a handful of versions of a 200k-line file would otherwise fill the heap (and every edit of such a file
- * adds one). The most recent document is always kept.
+ * The cache is also bounded by the memory it holds, estimated from the documents' nodes: a composed node with its
+ * range and pair costs about 300 bytes (56 bytes per character of dense flow-style YAML, 10 of block style), so a
+ * bound on characters alone let a few dense files fill the heap (the fuzzer saw 600 MB). A handful of versions
+ * of a 200k-line file still fit; the most recent document is always kept.
  */
-const CACHE_CHARS = 12 * 1024 * 1024;
-const cache = new Map<string, Document.Parsed>();
-let cachedChars = 0;
+const CACHE_BYTES = 256 * 1024 * 1024;
+const BYTES_PER_NODE = 300;
+/** A parsed document, or where a document nests deeper than `MAX_YAML_DEPTH` (it is then never composed). */
+type Parsed = Document.Parsed | { tooDeep: number };
+const cache = new Map<string, Parsed>();
+/** Estimated bytes of each cached document (its text included). */
+const weights = new Map<string, number>();
+let cachedBytes = 0;
 
 /** Partial re-parsing of large documents; tests lower `minLines` to exercise it on small documents. */
 export const incrementalOptions = {
@@ -98,7 +140,7 @@ export const parseStats = { full: 0, spliced: 0, lastFallback: undefined as stri
 /** Texts of the last large documents parsed (most recent last); their documents are in `cache`. */
 const recentLarge: string[] = [];
 
-function parseCached(text: string, lineCount: number): Document.Parsed {
+function parseCached(text: string, lineCount: number): Parsed {
   const hit = cache.get(text);
   if (hit) {
     // Refresh recency.
@@ -107,19 +149,33 @@ function parseCached(text: string, lineCount: number): Document.Parsed {
     return hit;
   }
   const large = lineCount >= incrementalOptions.minLines;
-  const doc = (large && incrementalOptions.enabled && parseIncremental(text)) || parseDocument(text, YAML_PARSE_OPTIONS);
-  if (large) {
+  const spliced = large && incrementalOptions.enabled ? parseIncremental(text) : undefined;
+  let doc: Parsed;
+  let weight: number;
+  if (spliced) {
+    doc = spliced.document;
+    markWithoutAliases(doc);
+    // A splice shares most nodes with its base: estimated from the base's weight.
+    weight = Math.round(spliced.baseWeight * (text.length / Math.max(1, spliced.baseLength)));
+  } else {
+    const r = parseDocumentBounded(text, YAML_PARSE_OPTIONS);
+    doc = 'tooDeep' in r ? r : r.document;
+    weight = 2 * text.length + ('nodes' in r ? r.nodes * BYTES_PER_NODE : 0);
+  }
+  if (large && !('tooDeep' in doc)) {
     const at = recentLarge.indexOf(text);
     if (at >= 0) recentLarge.splice(at, 1);
     recentLarge.push(text);
     if (recentLarge.length > incrementalOptions.bases) recentLarge.shift();
   }
   cache.set(text, doc);
-  cachedChars += text.length;
-  while (cache.size > 1 && (cache.size > CACHE_LIMIT || cachedChars > CACHE_CHARS)) {
+  weights.set(text, weight);
+  cachedBytes += weight;
+  while (cache.size > 1 && (cache.size > CACHE_LIMIT || cachedBytes > CACHE_BYTES)) {
     const oldest = cache.keys().next().value as string;
     cache.delete(oldest);
-    cachedChars -= oldest.length;
+    cachedBytes -= weights.get(oldest) ?? 0;
+    weights.delete(oldest);
     const at = recentLarge.indexOf(oldest);
     if (at >= 0) recentLarge.splice(at, 1);
   }
@@ -127,12 +183,12 @@ function parseCached(text: string, lineCount: number): Document.Parsed {
 }
 
 /** Splice the document from the closest recent large document, or undefined (then it is parsed in full). */
-function parseIncremental(text: string): Document.Parsed | undefined {
+function parseIncremental(text: string): { document: Document.Parsed; baseWeight: number; baseLength: number } | undefined {
   let best: { base: string; doc: Document.Parsed; edit: NonNullable<ReturnType<typeof textEdit>>; size: number } | undefined;
   for (let k = recentLarge.length - 1; k >= 0; k--) {
     const base = recentLarge[k];
     const doc = cache.get(base);
-    if (!doc) continue;
+    if (!doc || 'tooDeep' in doc) continue;
     const edit = textEdit(base, text);
     if (!edit) continue;
     const size = Math.max(edit.oldEnd, edit.newEnd) - edit.start;
@@ -152,7 +208,7 @@ function parseIncremental(text: string): Document.Parsed | undefined {
   }
   parseStats.spliced++;
   parseStats.lastFallback = undefined;
-  return r.document;
+  return { document: r.document, baseWeight: weights.get(best.base) ?? 2 * best.base.length, baseLength: best.base.length };
 }
 
 /** Document boundaries: offsets where a document starts (the `---` line belongs to the document it opens). */
@@ -163,8 +219,11 @@ function splitDocuments(text: string): number[] {
   return starts;
 }
 
-/** Parse a YAML/JSON file into documents with ranges. Never throws. */
-export function loadYaml(text: string): YamlFile {
+/**
+ * Parse a YAML/JSON file into documents with ranges. Never throws. `dialect` names the product whose loader the
+ * messages about limits describe (aliases, merge keys and nesting are bounded whatever it is).
+ */
+export function loadYaml(text: string, dialect?: YamlDialect): YamlFile {
   const lines = new LineIndex(text);
   const file: YamlFile = { text, lines, docs: [], errors: [], comments: [] };
   const starts = splitDocuments(text);
@@ -172,13 +231,19 @@ export function loadYaml(text: string): YamlFile {
     const base = starts[i];
     const end = i + 1 < starts.length ? starts[i + 1] : text.length;
     const chunk = text.slice(base, end);
-    let document: Document.Parsed;
+    let parsed: Parsed;
     try {
-      document = parseCached(chunk, lines.position(end).line - lines.position(base).line);
+      parsed = parseCached(chunk, lines.position(end).line - lines.position(base).line);
     } catch (e) {
       file.errors.push({ message: `YAML: ${(e as Error).message}`, range: lines.range(base, end) });
       continue;
     }
+    if ('tooDeep' in parsed) {
+      const at = base + parsed.tooDeep;
+      file.errors.push({ message: tooDeepMessage(dialect), range: lines.range(at, Math.min(end, at + 1)) });
+      continue;
+    }
+    const document = parsed;
     // One mistake often makes the parser report several errors, the later ones consequences of the first (a
     // tab-indented line: six, some on the following lines). Only the first of each document is reported, so
     // one mistake is one LB001 at its line; the next one shows once it is fixed.
@@ -188,10 +253,56 @@ export function loadYaml(text: string): YamlFile {
       file.errors.push({ message: err.message.split('\n')[0], range: lines.range(base + s, base + Math.max(e, s + 1)) });
     }
     if (document.contents === null && !/\S/.test(chunk.replace(/^---.*$/m, '').replace(/#.*$/gm, ''))) continue;
+    const facts = aliasFacts(document, chunk);
+    const refusal = aliasRefusal(facts, dialect);
+    if (refusal) {
+      const [s, e] = rangeOf(refusal.node);
+      file.errors.push({ message: refusal.message, range: lines.range(base + s, base + Math.max(e, s + 1)) });
+      continue;
+    }
+    if (facts.unknown.length && !err) {
+      // go-yaml: the document is not decoded; here the alias reads as an empty value and the rest is analysed.
+      const a = facts.unknown[0];
+      const [s, e] = rangeOf(a);
+      file.errors.push({ message: `unknown anchor '${a.source}' referenced: no node before this alias has the anchor &${a.source}`, range: lines.range(base + s, base + Math.max(e, s + 1)) });
+    }
     file.docs.push(new YamlDoc(file, base, document));
   }
   collectComments(file);
   return file;
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function tooDeepMessage(dialect: YamlDialect | undefined): string {
+  const go = dialect?.loader === 'go-yaml' ? ` (go-yaml, the YAML decoder of ${dialect.product}, stops at 10,000 levels)` : '';
+  return `Nesting deeper than ${MAX_YAML_DEPTH} levels: lb-lens does not read this document${go}`;
+}
+
+/** Why a document's aliases make it unreadable (for the product, or for lb-lens' bounds), or undefined. */
+function aliasRefusal(f: AliasFacts, dialect: YamlDialect | undefined): { message: string; node: Node | undefined } | undefined {
+  if (!f.aliases) return undefined;
+  const product = dialect?.product ?? 'the product';
+  if (f.cycle) {
+    const name = (f.cycle as { source?: string }).source ?? '';
+    const go = dialect?.loader === 'go-yaml' ? ` (go-yaml: "anchor '${name}' value contains itself")` : '';
+    return { message: `YAML alias *${name} refers to a node that contains it, an endless value: ${product} cannot load this document${go}`, node: f.cycle };
+  }
+  const expansion = `YAML aliases expand this document to ${count(f.expanded)} nodes, ${count(f.viaAliases)} of them through aliases`;
+  if (dialect?.loader === 'go-yaml' && goRefusesAliasing(f)) {
+    return { message: `${expansion}: ${product} refuses it (go-yaml: "document contains excessive aliasing")`, node: f.largest };
+  }
+  if (f.viaAliases > MAX_ALIAS_NODES) {
+    const why =
+      dialect?.loader === 'yaml-cpp' ? ` (${product}'s loader, yaml-cpp, would build every one of them)`
+      : dialect?.loader === 'cloudformation' ? ' (CloudFormation itself refuses aliases; `aws cloudformation package` and SAM would expand every one of them)'
+      : '';
+    return { message: `${expansion}: more than ${count(MAX_ALIAS_NODES)}, so lb-lens does not analyse it${why}`, node: f.largest };
+  }
+  if (f.depth > MAX_EXPANDED_DEPTH) {
+    return { message: `YAML aliases nest this document deeper than ${MAX_EXPANDED_DEPTH} levels: lb-lens does not analyse it`, node: f.largest };
+  }
+  return undefined;
 }
 
 /** `#` comments: at line start or after whitespace, outside quotes. Only lines with a `#` are scanned. */
@@ -222,16 +333,34 @@ function collectComments(file: YamlFile): void {
 
 // ---- node helpers: read values without converting the whole tree to JS ----
 
-export function findPair(map: Node | null | undefined, key: string): Pair | undefined {
+/**
+ * The entry `key` of a map, read as the products' loaders read YAML: through aliases (`*name`) and merge keys
+ * (`<<: *base`, an entry written in the map wins).
+ */
+export function findPair(node: Node | null | undefined, key: string): Pair | undefined {
+  const map = deref(node);
   if (!isMap(map)) return undefined;
-  const list = map.items;
+  // The entries written in the map first (this runs for every field the lowerings read: no allocation, no
+  // lookup besides the scan); merged entries only when the map has a `<<` and the key is not written in it.
+  const list = map.items as Pair[];
+  let merge = false;
   for (let i = 0; i < list.length; i++) {
-    const k = list[i].key;
-    if (isScalar(k)) {
-      // Keys are mostly strings: compare without converting (this runs for every field the lowerings read).
-      const v = k.value;
-      if (v === key || (typeof v !== 'string' && String(v) === key)) return list[i] as Pair;
-    } else if (k === key) return list[i] as Pair;
+    const raw = list[i].key as unknown;
+    if (raw === key) return list[i];
+    if (isScalar(raw)) {
+      const v = raw.value;
+      if (v === key || (typeof v !== 'string' && String(v) === key)) return list[i];
+      if (v === '<<') merge = true;
+    } else if (isAlias(raw)) {
+      const k = deref(raw);
+      if (isScalar(k) && String(k.value) === key) return list[i];
+    }
+  }
+  if (!merge) return undefined;
+  const all = mapPairs(map);
+  for (let i = 0; i < all.length; i++) {
+    const k = deref(all[i].key as Node | null);
+    if (isScalar(k) && (k.value === key || String(k.value) === key)) return all[i];
   }
   return undefined;
 }
@@ -242,15 +371,20 @@ export function get(node: Node | null | undefined, ...path: string[]): Node | un
   for (const key of path) {
     const pair = findPair(cur, key);
     if (!pair) return undefined;
-    cur = pair.value as Node | null;
+    cur = deref(pair.value as Node | null);
   }
-  return cur ?? undefined;
+  return deref(cur);
 }
 
+/** The value of an entry (through an alias). */
+export const valueOf = (pair: Pair | undefined): Node | undefined => deref(pair?.value as Node | null);
+
 /** A scalar's value as a string (numbers and booleans too), else undefined. */
-export function str(node: Node | null | undefined): string | undefined {
+export function str(n: Node | null | undefined): string | undefined {
+  const node = deref(n);
   if (!isScalar(node)) return undefined;
   const v = (node as Scalar).value;
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   return v === null || v === undefined ? undefined : String(v);
 }
 
@@ -262,7 +396,16 @@ export function num(node: Node | null | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function bool(node: Node | null | undefined): boolean | undefined {
+/** A value for a message: `"ROUND_ROBN"` as written, or what it is when it is not a scalar value. */
+export function quoted(n: Node | null | undefined): string {
+  const v = str(n);
+  if (v !== undefined) return `"${v}"`;
+  const node = deref(n);
+  return isMap(node) || isSeq(node) ? 'a map or a list' : 'an empty value';
+}
+
+export function bool(n: Node | null | undefined): boolean | undefined {
+  const node = deref(n);
   if (!isScalar(node)) return undefined;
   const v = (node as Scalar).value;
   if (typeof v === 'boolean') return v;
@@ -271,20 +414,46 @@ export function bool(node: Node | null | undefined): boolean | undefined {
   return undefined;
 }
 
-/** The items of a sequence ([] for anything else). */
-export function items(node: Node | null | undefined): Node[] {
-  return isSeq(node) ? (node.items as Node[]) : [];
+/** The items of a sequence ([] for anything else), aliases resolved. */
+export function items(n: Node | null | undefined): Node[] {
+  const node = deref(n);
+  if (!isSeq(node)) return [];
+  const list = node.items as Node[];
+  let alias = false;
+  for (let i = 0; i < list.length && !alias; i++) alias = deref(list[i]) !== list[i];
+  return alias ? list.map((x) => deref(x)).filter((x): x is Node => x !== undefined) : list;
 }
 
-/** The key/value pairs of a map, keys as strings. */
-export function entries(node: Node | null | undefined): Array<{ key: string; keyNode: Node; value: Node | undefined }> {
+/** The key/value pairs of a map, keys as strings, through aliases and merge keys (see `findPair`). */
+export function entries(n: Node | null | undefined): Array<{ key: string; keyNode: Node; value: Node | undefined }> {
+  const node = deref(n);
   if (!isMap(node)) return [];
-  return node.items.map((p) => ({
-    key: isScalar(p.key) ? String(p.key.value) : String(p.key),
-    keyNode: p.key as Node,
-    value: (p.value as Node | null) ?? undefined,
-  }));
+  let merge = false;
+  for (const p of node.items) if (isScalar(p.key) && p.key.value === '<<') merge = true;
+  return (merge ? mapPairs(node) : (node.items as Pair[])).map((p) => {
+    const k = deref(p.key as Node | null);
+    return { key: isScalar(k) ? String(k.value) : String(k), keyNode: p.key as Node, value: deref(p.value as Node | null) };
+  });
 }
 
-export { isMap, isScalar, isSeq };
+/**
+ * The merge keys (`<<`) written in a document's maps, for formats whose product does not apply them; the values of
+ * keys in `opaque` (free-form data, where any key is allowed) are not searched.
+ */
+export function mergeKeys(root: Node | null | undefined, opaque: ReadonlySet<string> = new Set()): Node[] {
+  const out: Node[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const n = stack.pop();
+    if (isMap(n)) {
+      for (const p of n.items) {
+        if (isMergeKey(p.key)) out.push(p.key as Node);
+        else if (!(isScalar(p.key) && opaque.has(String(p.key.value)))) stack.push(p.value);
+      }
+    } else if (isSeq(n)) for (const x of n.items) stack.push(x);
+  }
+  return out;
+}
+
+export { deref, isMap, isScalar, isSeq };
 export type { Node };
