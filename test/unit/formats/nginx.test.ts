@@ -570,3 +570,18 @@ describe('nginx detect', () => {
     assert.equal(score('file:///x/haproxy.cfg', 'global\n  daemon\nfrontend fe\n  bind :80\n  default_backend be\nbackend be\n  server s1 10.0.0.1:80 check\n'), 0);
   });
 });
+
+describe('nginx includes: bounded', () => {
+  it('a file included twice per level (2^18 inclusions) stops at MAX_INCLUDED_FILES with one LB001, in time proportional to the text', async () => {
+    const { analyzeText } = await import('../../helpers/edits');
+    const { MAX_INCLUDED_FILES } = await import('../../../server/src/formats/nginx/includes');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 18; i++) files[`file:///ws/f${i}.conf`] = i + 1 < 18 ? `include f${i + 1}.conf;\ninclude f${i + 1}.conf;\n` : 'upstream leaf { server 10.0.0.1:80; }\n';
+    const t0 = performance.now();
+    const a = analyzeText('file:///ws/nginx.conf', 'events {}\nhttp {\n  include f0.conf;\n  server { listen 80; location / { proxy_pass http://leaf; } }\n}\n', { files });
+    const ms = performance.now() - t0;
+    const msgs = a.diagnostics.filter((d) => d.ruleId === 'LB001').map((d) => d.message);
+    assert.equal(msgs.filter((m) => m.includes(`more than ${MAX_INCLUDED_FILES.toLocaleString('en-US')} times`)).length, 1, msgs.join('\n'));
+    assert.ok(ms < 10_000, `${ms} ms`);
+  });
+});

@@ -36,6 +36,13 @@ export interface Expansion {
 
 /** nginx itself has no limit; a real configuration never comes close. Beyond it, includes are not followed. */
 export const MAX_INCLUDE_DEPTH = 16;
+/**
+ * How many times files may be included in one configuration. nginx reads an included file again each time it is
+ * included, so a file included twice per level grows exponentially; beyond this the remaining includes are not
+ * followed (and say so), keeping the time in proportion to the text. Real configurations include a few hundred
+ * files (a `conf.d/*.conf` of 2,000 sites is 2,000).
+ */
+export const MAX_INCLUDED_FILES = 5_000;
 /** Blocks nested deeper than this are not walked (nothing real nests this deep; it bounds recursion). */
 const MAX_BLOCK_DEPTH = 64;
 /** How many parent folders of the root file may hold nginx's configuration prefix (for fragments). */
@@ -167,6 +174,8 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
     if (reason?.startsWith('outside')) warn(`include "${path}" leads ${reason}: not read`, fromUri, range);
   };
 
+  let included = 0;
+  let overflowReported = false;
   const expand = (directives: Directive[], uri: string, chain: string[], depth: number): Node[] => {
     const out: Node[] = [];
     for (const d of directives) {
@@ -191,6 +200,14 @@ export function expandIncludes(rootUri: string, rootCst: NginxCst, host: FormatH
         }
         if (chain.length > MAX_INCLUDE_DEPTH) {
           problems.push({ message: `includes nested more than ${MAX_INCLUDE_DEPTH} levels deep are not followed`, uri, range: d.range });
+          unresolved++;
+          continue;
+        }
+        if (++included > MAX_INCLUDED_FILES) {
+          if (!overflowReported) {
+            problems.push({ message: `files are included more than ${MAX_INCLUDED_FILES.toLocaleString('en-US')} times (included again and again): the rest are not followed`, uri, range: d.range });
+            overflowReported = true;
+          }
           unresolved++;
           continue;
         }
