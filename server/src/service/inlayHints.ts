@@ -3,6 +3,7 @@ import { LineIndex } from '../util/lineIndex';
 import { formatShare } from './hover';
 import type { DocumentAnalysis } from './languageService';
 import { previewedRoutes, serverDisplayName } from './preview';
+import { loggedPercent, logsText, requestsText, type TrafficFacts } from './traffic';
 
 export interface InlayHintResult {
   position: Position;
@@ -12,8 +13,12 @@ export interface InlayHintResult {
 
 const MAX_SERVERS_IN_LABEL = 4;
 
-/** After each route's target, its split: `→ web1 50%, web2 50%`, with ⚠ when a warning or error concerns the route. */
-export function getInlayHints(a: DocumentAnalysis, range?: Range): InlayHintResult[] {
+/**
+ * After each route's target, its split: `→ web1 50%, web2 50%`, with ⚠ when a warning or error concerns the route;
+ * with logged traffic (`traffic`, a replay of `a`'s model), the route's share of the logged requests
+ * (`· logged 41.2%`) and `⚠ drift` when the drift test reports one of its pools. Details in the tooltip.
+ */
+export function getInlayHints(a: DocumentAnalysis, range?: Range, traffic?: TrafficFacts): InlayHintResult[] {
   const lines = new LineIndex(a.text);
   const hints: InlayHintResult[] = [];
   const flagged = new Set(
@@ -37,7 +42,18 @@ export function getInlayHints(a: DocumentAnalysis, range?: Range): InlayHintResu
       label = `→ ${parts.join(', ')}`;
     }
     if (flagged.has(route.id)) label += ' ⚠';
-    const tooltip = d.shares.map((s) => `${serverDisplayName(s.server)} (${s.server.address}): ${formatShare(s.share)}`).join('\n') || label;
+    let tooltip = d.shares.map((s) => `${serverDisplayName(s.server)} (${s.server.address}): ${formatShare(s.share)}`).join('\n') || label;
+    if (traffic) {
+      const t = traffic.routes[route.id];
+      const drifted = [...new Set(d.shares.map((s) => s.pool))].filter((p) => traffic.pools[p.id]?.drift?.status === 'drift');
+      label += ` · logged ${t ? loggedPercent(t.share) : '0%'}${drifted.length ? ' ⚠ drift' : ''}`;
+      const observed = d.shares
+        .filter((s) => traffic.servers[s.server.id]?.observed)
+        .map((s) => `${serverDisplayName(s.server)}: configured ${formatShare(s.share)}, logged ${loggedPercent(traffic.servers[s.server.id].observed!.share)} of ${s.pool.name}`);
+      tooltip += `\n\nLogged (${logsText(traffic)}): ${t ? `${requestsText(t.requests, t.peak)}, ${loggedPercent(t.share)} of the logged requests` : 'no logged request takes this route'}`;
+      if (observed.length) tooltip += `\n${observed.join('\n')}`;
+      for (const p of drifted) tooltip += `\nDrift in ${p.name}: the logged split differs from the configured one`;
+    }
     hints.push({ position: lines.position(lines.lineEnd(line)), label: ` ${label}`, tooltip });
   }
   return hints;
