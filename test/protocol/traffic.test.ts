@@ -37,7 +37,7 @@ interface Progress {
 class TrafficClient extends LspClient {
   readonly created: Array<string | number> = [];
   readonly progress: Progress[] = [];
-  readonly changes: Array<{ uri: string; status: string }> = [];
+  readonly changes: Array<{ uri: string; status: string; progressToken?: string | number }> = [];
   readonly messages: Array<{ type: number; message: string }> = [];
   private readonly wake: Array<() => void> = [];
 
@@ -52,7 +52,7 @@ class TrafficClient extends LspClient {
       this.progress.push(p);
       this.poke();
     });
-    this.conn.onNotification('lbLens/trafficChanged', (p: { uri: string; status: string }) => {
+    this.conn.onNotification('lbLens/trafficChanged', (p: { uri: string; status: string; progressToken?: string | number }) => {
       this.changes.push(p);
       this.poke();
     });
@@ -218,6 +218,9 @@ describe('logged traffic (lbLens.traffic.logs) over stdio', () => {
     const report = await client.until('$/progress report', () => client.progress.find((p) => p.token === token && p.value.kind === 'report'));
     assert.match(report.value.message ?? '', /^logs\/big\.log\.gz · [\d,]+ lines$/);
     assert.ok(typeof report.value.percentage === 'number' && report.value.percentage >= 0 && report.value.percentage < 100);
+    // The client is told the token (its Cancel button sends window/workDoneProgress/cancel with it).
+    const told = await client.until('lbLens/trafficChanged replaying', () => client.changes.slice(n).find((c: any) => c.status === 'replaying'));
+    assert.deepEqual(told, { uri, status: 'replaying', progressToken: token });
     const pending = await client.request('lbLens/distribution', { textDocument: { uri } });
     assert.equal(pending.traffic.status, 'replaying');
 

@@ -57,7 +57,10 @@ export const TRAFFIC_CHANGED_NOTIFICATION = 'lbLens/trafficChanged';
 
 export interface TrafficChangedParams {
   uri: string;
+  /** `replaying` is sent when a long replay begins reporting work-done progress, with its token. */
   status: 'replaying' | 'done' | 'cancelled' | 'failed';
+  /** The `$/progress` token of the replay (`window/workDoneProgress/cancel` with it stops the replay). */
+  progressToken?: string | number;
 }
 
 /** Custom request: replay the access logs through this document now, also after a cancelled replay. */

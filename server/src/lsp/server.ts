@@ -185,9 +185,9 @@ export function startServer(connection: Connection): void {
     readText: (uri) => documents.get(uri)?.getText() ?? fileSystem.readFile(uri),
     versionOf: (uri) => documents.get(uri)?.version,
     busy: () => settling.size > 0,
-    changed: (uri, status) => {
-      void connection.languages.inlayHint.refresh().catch(() => undefined);
-      void connection.sendNotification(TRAFFIC_CHANGED_NOTIFICATION, { uri, status } satisfies TrafficChangedParams);
+    changed: (uri, status, progressToken) => {
+      if (status !== 'replaying') void connection.languages.inlayHint.refresh().catch(() => undefined);
+      void connection.sendNotification(TRAFFIC_CHANGED_NOTIFICATION, { uri, status, ...(progressToken !== undefined ? { progressToken } : {}) } satisfies TrafficChangedParams);
     },
   });
   /** Logged traffic for a view of `a` (hovers, inlay hints, the preview). */

@@ -84,8 +84,11 @@ export interface TrafficDeps {
   versionOf: (uri: string) => number | undefined;
   /** True while a document waits for its diagnostics: the replay waits too. */
   busy: () => boolean;
-  /** A document's logged traffic changed (done, cancelled, failed). */
-  changed: (uri: string, status: Entry['status']) => void;
+  /**
+   * A document's logged traffic changed (done, cancelled, failed), or its replay began reporting progress
+   * (`replaying`, with the progress token: a client cancels with `window/workDoneProgress/cancel` on it).
+   */
+  changed: (uri: string, status: Entry['status'], progressToken?: string | number) => void;
 }
 
 export class TrafficReplays {
@@ -284,6 +287,8 @@ export class TrafficReplays {
         reporter = r;
         r.begin('LB Lens: replaying access logs', entry.progress ?? 0, message, true);
         r.token.onCancellationRequested(() => controller.abort({ kind: 'cancelled' } satisfies StopReason));
+        const token = progressTokenOf(r);
+        if (token !== undefined) this.deps.changed(uri, 'replaying', token);
       }, () => undefined);
     }, PROGRESS_DELAY_MS);
 
@@ -384,4 +389,13 @@ export class TrafficReplays {
     entry.progress = undefined;
     this.deps.changed(uri, entry.status);
   }
+}
+
+/**
+ * The work-done token of a reporter made by `createWorkDoneProgress()` (vscode-languageserver keeps it in a private
+ * field): the client is told it, so that its Cancel button can send `window/workDoneProgress/cancel`.
+ */
+function progressTokenOf(r: WorkDoneProgressServerReporter): string | number | undefined {
+  const token = (r as unknown as { _token?: unknown })._token;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }

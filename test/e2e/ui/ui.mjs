@@ -222,6 +222,37 @@ export const uiTests = [
       await shot(ctx, 'request-error');
     },
   },
+  {
+    name: 'with "lbLens.traffic.logs" in the workspace settings, the preview shows logged bars, route rates, drift and unroutable requests',
+    async run(ctx) {
+      const { page, workspace } = ctx;
+      // What a user writes in .vscode/settings.json: the example's access log.
+      fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'lbLens.traffic.logs': ['replay/access.log'] }, null, 2));
+      // Open replay/nginx.conf with Quick Open; the preview follows the active editor.
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: T });
+      await input.fill('replay/nginx.conf');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'nginx.conf' }).first().waitFor({ timeout: T });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'log_format main' }).waitFor({ timeout: T });
+      const wv = webview(page);
+      await wv.locator('.traffic .traffic-summary', { hasText: '600 requests' }).waitFor({ timeout: 60_000 });
+      const header = (await wv.locator('#file').innerText()).trim();
+      if (header !== 'replay/nginx.conf · nginx') throw new Error(`preview header: ${header}`);
+      const route = wv.locator('.route', { has: wv.locator('.route-name', { hasText: /^location \/$/ }) });
+      await expectText(route.locator('.logged-route'), '353 logged requests (58.8%) · peak 13 req/s · busiest minute 1.88 req/s');
+      await expectText(route.locator('.server-row', { hasText: '10.0.1.11:8080' }).locator('.pct.logged'), '⚠ 49.0%');
+      await route.locator('.notes .drift', { hasText: 'Drift in app' }).waitFor({ timeout: T });
+      await wv.locator('.unrouted .unrouted-row', { hasText: 'location = /old-shop' }).waitFor({ timeout: T });
+      // Inlay hints in the editor carry the logged share.
+      await page.locator('.monaco-editor .view-line', { hasText: 'logged 58.8%' }).waitFor({ timeout: T });
+      await page.waitForTimeout(500);
+      await shot(ctx, 'replay', { copyTo: 'docs/images/replay.png' });
+    },
+  },
 ];
 
 /** F1, type the command's title, wait for its row, Enter. */
