@@ -29,9 +29,10 @@ async function lbApi() {
   return lb;
 }
 
+/** Each key is one settings change (the cap first: a replay then starts only once the logs are named). */
 async function setTraffic(value: Record<string, unknown> | undefined): Promise<void> {
   const cfg = vscode.workspace.getConfiguration('lbLens');
-  for (const key of ['logs', 'maxLines']) await cfg.update(`traffic.${key}`, value?.[key], vscode.ConfigurationTarget.Global);
+  for (const key of ['maxLines', 'logs']) await cfg.update(`traffic.${key}`, value?.[key], vscode.ConfigurationTarget.Global);
 }
 
 describe('Logged traffic (lbLens.traffic.logs)', function () {
@@ -94,8 +95,10 @@ describe('Logged traffic (lbLens.traffic.logs)', function () {
     const uri = editor.document.uri.toString();
     await vscode.commands.executeCommand('lbLens.showDistribution');
     const lb = await lbApi();
+    await vscode.workspace.getConfiguration('lbLens').update('traffic.maxLines', 1_000_000, vscode.ConfigurationTarget.Global);
+    await waitFor('the preview after the cap changed', () => lb.lastPreview(), (f) => f?.traffic?.status === 'done', 60_000);
     const seen = lb.trafficChanges().length;
-    await setTraffic({ logs: ['replay/big.log.gz'], maxLines: 1_000_000 });
+    await vscode.workspace.getConfiguration('lbLens').update('traffic.logs', ['replay/big.log.gz'], vscode.ConfigurationTarget.Global);
     await waitFor('the replay to report progress', () => lb.trafficChanges().slice(seen), (cs) => cs.some((c) => c.uri === uri && c.status === 'replaying' && c.progressToken !== undefined), 60_000);
     assert.equal(await vscode.commands.executeCommand('lbLens.cancelReplay'), true);
     await waitFor('the cancelled replay', () => lb.trafficChanges().slice(seen), (cs) => cs.some((c) => c.uri === uri && c.status === 'cancelled'), 30_000);
