@@ -95,8 +95,9 @@ describe('Logged traffic (lbLens.traffic.logs)', function () {
     const uri = editor.document.uri.toString();
     await vscode.commands.executeCommand('lbLens.showDistribution');
     const lb = await lbApi();
+    const before = lb.trafficChanges().length;
     await vscode.workspace.getConfiguration('lbLens').update('traffic.maxLines', 1_000_000, vscode.ConfigurationTarget.Global);
-    await waitFor('the preview after the cap changed', () => lb.lastPreview(), (f) => f?.traffic?.status === 'done', 60_000);
+    await waitFor('the replay with the new cap', () => lb.trafficChanges().slice(before), (cs) => cs.some((c) => c.uri === uri && c.status === 'done'), 60_000);
     const seen = lb.trafficChanges().length;
     await vscode.workspace.getConfiguration('lbLens').update('traffic.logs', ['replay/big.log.gz'], vscode.ConfigurationTarget.Global);
     await waitFor('the replay to report progress', () => lb.trafficChanges().slice(seen), (cs) => cs.some((c) => c.uri === uri && c.status === 'replaying' && c.progressToken !== undefined), 60_000);
