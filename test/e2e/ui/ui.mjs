@@ -230,9 +230,9 @@ export const uiTests = [
       // What a user writes in .vscode/settings.json: the example's access log.
       fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
       fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'lbLens.traffic.logs': ['replay/access.log'] }, null, 2));
-      // Open replay/nginx.conf with Quick Open; the preview follows the active editor.
+      // Open replay/nginx.conf with Quick Open (F1, then a file name instead of a command); the preview follows.
       await page.locator('.monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+P');
+      await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ timeout: T });
       await input.fill('replay/nginx.conf');
