@@ -248,7 +248,7 @@ export class TrafficReplays {
 
   private async run(uri: string, force: boolean): Promise<void> {
     const a = this.deps.analyze(uri);
-    if (!a) return;
+    if (!a || a.model.routes.length === 0) return;
     const key = this.keyOf(a);
     const { files, refused } = this.locateLogs();
     const stats = files.map((f) => `${f.real}\u0000${f.size}\u0000${f.mtimeMs}`).join('\u0001');
