@@ -15,8 +15,8 @@ const MAX_SERVERS_IN_LABEL = 4;
 
 /**
  * After each route's target, its split: `→ web1 50%, web2 50%`, with ⚠ when a warning or error concerns the route;
- * with logged traffic (`traffic`, a replay of `a`'s model), the route's share of the logged requests
- * (`· logged 41.2%`) and `⚠ drift` when the drift test reports one of its pools. Details in the tooltip.
+ * with logged traffic (`traffic`, a replay of `a`'s model), a second hint with the route's share of the logged
+ * requests (`logged 41.2%`) and `⚠ drift` when the drift test reports one of its pools. Details in the tooltips.
  */
 export function getInlayHints(a: DocumentAnalysis, range?: Range, traffic?: TrafficFacts): InlayHintResult[] {
   const lines = new LineIndex(a.text);
@@ -42,19 +42,24 @@ export function getInlayHints(a: DocumentAnalysis, range?: Range, traffic?: Traf
       label = `→ ${parts.join(', ')}`;
     }
     if (flagged.has(route.id)) label += ' ⚠';
-    let tooltip = d.shares.map((s) => `${serverDisplayName(s.server)} (${s.server.address}): ${formatShare(s.share)}`).join('\n') || label;
+    const tooltip = d.shares.map((s) => `${serverDisplayName(s.server)} (${s.server.address}): ${formatShare(s.share)}`).join('\n') || label;
+    const position = lines.position(lines.lineEnd(line));
+    hints.push({ position, label: ` ${label}`, tooltip });
+    // Logged traffic in a hint of its own, so that the editor's length limit on labels (VS Code shortens long
+    // ones) cuts the split, not the logged share: `logged 58.8% ⚠ drift`.
     if (traffic) {
       const t = traffic.routes[route.id];
       const drifted = [...new Set(d.shares.map((s) => s.pool))].filter((p) => traffic.pools[p.id]?.drift?.status === 'drift');
-      label += ` · logged ${t ? loggedPercent(t.share) : '0%'}${drifted.length ? ' ⚠ drift' : ''}`;
       const observed = d.shares
         .filter((s) => traffic.servers[s.server.id]?.observed)
         .map((s) => `${serverDisplayName(s.server)}: configured ${formatShare(s.share)}, logged ${loggedPercent(traffic.servers[s.server.id].observed!.share)} of ${s.pool.name}`);
-      tooltip += `\n\nLogged (${logsText(traffic)}): ${t ? `${requestsText(t.requests, t.peak)}, ${loggedPercent(t.share)} of the logged requests` : 'no logged request takes this route'}`;
-      if (observed.length) tooltip += `\n${observed.join('\n')}`;
-      for (const p of drifted) tooltip += `\nDrift in ${p.name}: the logged split differs from the configured one`;
+      const details = [
+        `Logged (${logsText(traffic)}): ${t ? `${requestsText(t.requests, t.peak)}, ${loggedPercent(t.share)} of the logged requests` : 'no logged request takes this route'}`,
+        ...observed,
+        ...drifted.map((p) => `Drift in ${p.name}: the logged split differs from the configured one`),
+      ];
+      hints.push({ position, label: ` logged ${t ? loggedPercent(t.share) : '0%'}${drifted.length ? ' ⚠ drift' : ''}`, tooltip: details.join('\n') });
     }
-    hints.push({ position: lines.position(lines.lineEnd(line)), label: ` ${label}`, tooltip });
   }
   return hints;
 }

@@ -81,7 +81,7 @@ describe('Logged traffic (lbLens.traffic.logs)', function () {
       () => vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, full),
       (hs) => (hs ?? []).some((h) => hintText(h).includes('logged')),
     );
-    assert.ok(hints.some((h) => hintText(h).trim() === '→ 10.0.1.11:8080 33.3%, 10.0.1.12:8080 33.3%, 10.0.1.13:8080 33.3% · logged 58.8% ⚠ drift'), hints.map(hintText).join('\n'));
+    assert.ok(hints.some((h) => hintText(h).trim() === 'logged 58.8% ⚠ drift'), hints.map(hintText).join('\n'));
   });
 
   it('a long replay reports progress, and "LB Lens: Cancel Access-Log Replay" stops it', async () => {
