@@ -215,6 +215,9 @@ export const uiTests = [
       await row.click();
       await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
       const input = page.locator('.quick-input-widget input');
+      // The input box is shown before its value is set: wait for it (as for Edit… above).
+      const end = Date.now() + T;
+      while (!(await input.inputValue()).startsWith('GET ') && Date.now() < end) await page.waitForTimeout(100);
       if (!(await input.inputValue()).startsWith('GET ')) throw new Error(`New request… starts empty: "${await input.inputValue()}"`);
       await input.fill('GET ftp://shop.example.com/');
       await page.keyboard.press('Enter');
