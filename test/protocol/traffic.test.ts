@@ -153,14 +153,14 @@ describe('logged traffic (lbLens.traffic.logs) over stdio', () => {
 
   test('inlay hints add the route\'s logged share, and drift', async () => {
     const hints = await client.request('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } } });
-    // A hint of its own after the split (editors shorten long labels): line, label.
+    // A hint of its own on the route's first line (editors shorten a line's hints past a total length): line, label.
     const labels = hints.map((h: { label: string; position: { line: number } }) => [h.position.line, h.label.trim()]);
     const line = (needle: string) => posOf(CONFIG, needle).line;
     assert.deepEqual(labels, [
+      [line('location / {'), 'logged 58.8% ⚠ drift'],
       [line('proxy_pass http://app'), '→ 10.0.1.11:8080 33.3%, 10.0.1.12:8080 33.3%, 10.0.1.13:8080 33.3%'],
-      [line('proxy_pass http://app'), 'logged 58.8% ⚠ drift'],
+      [line('location /api/'), 'logged 38.5%'],
       [line('proxy_pass http://api'), '→ 10.0.2.21:9000 66.7%, 10.0.2.22:9000 33.3%'],
-      [line('proxy_pass http://api'), 'logged 38.5%'],
     ]);
     const tip = hints.find((h: { label: string }) => h.label.includes('logged 58.8%')).tooltip;
     assert.match(tip, /^Logged \(access\.log: 600 requests in 10 min\): 353 requests, peak 13 req\/s, 58\.8% of the logged requests\n10\.0\.1\.11:8080: configured 33\.3%, logged 49% of app/);

@@ -252,7 +252,8 @@ export const uiTests = [
       await route.locator('.notes .drift', { hasText: 'Drift in app' }).waitFor({ timeout: T });
       await wv.locator('.unrouted .unrouted-row', { hasText: 'location = /old-shop' }).waitFor({ timeout: T });
       // Inlay hints in the editor carry the logged share.
-      await page.locator('.monaco-editor .view-line', { hasText: 'logged 58.8%' }).waitFor({ timeout: T });
+      // Inlay hints in the editor: the route's logged share on its first line.
+      await page.locator('.monaco-editor .view-line', { hasText: /location \/ \{\s+logged\s58\.8%\s⚠\sdrift/ }).waitFor({ timeout: T });
       await page.waitForTimeout(500);
       await shot(ctx, 'replay', { copyTo: 'docs/images/replay.png' });
     },

@@ -101,10 +101,13 @@ describe('logged traffic for the editor', () => {
     assert.deepEqual(root.servers.map((s) => [s.address, s.logged]), [['10.0.1.11:8080', { requests: 50 }], ['10.0.1.12:8080', { requests: 50 }]]);
   });
 
-  it('inlay hints: a second hint with the route\'s logged share and drift', () => {
+  it('inlay hints: the route\'s logged share and drift in a hint of their own, before the split on the same line', () => {
     const { a, facts } = replayed(true);
-    const labels = getInlayHints(a, undefined, facts).map((h) => h.label.trim());
-    assert.deepEqual(labels, ['→ 10.0.1.11:8080 50%, 10.0.1.12:8080 50%', 'logged 90.9% ⚠ drift']);
+    const hints = getInlayHints(a, undefined, facts);
+    assert.deepEqual(hints.map((h) => [h.position.line, h.label.trim()]), [[16, 'logged 90.9% ⚠ drift'], [16, '→ 10.0.1.11:8080 50%, 10.0.1.12:8080 50%']]);
+    assert.ok(hints[0].position.character === hints[1].position.character);
+    // A range that leaves the line out leaves both out.
+    assert.deepEqual(getInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 15, character: 0 } }, facts), []);
     assert.deepEqual(getInlayHints(a).map((h) => h.label.trim()), ['→ 10.0.1.11:8080 50%, 10.0.1.12:8080 50%']);
   });
 
