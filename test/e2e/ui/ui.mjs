@@ -253,7 +253,12 @@ export const uiTests = [
       await wv.locator('.unrouted .unrouted-row', { hasText: 'location = /old-shop' }).waitFor({ timeout: T });
       // Inlay hints in the editor carry the logged share.
       // Inlay hints in the editor: the route's logged share on its first line.
-      await page.locator('.monaco-editor .view-line', { hasText: /location \/ \{\s+logged\s58\.8%\s⚠\sdrift/ }).waitFor({ timeout: T });
+      const routeLine = page.locator('.monaco-editor .view-line', { hasText: 'location / {' }).first();
+      await routeLine.waitFor({ timeout: T });
+      const lineText = async () => ((await routeLine.textContent()) ?? '').replace(/\s+/g, ' ').trim(); // (the editor writes nbsp)
+      const end = Date.now() + T;
+      while ((await lineText()) !== 'location / { logged 58.8% ⚠ drift' && Date.now() < end) await page.waitForTimeout(200);
+      if ((await lineText()) !== 'location / { logged 58.8% ⚠ drift') throw new Error(`the route's line and its inlay hint: "${await lineText()}"`);
       await page.waitForTimeout(500);
       await shot(ctx, 'replay', { copyTo: 'docs/images/replay.png' });
     },
