@@ -10,7 +10,8 @@
  *
  * `npm run bench -- nginx-200000` runs only the files whose name contains one of the arguments; `routing` the
  * routing engine's costs on 2,000-route configs (bench/routing.ts); `replay` access-log replay throughput and memory
- * on 1M generated lines (bench/replay.ts).
+ * on 1M generated lines (bench/replay.ts); `replay-editor` keystroke latency while the language server replays
+ * `lbLens.traffic.logs` (bench/replayEditor.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { LspClient } from '../test/helpers/lspClient';
 import { benchEnvoy } from './envoy';
 import { benchRouting } from './routing';
 import { benchReplay } from './replay';
+import { benchReplayEditor } from './replayEditor';
 import { haproxyConfig, nginxConfig } from './generate';
 import { rssMiB } from './memory';
 
@@ -128,6 +130,7 @@ async function main() {
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(rows, null, 2));
   if (!only.length || only.some((o) => 'routing'.includes(o))) benchRouting();
   if (!only.length || only.some((o) => 'replay'.includes(o))) await benchReplay();
+  if (!only.length || only.some((o) => 'replay-editor'.includes(o) && o.length > 'replay'.length)) await benchReplayEditor();
   if (only.length && !only.some((o) => 'envoy'.includes(o))) return;
   console.log('\nEnvoy (200k lines) vs yaml-language-server:');
   await benchEnvoy();

@@ -20,7 +20,7 @@
     if (!msg || typeof msg.type !== 'string') return;
     if (msg.type === 'data') {
       vscode.setState({ file: msg.file, failed: msg.failed, displayPath: msg.displayPath, request: msg.request });
-      render(msg.file, msg.failed || [], msg.displayPath, msg.request);
+      render(msg.file, msg.failed || [], msg.displayPath, msg.request, msg.replayCancellable);
     } else if (msg.type === 'error') {
       showMessage('error', 'The language server could not compute the distribution: ' + msg.message);
     } else if (msg.type === 'empty') {
@@ -69,7 +69,7 @@
     return String(p).split(/[\\/]/).pop() || String(p);
   }
 
-  function render(file, failed, displayPath, request) {
+  function render(file, failed, displayPath, request, replayCancellable) {
     // The workspace-relative path when the extension knows it; the full path in the tooltip.
     fileEl.textContent = (displayPath || baseName(file.path)) + ' · ' + file.format;
     fileEl.title = file.path;
@@ -79,9 +79,106 @@
     resetEl.title = down ? 'Reset ' + down : 'No simulated failures';
     resetEl.disabled = failed.length === 0;
     const parts = request ? [renderRequest(request)] : [];
+    const traffic = file.traffic;
+    if (traffic) parts.push(renderTraffic(traffic, !!replayCancellable));
     if (!file.routes || file.routes.length === 0) parts.push(el('p', 'placeholder', 'No routes found in this file.'));
     else parts.push(...file.routes.map(renderRoute));
+    if (traffic && traffic.status === 'done') parts.push(renderUnrouted(traffic));
     routesEl.replaceChildren(...parts);
+  }
+
+  // ---- logged traffic (lbLens.traffic.logs) ------------------------------------------------------------------
+
+  /** `1,234`. @param {number} n */
+  function count(n) {
+    return Math.round(Number(n) || 0).toLocaleString('en-US');
+  }
+
+  /** A rate in req/s as `lb-lens replay` prints it. @param {number} r */
+  function rate(r) {
+    if (r >= 100) return count(r);
+    if (r >= 10) return r.toFixed(1).replace(/\.0$/, '');
+    return r.toFixed(2).replace(/\.?0+$/, '') || '0';
+  }
+
+  /** @param {number} seconds */
+  function duration(seconds) {
+    if (seconds < 120) return seconds + ' s';
+    if (seconds < 7200) return Math.round(seconds / 60) + ' min';
+    if (seconds < 172800) return (seconds / 3600).toFixed(1).replace(/\.0$/, '') + ' h';
+    return (seconds / 86400).toFixed(1).replace(/\.0$/, '') + ' days';
+  }
+
+  /** The Logged traffic section: which logs, how many requests, the peak; or the replay's state. */
+  function renderTraffic(t, cancellable) {
+    const section = el('section', 'traffic status-' + t.status);
+    section.setAttribute('aria-label', 'Logged traffic');
+    const head = el('h2', 'traffic-head');
+    head.append(el('span', 'traffic-title', 'Logged traffic'));
+    if (t.status === 'done') {
+      const legend = el('span', 'cmp-legend');
+      legend.setAttribute('aria-hidden', 'true');
+      legend.append(el('span', 'swatch live'), document.createTextNode(' configured  '), el('span', 'swatch logged'), document.createTextNode(' logged'));
+      head.append(legend);
+    }
+    section.append(head);
+    if (t.status === 'replaying') {
+      const p = el('p', 'traffic-state', (t.message || 'Replaying the access logs…') + (t.progress !== undefined ? ' ' + t.progress + '%' : ''));
+      if (cancellable) {
+        const b = actionButton('Cancel', 'Stop replaying the access logs (LB Lens: Cancel Access-Log Replay)', { type: 'cancelReplay' });
+        b.classList.add('cancel-replay');
+        p.append(document.createTextNode(' '), b);
+      }
+      section.append(p);
+    } else if (t.status === 'cancelled') {
+      const p = el('p', 'traffic-state', t.message || 'Replay cancelled.');
+      p.append(document.createTextNode(' '), actionButton('Replay again', 'Replay the access logs through this configuration now', { type: 'replayAgain' }));
+      section.append(p);
+    } else if (t.status === 'failed') {
+      section.append(el('p', 'error traffic-state', t.message || 'The access logs could not be replayed.'));
+    } else {
+      const when = t.window ? ' in ' + duration(t.window.seconds) : '';
+      const peak = t.peak !== null ? ' · peak ' + rate(t.peak) + ' req/s' + (t.peakMinute !== null ? ', busiest minute ' + rate(t.peakMinute) + ' req/s' : '') : '';
+      section.append(el('p', 'traffic-summary', count(t.requests) + ' request' + (t.requests === 1 ? '' : 's') + when + peak));
+      const ul = el('ul', 'notes traffic-logs');
+      for (const l of t.logs) {
+        const bits = [count(l.lines) + ' lines', count(l.requests) + ' requests'];
+        if (l.unparseable) bits.push(count(l.unparseable) + ' unparseable');
+        const li = el('li', 'note', l.path + (l.format ? ' (' + l.format + ')' : '') + ': ' + bits.join(', '));
+        if (l.error) li.append(el('span', 'error', ' — ' + l.error));
+        ul.append(li);
+      }
+      if (t.sample) ul.append(el('li', 'note sample', 'A sample: ' + t.sample + '.'));
+      for (const u of t.unexpected || []) ul.append(el('li', 'finding sev-warning', u.observed + ' got ' + count(u.requests) + ' logged request(s) of ' + u.pool + ': ' + u.why));
+      for (const x of t.silent || []) ul.append(el('li', 'finding sev-warning', x.server + ' got none of the ' + count(x.poolRequests) + ' logged requests of ' + x.pool));
+      section.append(ul);
+    }
+    if (t.refused && t.refused.length) {
+      const ul = el('ul', 'notes');
+      for (const r of t.refused) ul.append(el('li', 'finding sev-warning', r.path + ' is not read: ' + r.reason));
+      section.append(ul);
+    }
+    return section;
+  }
+
+  /** Logged requests that no pool takes: one line each (no route, a redirect, a direct answer…). */
+  function renderUnrouted(t) {
+    const section = el('section', 'route unrouted');
+    section.setAttribute('aria-label', 'Logged requests not sent to a pool');
+    section.append(el('h2', 'route-head', 'Not sent to a pool'));
+    if (!t.unrouted || t.unrouted.length === 0) {
+      section.append(el('p', 'placeholder', 'Every logged request reaches a pool.'));
+      return section;
+    }
+    const ul = el('ul', 'notes');
+    for (const u of t.unrouted) {
+      const what = (u.route ? u.route + ': ' : '') + u.summary;
+      const li = el('li', 'unrouted-row');
+      li.append(el('span', 'unrouted-count', count(u.requests) + ' (' + percent(u.share) + ')'), document.createTextNode(' ' + what + ' '), el('code', 'example-request', 'e.g. ' + u.example));
+      ul.append(li);
+    }
+    section.append(ul);
+    return section;
   }
 
   function renderRoute(route) {
@@ -99,13 +196,21 @@
       head.append(badge);
     }
     section.append(head);
+    if (route.logged) {
+      const l = route.logged;
+      const text = count(l.requests) + ' logged request' + (l.requests === 1 ? '' : 's') + ' (' + percent(l.share) + ')' +
+        (l.peak !== null ? ' · peak ' + rate(l.peak) + ' req/s' : '') + (l.peakMinute !== null ? ' · busiest minute ' + rate(l.peakMinute) + ' req/s' : '');
+      section.append(el('div', 'logged-route', text));
+    }
     appendRouteBody(section, route, route.servers, renderServer);
     if (route.example) section.append(renderExample(route));
 
     const findings = route.findings || [];
     const notes = route.notes || [];
-    if (findings.length || notes.length) {
+    const drift = route.logged ? route.logged.drift || [] : [];
+    if (findings.length || notes.length || drift.length) {
       const ul = el('ul', 'notes');
+      for (const d of drift) ul.append(el('li', d.status === 'drift' ? 'finding sev-warning drift' : 'note drift', d.text));
       for (const f of findings) {
         const li = el('li', 'finding sev-' + f.severity);
         li.append(el('span', 'rule', f.ruleId), document.createTextNode(' ' + f.message));
@@ -154,9 +259,44 @@
     );
     button.title = (server.failed ? 'Restore ' : 'Simulate failure of ') + server.name + ' (line ' + server.line + ')';
     button.addEventListener('click', () => vscode.postMessage({ type: 'toggleFailed', serverId: server.id }));
-    appendBar(button, server.name, server);
+    if (server.logged) appendLoggedBars(button, server);
+    else appendBar(button, server.name, server);
     li.append(button);
     return li;
+  }
+
+  /** A server row with logged traffic: the configured bar, and below it the logged one (or the logged requests). */
+  function appendLoggedBars(row, server) {
+    const l = server.logged;
+    const o = l.observed;
+    row.classList.add('with-logged');
+    const label = row.getAttribute('aria-label') || '';
+    row.setAttribute('aria-label', label + ' Logged: ' + (o ? percent(o.share) + ', ' + count(o.requests) + ' requests' + (o.outside ? ', outside the logged interval' : '') : 'about ' + count(l.requests) + ' requests at the configured share') + '.');
+    const bars = el('span', 'cmp-bars');
+    const pcts = el('span', 'cmp-pcts');
+    const track = el('span', 'bar-track live');
+    const bar = el('span', 'bar');
+    bar.style.width = percent(server.share);
+    track.append(bar);
+    bars.append(track);
+    pcts.append(el('span', 'pct', percent(server.share)));
+    if (o) {
+      const lt = el('span', 'bar-track logged' + (o.outside ? ' outside' : ''));
+      lt.title = 'logged: ' + percent(o.poolShare) + ' of its pool\'s logged requests (' + count(o.requests) + ')' +
+        (o.interval ? '; interval ' + percent(o.interval[0]) + ' – ' + percent(o.interval[1]) : '');
+      const lb = el('span', 'bar');
+      lb.style.width = percent(o.share);
+      lt.append(lb);
+      bars.append(lt);
+      pcts.append(el('span', 'pct logged' + (o.outside ? ' outside' : ''), (o.outside ? '⚠ ' : '') + percent(o.share)));
+    } else {
+      const none = el('span', 'logged-requests', '≈ ' + count(l.requests) + ' req');
+      none.title = 'the route\'s logged requests × the configured share: the log does not say which server served them';
+      bars.append(none);
+    }
+    const tag = el('span', 'state', server.failed ? 'failed' : server.state === 'active' ? '' : server.state);
+    for (const c of [bars, pcts]) c.setAttribute('aria-hidden', 'true');
+    row.append(el('span', 'server-name', server.name), bars, pcts, tag);
   }
 
   /** A server row's cells: name, bar, percentage, state (the preview's routes and the tested request's answer). */

@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { RouteHighlight } from './highlight';
 import { DistributionPreview } from './preview';
-import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type CompareState, type PreviewFile, type RouteState } from './protocol';
+import { DECLARATIVE_LANGUAGE_IDS, LANGUAGE_IDS, type CompareState, type PreviewFile, type RouteState, type TrafficChangedParams } from './protocol';
 import { registerTestRequest } from './testRequest';
+import { TrafficTracker } from './traffic';
 
 /** What `activate` returns, for in-host tests and other extensions. */
 export interface LbLensApi {
@@ -22,12 +23,16 @@ export interface LbLensApi {
   lastRoute(): (RouteState & { highlighted: Array<{ uri: string; range: vscode.Range }> }) | undefined;
   /** Milliseconds `activate` took, language server start included (also written to the "LB Lens" output). */
   readonly activationMs: number;
+  /** The server's `lbLens/trafficChanged` notifications (replays of `lbLens.traffic.logs`), newest last. */
+  trafficChanges(): readonly TrafficChangedParams[];
 }
 
 const DIAGNOSTIC_SOURCE = 'lb-lens';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
+let traffic: TrafficTracker | undefined;
+let trafficListener: vscode.Disposable | undefined;
 /** Route test files (`*.lbtest.yaml`), open or not: the server re-runs them when a config they read changes. */
 const ROUTE_TESTS = '**/*.lbtest.{yaml,yml}';
 let routeTestWatcher: vscode.FileSystemWatcher | undefined;
@@ -38,12 +43,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
   context.subscriptions.push(output);
 
   const highlight = new RouteHighlight();
-  const preview = new DistributionPreview(context.extensionUri, () => client, highlight);
-  context.subscriptions.push(highlight, preview, registerTestRequest(context, preview));
+  traffic = new TrafficTracker(() => client);
+  const preview = new DistributionPreview(context.extensionUri, () => client, highlight, traffic);
+  context.subscriptions.push(highlight, traffic, preview, registerTestRequest(context, preview), { dispose: () => trafficListener?.dispose() });
 
   context.subscriptions.push(
     vscode.commands.registerCommand('lbLens.showDistribution', () => preview.show()),
     vscode.commands.registerCommand('lbLens.compareWithHead', () => preview.compareWithHead()),
+    // Stops the access-log replay of the active document (of every document when none is active).
+    vscode.commands.registerCommand('lbLens.cancelReplay', async (uri?: string) => {
+      const target = typeof uri === 'string' ? uri : vscode.window.activeTextEditor?.document.uri.toString() ?? preview.followed?.uri.toString();
+      const done = (target && (await traffic?.cancel(target))) || (await traffic?.cancel());
+      if (!done) void vscode.window.showInformationMessage('LB Lens: no access-log replay is running.');
+      return !!done;
+    }),
     vscode.commands.registerCommand('lbLens.restartServer', async () => {
       if (!isEnabled()) {
         void vscode.window.showInformationMessage('LB Lens is disabled (setting "lbLens.enable").');
@@ -86,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LbLens
       const state = preview.lastRoute;
       return state && { ...state, highlighted: highlight.ranges.map((h) => ({ uri: h.uri, range: h.range })) };
     },
+    trafficChanges: () => traffic?.history ?? [],
   };
 }
 
@@ -131,6 +145,8 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   };
   // The id `lbLens` makes the client honour `lbLens.trace.server`.
   client = new LanguageClient('lbLens', 'LB Lens', serverOptions, clientOptions);
+  trafficListener?.dispose();
+  if (traffic) trafficListener = traffic.attach(client);
   try {
     await client.start();
   } catch (err) {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { readHead, type HeadText } from './compare';
 import type { RouteHighlight } from './highlight';
+import type { TrafficTracker } from './traffic';
 import {
   COMPARE_REQUEST,
   DISTRIBUTION_REQUEST,
@@ -60,8 +61,13 @@ export class DistributionPreview implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly getClient: () => LanguageClient | undefined,
     private readonly highlight: RouteHighlight,
+    private readonly traffic: TrafficTracker,
   ) {
     this.disposables.push(
+      // A replay of the access logs ended (or began reporting progress): the logged numbers changed.
+      traffic.onDidChange((p) => {
+        if (this.panel && this.mode === 'distribution' && p.uri === this.document?.uri.toString()) this.schedule();
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.panel && e.document.uri.toString() === this.document?.uri.toString()) this.schedule();
       }),
@@ -298,6 +304,12 @@ export class DistributionPreview implements vscode.Disposable {
         this.clearRequest();
         if (doc && this.last) this.postData(doc, this.last, [...this.failedFor(doc)]);
         return;
+      case 'cancelReplay':
+        if (doc) void vscode.commands.executeCommand('lbLens.cancelReplay', doc.uri.toString());
+        return;
+      case 'replayAgain':
+        if (doc) void this.traffic.replayAgain(doc.uri.toString()).then(() => this.schedule(), () => undefined);
+        return;
       case 'revealRequest': {
         const response = this.lastRouteState?.response;
         const result = response && 'results' in response && typeof msg.result === 'number' ? response.results[msg.result] : undefined;
@@ -415,7 +427,9 @@ export class DistributionPreview implements vscode.Disposable {
   private postData(doc: vscode.TextDocument, file: PreviewFile, failed: string[]): void {
     const route = this.lastRouteState;
     const request = route && route.uri === doc.uri.toString() && this.tested?.uri === route.uri ? forDisplay(route) : undefined;
-    this.post({ type: 'data', file, failed, displayPath: displayPath(doc), ...(request ? { request } : {}) });
+    // Logged traffic: the logs named relative to the workspace; a running replay can be cancelled when its progress token is known.
+    const replayCancellable = file.traffic?.status === 'replaying' && this.traffic.replaying(doc.uri.toString());
+    this.post({ type: 'data', file, failed, displayPath: displayPath(doc), ...(request ? { request } : {}), ...(replayCancellable ? { replayCancellable } : {}) });
   }
 
   private async requestComparison(): Promise<void> {

@@ -1,8 +1,11 @@
 // The custom request's shapes come from the server (type-only: nothing of the server is bundled into the client).
 import type { DocumentComparison, PreviewFile, RouteResponse } from '../../server/src/lsp/protocol';
 
-export { COMPARE_REQUEST, DISTRIBUTION_REQUEST, ROUTE_REQUEST } from '../../server/src/lsp/protocol';
+export { COMPARE_REQUEST, DISTRIBUTION_REQUEST, REPLAY_REQUEST, ROUTE_REQUEST, TRAFFIC_CHANGED_NOTIFICATION } from '../../server/src/lsp/protocol';
 export type {
+  PreviewTraffic,
+  ReplayParams,
+  TrafficChangedParams,
   CompareParams,
   RouteAnswer,
   RouteParams,
@@ -60,7 +63,10 @@ export type FromWebview =
   /** Request section: open the input box on the tested request, forget it, or go to a line of its answer. */
   | { type: 'editRequest' }
   | { type: 'clearRequest' }
-  | { type: 'revealRequest'; result: number; trace?: number; server?: number };
+  | { type: 'revealRequest'; result: number; trace?: number; server?: number }
+  /** Logged traffic: cancel the running replay of the followed document, or replay again after a cancellation. */
+  | { type: 'cancelReplay' }
+  | { type: 'replayAgain' };
 
 /** Messages the extension posts to the webview. */
 export type ToWebview =
@@ -72,6 +78,8 @@ export type ToWebview =
       displayPath?: string;
       /** The tested request, shown above the routes; its files are named relative to the workspace for display. */
       request?: RouteState;
+      /** The access-log replay of this document runs and can be cancelled (its progress token is known). */
+      replayCancellable?: boolean;
     }
   | { type: 'error'; message: string }
   | { type: 'empty'; message: string }

@@ -1,5 +1,5 @@
 /** The custom LSP messages of lb-lens, shared by the server and the VS Code client (keep this file free of imports with runtime code). */
-export type { PreviewFile, PreviewRoute, PreviewServer } from '../service/types';
+export type { PreviewFile, PreviewRoute, PreviewServer, PreviewTraffic, PreviewRouteTraffic, PreviewServerTraffic } from '../service/types';
 
 /** Custom request: the distribution preview of a document, as one `files[]` entry of `lb-lens preview --format json`. */
 export const DISTRIBUTION_REQUEST = 'lbLens/distribution';
@@ -47,4 +47,25 @@ export interface RouteParams {
   port?: number;
   entry?: string;
   failed?: string[];
+}
+
+/**
+ * Notification from the server: the logged traffic of a document changed (a replay of `lbLens.traffic.logs` ended,
+ * was cancelled or failed). The preview asks `lbLens/distribution` again; hovers ask when they are shown.
+ */
+export const TRAFFIC_CHANGED_NOTIFICATION = 'lbLens/trafficChanged';
+
+export interface TrafficChangedParams {
+  uri: string;
+  /** `replaying` is sent when a long replay begins reporting work-done progress, with its token. */
+  status: 'replaying' | 'done' | 'cancelled' | 'failed';
+  /** The `$/progress` token of the replay (`window/workDoneProgress/cancel` with it stops the replay). */
+  progressToken?: string | number;
+}
+
+/** Custom request: replay the access logs through this document now, also after a cancelled replay. */
+export const REPLAY_REQUEST = 'lbLens/replayLogs';
+
+export interface ReplayParams {
+  textDocument: { uri: string };
 }

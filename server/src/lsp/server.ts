@@ -34,7 +34,19 @@ import { ruleDocUrl } from '../service/ruleDocs';
 import { getDocumentSymbols, type SymbolResult } from '../service/symbols';
 import { dirnameUri, pathToUri, uriToPath } from '../service/uri';
 import { isAbsolute, resolve } from 'node:path';
-import { COMPARE_REQUEST, DISTRIBUTION_REQUEST, ROUTE_REQUEST, type CompareParams, type DistributionParams, type RouteParams } from './protocol';
+import {
+  COMPARE_REQUEST,
+  DISTRIBUTION_REQUEST,
+  REPLAY_REQUEST,
+  ROUTE_REQUEST,
+  TRAFFIC_CHANGED_NOTIFICATION,
+  type CompareParams,
+  type DistributionParams,
+  type ReplayParams,
+  type RouteParams,
+  type TrafficChangedParams,
+} from './protocol';
+import { TrafficReplays, type TrafficSettingsInput } from './traffic';
 import { routeInDocument } from '../service/routing';
 import { isRouteTestFile, ROUTE_TEST_GLOB } from '../service/routeTests';
 import { RouteTestRunner } from './routeTests';
@@ -46,6 +58,8 @@ interface ClientSettings extends AnalysisSettings {
   allowedFolders?: string[];
   /** Documents larger than this many MiB are not analysed (default 32). */
   maxFileSize?: number;
+  /** Access logs replayed through open configurations (`lbLens.traffic.logs`, `logFormat`, `maxLines`). */
+  traffic?: TrafficSettingsInput;
 }
 
 /** What the client tells the server when it starts (`initializationOptions`). */
@@ -162,6 +176,23 @@ export function startServer(connection: Connection): void {
     return a;
   }
 
+  // Access logs replayed in the background through each open configuration (lbLens.traffic.logs).
+  const traffic = new TrafficReplays({
+    connection,
+    fileSystem,
+    folders: () => roots.map(uriToPath),
+    analyze,
+    readText: (uri) => documents.get(uri)?.getText() ?? fileSystem.readFile(uri),
+    versionOf: (uri) => documents.get(uri)?.version,
+    busy: () => settling.size > 0,
+    changed: (uri, status, progressToken) => {
+      if (status !== 'replaying') void connection.languages.inlayHint.refresh().catch(() => undefined);
+      void connection.sendNotification(TRAFFIC_CHANGED_NOTIFICATION, { uri, status, ...(progressToken !== undefined ? { progressToken } : {}) } satisfies TrafficChangedParams);
+    },
+  });
+  /** Logged traffic for a view of `a` (hovers, inlay hints, the preview). */
+  const trafficOf = (a: DocumentAnalysis) => traffic.view(a);
+
   // Route test files (*.lbtest.yaml) in the workspace, open or not: re-run when a config they read changes.
   const routeTests = new RouteTestRunner({
     fileSystem,
@@ -217,6 +248,7 @@ export function startServer(connection: Connection): void {
     const diagnostics = analysis ? analysis.ownDiagnostics.map(toLspDiagnostic) : [];
     void connection.sendDiagnostics({ uri, version, diagnostics });
     if (analysis?.incomplete) completeLater(uri, version, 1);
+    if (analysis && analysis.model.routes.length > 0) traffic.schedule(uri);
   }
 
   /**
@@ -309,6 +341,7 @@ export function startServer(connection: Connection): void {
     try {
       const [cfg] = await connection.workspace.getConfiguration([{ section: 'lbLens' }]);
       clientSettings = (cfg ?? {}) as ClientSettings;
+      traffic.configure(clientSettings.traffic);
     } catch {
       /* the client does not answer configuration requests */
     }
@@ -320,7 +353,10 @@ export function startServer(connection: Connection): void {
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
     const init = params.initializationOptions as (InitializationOptions & { watchesRouteTests?: boolean }) | undefined;
     watchRouteTests = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration && !init?.watchesRouteTests;
-    if (init?.settings) clientSettings = init.settings;
+    if (init?.settings) {
+      clientSettings = init.settings;
+      traffic.configure(clientSettings.traffic);
+    }
     workspaceTrusted = init?.workspaceTrusted === true;
     loadFileSettings();
     return {
@@ -356,7 +392,10 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration(async (change) => {
     if (canPullConfiguration) await pullSettings();
-    else clientSettings = ((change.settings as { lbLens?: ClientSettings })?.lbLens ?? {}) as ClientSettings;
+    else {
+      clientSettings = ((change.settings as { lbLens?: ClientSettings })?.lbLens ?? {}) as ClientSettings;
+      traffic.configure(clientSettings.traffic);
+    }
     revalidateAll();
     void connection.languages.inlayHint.refresh().catch(() => undefined);
   });
@@ -366,6 +405,7 @@ export function startServer(connection: Connection): void {
     for (const c of tests) if (routeTests.changedOnDisk(c.uri, c.type === FileChangeType.Deleted)) schedule(c.uri);
     if (tests.length === p.changes.length) return;
     loadFileSettings();
+    traffic.reset();
     revalidateAll();
   });
 
@@ -380,6 +420,7 @@ export function startServer(connection: Connection): void {
       }
     }
     if (dependents || routeTests.readsThroughInclude(uri)) service.invalidate();
+    traffic.cancel(uri);
     schedule(uri);
     // The route tests that route through this document run again with its live text.
     for (const t of routeTests.readersOf(uri)) schedule(t);
@@ -389,6 +430,7 @@ export function startServer(connection: Connection): void {
     settling.delete(e.document.uri);
     announcedTooLarge.delete(e.document.uri);
     filesOf.delete(e.document.uri);
+    traffic.forget(e.document.uri);
     service.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     // A test file keeps its diagnostics from the disk's text; tests reading a closed config see the disk's text.
@@ -396,9 +438,20 @@ export function startServer(connection: Connection): void {
     for (const t of routeTests.readersOf(e.document.uri)) schedule(t);
   });
 
+  /** Hovers: the numbers when the replay of this text is ready, else a word on where it is. */
+  const trafficHover = (a: DocumentAnalysis) => {
+    const v = trafficOf(a);
+    if (!v) return undefined;
+    if (v.facts) return { facts: v.facts };
+    const note = v.status === 'replaying'
+      ? `Logged traffic: replaying the access logs${v.progress !== undefined ? ` (${v.progress}%)` : ''}…`
+      : v.message ?? '';
+    return note ? { note } : undefined;
+  };
+
   connection.onHover((p) => {
     const a = analyze(p.textDocument.uri);
-    const h = a && getHover(a, p.position);
+    const h = a && getHover(a, p.position, a && trafficHover(a));
     return h ? { contents: { kind: 'markdown', value: h.contents }, range: h.range } : null;
   });
 
@@ -406,7 +459,7 @@ export function startServer(connection: Connection): void {
     if (clientSettings.inlayHints?.enable === false) return [];
     const a = analyze(p.textDocument.uri);
     if (!a) return [];
-    return getInlayHints(a, p.range).map((h) => {
+    return getInlayHints(a, p.range, trafficOf(a)?.facts).map((h) => {
       const hint = InlayHint.create(h.position, h.label);
       hint.tooltip = h.tooltip;
       hint.paddingLeft = true;
@@ -448,7 +501,17 @@ export function startServer(connection: Connection): void {
     const uri = p?.textDocument?.uri;
     const a = uri ? analyze(uri) : undefined;
     if (!a) return null;
-    return buildPreview(a, uriToPath(uri), Array.isArray(p.failed) ? p.failed.map(String) : [], true);
+    // A log that changed on disk since its replay is replayed again (the cache compares sizes and times).
+    traffic.refresh(uri);
+    return buildPreview(a, uriToPath(uri), Array.isArray(p.failed) ? p.failed.map(String) : [], true, trafficOf(a));
+  });
+
+  // Replay now (the preview's "Replay again" after a cancelled replay).
+  connection.onRequest(REPLAY_REQUEST, (p: ReplayParams) => {
+    const uri = p?.textDocument?.uri;
+    if (!uri || !documents.get(uri) || !traffic.enabled) return false;
+    traffic.schedule(uri, 0, true);
+    return true;
   });
 
   connection.onRequest(ROUTE_REQUEST, (p: RouteParams) => {

@@ -29,6 +29,13 @@ export interface ReadLogOptions {
   signal?: AbortSignal;
   /** Called after each chunk. */
   progress?: (p: ReadProgress) => void;
+  /**
+   * Bytes per read (default 1 MiB). The language server reads smaller chunks, so that the lines of one chunk are
+   * parsed and routed in a few milliseconds between two keystrokes.
+   */
+  chunkBytes?: number;
+  /** Awaited after each chunk: the language server yields to the event loop there, and waits while it is busy. */
+  pause?: () => Promise<void>;
 }
 
 export class LogReadError extends Error {}
@@ -37,7 +44,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const CHUNK = 1024 * 1024;
 
 /** Open a log: a regular file (checked on the descriptor), or `-` for standard input. Throws LogReadError. */
-function openLog(path: string): { stream: Readable; size?: number; gzip: boolean } {
+function openLog(path: string, chunkBytes = CHUNK): { stream: Readable; size?: number; gzip: boolean } {
   if (path === '-') return { stream: process.stdin, gzip: false };
   let fd: number;
   try {
@@ -54,7 +61,7 @@ function openLog(path: string): { stream: Readable; size?: number; gzip: boolean
   const magic = Buffer.alloc(2);
   const n = readSync(fd, magic, 0, 2, 0);
   const gzip = n === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const stream = createReadStream('', { fd, highWaterMark: CHUNK, start: 0, autoClose: true });
+  const stream = createReadStream('', { fd, highWaterMark: chunkBytes, start: 0, autoClose: true });
   return { stream, size: st.size, gzip };
 }
 
@@ -64,12 +71,12 @@ function openLog(path: string): { stream: Readable; size?: number; gzip: boolean
  * file cannot be opened at all, and with the signal's reason when aborted.
  */
 export async function readLogLines(path: string, sink: LogLineSink, options: ReadLogOptions = {}): Promise<{ error?: string; bytes: number }> {
-  const { stream: raw, size, gzip } = openLog(path);
+  const { stream: raw, size, gzip } = openLog(path, options.chunkBytes);
   let read = 0;
   raw.on('data', (c: Buffer) => {
     read += c.length;
   });
-  const stream: Readable = gzip ? raw.pipe(createGunzip()) : raw;
+  const stream: Readable = gzip ? raw.pipe(createGunzip({ chunkSize: Math.min(options.chunkBytes ?? 16 * 1024, 64 * 1024) })) : raw;
   if (gzip) raw.on('error', (e) => stream.destroy(e));
   const decoder = new StringDecoder('utf8');
   let carry = '';
@@ -113,6 +120,14 @@ export async function readLogLines(path: string, sink: LogLineSink, options: Rea
       }
       feed(decoder.write(chunk as Buffer));
       options.progress?.({ read, size });
+      if (options.pause) {
+        await options.pause();
+        if (options.signal?.aborted) {
+          stream.destroy();
+          raw.destroy();
+          throw options.signal.reason ?? new Error('aborted');
+        }
+      }
     }
     feed(decoder.end());
   } catch (e) {

@@ -26,6 +26,11 @@ export interface NodeFileSystem extends FileSystem {
   /** Whether a real path is inside the boundary. */
   insideBoundary(path: string): boolean;
   refusal(uri: string): string | undefined;
+  /**
+   * A file to stream (an access log): inside the boundary after symbolic links and a regular file, whatever its
+   * size (the size limit is for files read whole). Its real path, size and modification time, or why not.
+   */
+  locateFile(path: string): { real: string; size: number; mtimeMs: number } | { reason: string; missing?: boolean };
 }
 
 const isInsidePath = (path: string, root: string) => path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
@@ -139,8 +144,22 @@ export function createNodeFileSystem(options: NodeFileSystemOptions = {}): NodeF
     }
   }
 
+  function locateFile(path: string): { real: string; size: number; mtimeMs: number } | { reason: string; missing?: boolean } {
+    const where = locate(path);
+    if (!('real' in where)) return where;
+    let st: Stats;
+    try {
+      st = statSync(where.real);
+    } catch {
+      return { reason: 'does not exist', missing: true };
+    }
+    if (!st.isFile()) return { reason: `not a regular file (${kindOf(st)})` };
+    return { real: where.real, size: st.size, mtimeMs: st.mtimeMs };
+  }
+
   return {
     readPath,
+    locateFile,
     insideBoundary,
     readFile(uri) {
       if (!uri.startsWith('file:')) return undefined;

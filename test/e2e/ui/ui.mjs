@@ -168,7 +168,8 @@ export const uiTests = [
       await trace.locator('summary').click();
       await result.locator('.trace-steps .step', { hasText: 'longest matching prefix' }).waitFor({ timeout: T });
       // Examples under the routes, each with its Test button.
-      await wv.locator('.route .example', { hasText: /^e\.g\.\s*GET (http:\/\/shop\.example\.com)?\/api\// }).first().waitFor({ timeout: T });
+      // (examples name the site's host since nginx routing is on the engine: GET http://shop.example.com/api/)
+      await wv.locator('.route .example', { hasText: /GET \S*\/api\// }).first().waitFor({ timeout: T });
       await page.waitForTimeout(500);
       await shot(ctx, 'request', { copyTo: 'docs/images/request.png' });
       const box = await page.locator('iframe.webview').first().boundingBox();
@@ -214,12 +215,52 @@ export const uiTests = [
       await row.click();
       await page.locator('.quick-input-widget', { hasText: '--sni' }).waitFor({ timeout: T });
       const input = page.locator('.quick-input-widget input');
+      // The input box is shown before its value is set: wait for it (as for Edit… above).
+      const end = Date.now() + T;
+      while (!(await input.inputValue()).startsWith('GET ') && Date.now() < end) await page.waitForTimeout(100);
       if (!(await input.inputValue()).startsWith('GET ')) throw new Error(`New request… starts empty: "${await input.inputValue()}"`);
       await input.fill('GET ftp://shop.example.com/');
       await page.keyboard.press('Enter');
       await wv.locator('.request .request-error', { hasText: 'unsupported scheme "ftp"' }).waitFor({ timeout: T });
       if ((await wv.locator('.request .result').count()) !== 0) throw new Error('an error and a result at once');
       await shot(ctx, 'request-error');
+    },
+  },
+  {
+    name: 'with "lbLens.traffic.logs" in the workspace settings, the preview shows logged bars, route rates, drift and unroutable requests',
+    async run(ctx) {
+      const { page, workspace } = ctx;
+      // What a user writes in .vscode/settings.json: the example's access log.
+      fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'lbLens.traffic.logs': ['replay/access.log'] }, null, 2));
+      // Open replay/nginx.conf with Quick Open (F1, then a file name instead of a command); the preview follows.
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: T });
+      await input.fill('replay/nginx.conf');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'nginx.conf' }).first().waitFor({ timeout: T });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'log_format main' }).waitFor({ timeout: T });
+      const wv = webview(page);
+      await wv.locator('.traffic .traffic-summary', { hasText: '600 requests' }).waitFor({ timeout: 60_000 });
+      const header = (await wv.locator('#file').innerText()).trim();
+      if (header !== 'replay/nginx.conf · nginx') throw new Error(`preview header: ${header}`);
+      const route = wv.locator('.route', { has: wv.locator('.route-name', { hasText: /^location \/$/ }) });
+      await expectText(route.locator('.logged-route'), '353 logged requests (58.8%) · peak 13 req/s · busiest minute 1.88 req/s');
+      await expectText(route.locator('.server-row', { hasText: '10.0.1.11:8080' }).locator('.pct.logged'), '⚠ 49.0%');
+      await route.locator('.notes .drift', { hasText: 'Drift in app' }).waitFor({ timeout: T });
+      await wv.locator('.unrouted .unrouted-row', { hasText: 'location = /old-shop' }).waitFor({ timeout: T });
+      // Inlay hints in the editor carry the logged share.
+      // Inlay hints in the editor: the route's logged share on its first line.
+      const routeLine = page.locator('.monaco-editor .view-line', { hasText: 'location / {' }).first();
+      await routeLine.waitFor({ timeout: T });
+      const lineText = async () => ((await routeLine.textContent()) ?? '').replace(/\s+/g, ' ').trim(); // (the editor writes nbsp)
+      const end = Date.now() + T;
+      while ((await lineText()) !== 'location / { logged 58.8% ⚠ drift' && Date.now() < end) await page.waitForTimeout(200);
+      if ((await lineText()) !== 'location / { logged 58.8% ⚠ drift') throw new Error(`the route's line and its inlay hint: "${await lineText()}"`);
+      await page.waitForTimeout(500);
+      await shot(ctx, 'replay', { copyTo: 'docs/images/replay.png' });
     },
   },
 ];

@@ -320,12 +320,15 @@ export interface ReplaySummary {
   window: { start: string; end: string; seconds: number } | null;
   peak: Rates;
   routes: Array<{
+    /** The model's route id (only with `summarize(…, { ids: true })`: the editor's views key by it). */
+    id?: string;
     name: string; file: string; line: number; entry: string; outcome: string; status?: number;
     requests: number; share: number; peak: Rates; pools: Array<{ name: string; share: number }>;
   }>;
   pools: Array<{
+    id?: string;
     name: string; file: string; line: number; requests: number; share: number; peak: Rates;
-    servers: Array<{ name?: string; address: string; state: string; line: number; poolShare: number; requests: number; share: number; peak: Rates }>;
+    servers: Array<{ id?: string; name?: string; address: string; state: string; line: number; poolShare: number; requests: number; share: number; peak: Rates }>;
   }>;
   /** Requests that reached no pool: no route (404…), redirects, direct answers, no usable server, no entry point. */
   unrouted: Array<{ outcome: string; status?: number; summary: string; requests: number; share: number; example: string; route?: string }>;
@@ -348,7 +351,8 @@ const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Per route, pool and server: requests, shares and peaks; what no pool took; notes on assumptions. */
-export function summarize(replay: Replay, show: (uri: string) => string): ReplaySummary {
+export function summarize(replay: Replay, show: (uri: string) => string, options: { ids?: boolean } = {}): ReplaySummary {
+  const id = (x: { id: string }) => (options.ids ? { id: x.id } : {});
   const total = replay.requests;
   const timed = replay.requests - replay.untimed > 0;
   const share = (n: number) => (total > 0 ? round4(n / total) : 0);
@@ -385,7 +389,7 @@ export function summarize(replay: Replay, show: (uri: string) => string): Replay
       const poolShares = new Map<string, number>();
       for (const k of ks) for (const p of k.pools) poolShares.set(p.pool.name, (poolShares.get(p.pool.name) ?? 0) + (k.count * p.share) / n);
       return {
-        name: route.name, file: show(route.source.uri), line: route.source.range.start.line + 1, entry: first.entry?.name ?? '',
+        ...id(route), name: route.name, file: show(route.source.uri), line: route.source.range.start.line + 1, entry: first.entry?.name ?? '',
         outcome: first.outcome, ...(first.status !== undefined ? { status: first.status } : {}),
         requests: n, share: share(n), peak: rates(ks.map((k) => ({ series: k.series, weight: 1 })), timed),
         pools: [...poolShares].map(([name, s]) => ({ name, share: round4(s) })),
@@ -397,13 +401,13 @@ export function summarize(replay: Replay, show: (uri: string) => string): Replay
     .map(([pool, l]) => {
       const n = sum(l);
       return {
-        name: pool.name, file: show(pool.source.uri), line: pool.source.range.start.line + 1,
+        ...id(pool), name: pool.name, file: show(pool.source.uri), line: pool.source.range.start.line + 1,
         requests: round2(n), share: share(n), peak: rates(parts(l), timed),
         servers: pool.servers.map((s) => {
           const sl = serverMap.get(s) ?? [];
           const sn = sum(sl);
           return {
-            ...(s.name !== undefined ? { name: s.name } : {}), address: s.address, state: s.state, line: s.source.range.start.line + 1,
+            ...id(s), ...(s.name !== undefined ? { name: s.name } : {}), address: s.address, state: s.state, line: s.source.range.start.line + 1,
             poolShare: n > 0 ? round4(sn / n) : 0, requests: round2(sn), share: share(sn), peak: rates(parts(sl), timed),
           };
         }),
