@@ -1,5 +1,6 @@
 import { DFA, JS, NFA, Words } from 'refa';
 import type { Condition, RequestField, StringMatch } from '../../model/types';
+import { BudgetCache } from './budgetCache';
 import { escapeLiteral, toLanguageSource } from './regex';
 
 /**
@@ -41,8 +42,12 @@ export type Box = ReadonlyMap<string, FieldSet>;
 
 // ---- automata from sources, cached ---------------------------------------------------------------------------
 
-const DFA_CACHE_LIMIT = 3000;
-const dfaCache = new Map<string, DFA | Undecidable>();
+/**
+ * Automata kept between analyses, bounded by their total number of nodes (a node holds a character map: roughly a
+ * few hundred bytes), so memory does not grow with everything the server analysed.
+ */
+const CACHE_NODES = 150_000;
+const dfaCache = new BudgetCache<DFA | Undecidable>(CACHE_NODES);
 
 /** The minimal DFA of a JavaScript regex source (the `s` flag always on), cached; callers must not mutate it. */
 function dfaOf(source: string, ignoreCase: boolean): DFA {
@@ -58,8 +63,7 @@ function dfaOf(source: string, ignoreCase: boolean): DFA {
     } catch (e) {
       d = new Undecidable(`the pattern is too complex to compare (${(e as Error).message})`);
     }
-    if (dfaCache.size >= DFA_CACHE_LIMIT) dfaCache.delete(dfaCache.keys().next().value!);
-    dfaCache.set(key, d);
+    dfaCache.set(key, d, d instanceof Undecidable ? 1 : d.countNodes());
   }
   if (d instanceof Undecidable) throw d;
   return d;
@@ -118,7 +122,7 @@ function complementDfa(a: DFA, budget: Budget): DFA {
   return c;
 }
 
-const fieldSetCache = new Map<string, FieldSet>();
+const fieldSetCache = new BudgetCache<FieldSet>(CACHE_NODES);
 
 /** The values a `test` accepts, within the field's universe (cached). Undefined when it is not a regular language. */
 function testSet(field: string, m: StringMatch): FieldSet | undefined {
@@ -162,8 +166,7 @@ function testSet(field: string, m: StringMatch): FieldSet | undefined {
     if (e instanceof Undecidable) return undefined;
     throw e;
   }
-  if (fieldSetCache.size >= DFA_CACHE_LIMIT) fieldSetCache.delete(fieldSetCache.keys().next().value!);
-  fieldSetCache.set(key, set);
+  fieldSetCache.set(key, set, set.dfa.countNodes());
   return set;
 }
 
@@ -320,6 +323,13 @@ export function cover(later: Box[], earlier: ReadonlyArray<Box[]>, budget: Budge
     if (touched) by.push(i);
   }
   return { covered: rest.length === 0, by, rest };
+}
+
+/** The automaton nodes of a list of boxes (the size of a cached entry). */
+export function boxesSize(boxes: readonly Box[]): number {
+  let n = 0;
+  for (const b of boxes) for (const s of b.values()) n += s.dfa.countNodes();
+  return n;
 }
 
 /** True when a box holds a request (boxes from `toBoxes`/`cover` never hold empty sets, so: always). */

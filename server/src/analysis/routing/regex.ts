@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { BudgetCache } from './budgetCache';
 import type { RegexDialect } from '../../model/types';
 
 /**
@@ -15,8 +16,8 @@ import type { RegexDialect } from '../../model/types';
 
 export type Compiled = { ok: true; re: RE2JS } | { ok: false; why: string };
 
-const COMPILED_LIMIT = 4000;
-const compiled = new Map<string, Compiled>();
+/** Compiled patterns by text, bounded by the patterns' total length (a compiled program grows with its pattern). */
+const compiled = new BudgetCache<Compiled>(4_000_000);
 
 /** Longest pattern compiled or analysed; a longer one is undecidable (bounded work whatever the text). */
 export const MAX_PATTERN_LENGTH = 4096;
@@ -35,8 +36,7 @@ export function compileRegex(pattern: string, dialect: RegexDialect, ignoreCase:
       c = { ok: false, why: dialect === 'pcre' ? `PCRE construct a linear-time engine cannot run (${msg})` : `invalid RE2 pattern (${msg})` };
     }
   }
-  if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value!);
-  compiled.set(key, c);
+  compiled.set(key, c, key.length + 64);
   return c;
 }
 

@@ -2,7 +2,8 @@ import type { Condition, HostPattern, RequestField, Route, TrafficModel } from '
 import type { ModelIndex } from '../modelIndex';
 import { describeCondition, prefixLength, routeCondition } from './condition';
 import { routeRequest, routingTable, type RoutingTable, type SiteView } from './engine';
-import { Budget, cover, toBoxes, Undecidable, witness, type Box } from './languages';
+import { BudgetCache } from './budgetCache';
+import { boxesSize, Budget, cover, toBoxes, Undecidable, witness, type Box } from './languages';
 import { describeRequest, type Request } from './request';
 import { MAX_CANDIDATES, mayOverlap, OverlapIndex, signatureOf } from './signature';
 
@@ -30,8 +31,8 @@ export interface Unreachable {
 
 // ---- sets of routes, cached by condition ---------------------------------------------------------------------
 
-const KEY_LIMIT = 20000;
-const boxCache = new Map<string, Box[] | Undecidable>();
+/** Condition boxes by the condition's text, bounded by their automata's nodes (see BudgetCache). */
+const boxCache = new BudgetCache<Box[] | Undecidable>(150_000);
 const conditionKeys = new WeakMap<Condition, string>();
 
 function keyOf(c: Condition): string {
@@ -51,8 +52,7 @@ function boxesOf(c: Condition, budget: Budget): Box[] {
       if (!(e instanceof Undecidable)) throw e;
       b = e;
     }
-    if (boxCache.size >= KEY_LIMIT) boxCache.delete(boxCache.keys().next().value!);
-    boxCache.set(key, b);
+    boxCache.set(key, b, b instanceof Undecidable ? 1 : boxesSize(b));
   }
   budget.spend();
   if (b instanceof Undecidable) throw b;
@@ -80,7 +80,8 @@ interface ProofCacheEntry {
   by: number[];
   single: boolean;
 }
-const proofCache = new Map<string, ProofCacheEntry>();
+/** Proof results by the conditions' text: the keys are the cost, so the budget counts their characters. */
+const proofCache = new BudgetCache<ProofCacheEntry>(20_000_000);
 
 /** Does the union of `earlier` cover `later`? Cached by the conditions' text; undefined when undecidable. */
 function proveCovered(later: Condition, earlier: Condition[], budget: Budget): ProofCacheEntry | undefined {
@@ -120,8 +121,7 @@ function proveCovered(later: Condition, earlier: Condition[], budget: Budget): P
     if (/took too long/.test(e.message)) return undefined;
     result = { covered: false, by: [], single: false };
   }
-  if (proofCache.size >= KEY_LIMIT) proofCache.delete(proofCache.keys().next().value!);
-  proofCache.set(key, result);
+  proofCache.set(key, result, key.length);
   return result;
 }
 
