@@ -81,8 +81,9 @@ function universeSource(field: string): { source: string; mayBeAbsent: boolean }
     case 'path': return { source: '\\/[^?#\\x00-\\x20\\x7f]*', mayBeAbsent: false };
     case 'url': return { source: '\\/[^#\\x00-\\x20\\x7f]*', mayBeAbsent: false };
     case 'query': return { source: '[^#\\x00-\\x20\\x7f]*', mayBeAbsent: false };
-    case 'host': return { source: '[a-z0-9._-]*', mayBeAbsent: false };
-    case 'sni': return { source: '[a-z0-9._-]+', mayBeAbsent: true };
+    // Host names: dot-separated non-empty labels (or no Host at all: the empty name).
+    case 'host': return { source: '(?:[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*)?', mayBeAbsent: false };
+    case 'sni': return { source: '[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*', mayBeAbsent: true };
     case 'method': return { source: "[!#$%&'*+.^_`|~0-9A-Za-z-]+", mayBeAbsent: false };
     case 'scheme': return { source: 'https?', mayBeAbsent: false };
     case 'tls': return { source: 'on|off', mayBeAbsent: false };
@@ -357,10 +358,46 @@ export function witness(b: Box): { values: Map<RequestField, string | undefined>
   return { values, atoms };
 }
 
+/** Characters tried first on an edge, most readable first (a letter rather than a control character). */
+const READABLE = 'abcdefghijklmnopqrstuvwxyz0123456789/-._ABCDEFGHIJKLMNOPQRSTUVWXYZ=&%:~!$\'()*+,;@ '.split('').map((c) => c.charCodeAt(0));
+
+function readableChar(ranges: ReadonlyArray<{ min: number; max: number }>): number {
+  for (const c of READABLE) if (ranges.some((r) => r.min <= c && c <= r.max)) return c;
+  return ranges[0].min;
+}
+
+/**
+ * A shortest word of a DFA, each character as readable as the edge allows: a breadth-first search over states (a
+ * depth-first enumeration, as refa's `wordSets()` is, can follow a loop before the final state forever and run out
+ * of memory on a language as plain as `*.example.io`). Bounded by the DFA's size.
+ */
 function readableWord(d: DFA): string {
-  const first = d.wordSets()[Symbol.iterator]().next();
-  if (first.done) return '';
-  return Words.fromUTF16ToString(Words.pickMostReadableWord(first.value));
+  type N = DFA.ReadonlyNode;
+  const parent = new Map<N, { from: N; char: number } | null>([[d.initial, null]]);
+  const queue: N[] = [d.initial];
+  for (let i = 0; i < queue.length; i++) {
+    const node = queue[i];
+    if (d.finals.has(node as DFA.Node)) {
+      const chars: number[] = [];
+      for (let p = parent.get(node); p; p = parent.get(p.from)) chars.push(p.char);
+      return String.fromCharCode(...chars.reverse());
+    }
+    // Edges in the order of their most readable character, so the shortest word found is also readable.
+    const edges: Array<{ to: N; char: number; rank: number }> = [];
+    for (const [range, to] of node.out as Iterable<[{ min: number; max: number }, N]>) {
+      if (parent.has(to)) continue;
+      const char = readableChar([range]);
+      const rank = READABLE.indexOf(char);
+      edges.push({ to, char, rank: rank < 0 ? READABLE.length : rank });
+    }
+    edges.sort((a, b) => a.rank - b.rank);
+    for (const e of edges) {
+      if (parent.has(e.to)) continue;
+      parent.set(e.to, { from: node, char: e.char });
+      queue.push(e.to);
+    }
+  }
+  return '';
 }
 
 /** Does a value belong to a field set (undefined: absent)? */

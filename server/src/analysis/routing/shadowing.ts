@@ -1,6 +1,6 @@
 import type { Condition, HostPattern, RequestField, Route, TrafficModel } from '../../model/types';
 import type { ModelIndex } from '../modelIndex';
-import { describeCondition, prefixLength, routeCondition } from './condition';
+import { describeCondition, matches, prefixLength, routeCondition } from './condition';
 import { routeRequest, routingTable, type RoutingTable, type SiteView } from './engine';
 import { BudgetCache } from './budgetCache';
 import { boxesSize, Budget, cover, toBoxes, Undecidable, witness, type Box } from './languages';
@@ -83,6 +83,20 @@ interface ProofCacheEntry {
 /** Proof results by the conditions' text: the keys are the cost, so the budget counts their characters. */
 const proofCache = new BudgetCache<ProofCacheEntry>(20_000_000);
 
+/**
+ * The cheap answer to most questions: a request of `later` (a witness of one of its boxes, checked to match it) that
+ * no earlier condition matches — evaluated directly, without building the earlier conditions' automata. True means
+ * "not covered" for certain; false means "ask the full proof".
+ */
+function refuted(later: Condition, boxes: readonly Box[], earlier: readonly Condition[]): boolean {
+  for (const box of boxes.slice(0, 4)) {
+    const req = requestOf(box, undefined, undefined, undefined);
+    if (!req || matches(later, req) !== true) continue;
+    if (earlier.every((c) => matches(c, req) === false)) return true;
+  }
+  return false;
+}
+
 /** Does the union of `earlier` cover `later`? Cached by the conditions' text; undefined when undecidable. */
 function proveCovered(later: Condition, earlier: Condition[], budget: Budget): ProofCacheEntry | undefined {
   const key = `${keyOf(later)}\u0001${earlier.map(keyOf).join('\u0001')}`;
@@ -92,6 +106,7 @@ function proveCovered(later: Condition, earlier: Condition[], budget: Budget): P
   try {
     const b = boxesOf(later, budget);
     if (b.length === 0) result = { covered: false, by: [], single: false }; // matches nothing: not a shadowing question
+    else if (refuted(later, b, earlier)) result = { covered: false, by: [], single: false };
     else {
       const sets = earlier.map((c) => {
         try {
