@@ -1,7 +1,7 @@
 import type { Condition, HostPattern, RequestField, Route, TrafficModel } from '../../model/types';
 import type { ModelIndex } from '../modelIndex';
 import { describeCondition, matches, prefixLength, routeCondition } from './condition';
-import { routeRequest, routingTable, type RoutingTable, type SiteView } from './engine';
+import { routeRequest, routingTable, type Group, type RoutingTable, type SiteView } from './engine';
 import { BudgetCache } from './budgetCache';
 import { boxesSize, Budget, cover, toBoxes, Undecidable, witness, type Box } from './languages';
 import { describeRequest, type Request } from './request';
@@ -83,6 +83,80 @@ interface ProofCacheEntry {
 /** Proof results by the conditions' text: the keys are the cost, so the budget counts their characters. */
 const proofCache = new BudgetCache<ProofCacheEntry>(20_000_000);
 
+/** A regex that is only literal characters, with its anchors: `^/api/` → start, text `/api/`. */
+function literalPattern(p: string): { text: string; start: boolean; end: boolean } | undefined {
+  let body = p;
+  const start = body.startsWith('^');
+  if (start) body = body.slice(1);
+  const end = body.endsWith('$') && !body.endsWith('\\$');
+  if (end) body = body.slice(0, -1);
+  let text = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      const n = body[i + 1];
+      if (n === undefined || /[A-Za-z0-9]/.test(n)) return undefined;
+      text += n;
+      i++;
+    } else if ('.^$|?*+()[]{}'.includes(c)) return undefined;
+    else text += c;
+  }
+  return { text, start, end };
+}
+
+/**
+ * A request built from the literal tests a condition requires (`path` prefix `/api/` → `GET /api/`), without
+ * automata; undefined when the condition is not such a conjunction. Callers check it with `matches`.
+ */
+function literalWitness(c: Condition): Request | undefined {
+  const required: Condition[] = [];
+  const collect = (x: Condition): boolean => {
+    if (x.kind === 'all') return x.of.every(collect);
+    if (x.kind === 'not') return true; // negations are checked by the caller's `matches`
+    if (x.kind === 'test') {
+      required.push(x);
+      return true;
+    }
+    return false;
+  };
+  if (!collect(c)) return undefined;
+  const values = new Map<string, { exact?: string; prefix: string; rest: string[] }>();
+  for (const t of required) {
+    if (t.kind !== 'test') continue;
+    const v = values.get(t.field) ?? { prefix: '', rest: [] };
+    const m = t.match;
+    if (m.op === 'exact') v.exact = m.value;
+    else if (m.op === 'prefix' || m.op === 'segment-prefix') v.prefix = m.value.length > v.prefix.length ? m.value : v.prefix;
+    else if (m.op === 'suffix' || m.op === 'contains') v.rest.push(m.value);
+    else if (m.op === 'present') v.rest.push('');
+    else if (m.op === 'regex') {
+      // A pattern that is only literal characters (`/img`, `^/api/`, `\.php$`) needs no automaton either.
+      const lit = literalPattern(m.value);
+      if (lit === undefined) return undefined;
+      if (lit.start && (m.anchored || lit.end)) v.exact = lit.text;
+      else if (lit.start || m.anchored) v.prefix = lit.text.length > v.prefix.length ? lit.text : v.prefix;
+      else v.rest.push(lit.text);
+    } else return undefined;
+    values.set(t.field, v);
+  }
+  const headers = new Map<string, string>();
+  let path = '/';
+  let host = '';
+  let method = 'GET';
+  let query = '';
+  for (const [field, v] of values) {
+    const value = v.exact ?? v.prefix + v.rest.join('');
+    if (field === 'path') path = value.startsWith('/') ? value : `/${value}`;
+    else if (field === 'host') host = value.toLowerCase();
+    else if (field === 'method') method = value;
+    else if (field === 'query') query = value;
+    else if (field.startsWith('header:')) headers.set(field.slice(7), value);
+    else return undefined;
+  }
+  if (host && !headers.has('host')) headers.set('host', host);
+  return { method, scheme: 'http', host, port: 80, path, query, headers };
+}
+
 /**
  * The cheap answer to most questions: a request of `later` (a witness of one of its boxes, checked to match it) that
  * no earlier condition matches — evaluated directly, without building the earlier conditions' automata. True means
@@ -104,8 +178,10 @@ function proveCovered(later: Condition, earlier: Condition[], budget: Budget): P
   if (hit) return hit;
   let result: ProofCacheEntry | undefined;
   try {
-    const b = boxesOf(later, budget);
-    if (b.length === 0) result = { covered: false, by: [], single: false }; // matches nothing: not a shadowing question
+    const quick = literalWitness(later);
+    const b = quick && matches(later, quick) === true && earlier.every((c) => matches(c, quick) === false) ? undefined : boxesOf(later, budget);
+    if (!b) result = { covered: false, by: [], single: false }; // a request of `later` no earlier rule takes, found without automata
+    else if (b.length === 0) result = { covered: false, by: [], single: false }; // matches nothing: not a shadowing question
     else if (refuted(later, b, earlier)) result = { covered: false, by: [], single: false };
     else {
       const sets = earlier.map((c) => {
@@ -152,7 +228,7 @@ const sourceKey = (r: Route) => `${r.source.uri}\u0000${r.source.range.start.lin
  * this time. Results are cached by the conditions' text, so the next analysis (the next keystroke) goes on where
  * this one stopped; the CLI allows much more.
  */
-export const DEFAULT_PROOF_BUDGET_MS = 2000;
+export const DEFAULT_PROOF_BUDGET_MS = 500;
 
 /** Steps one proof may take (deterministic, whatever the machine's load). */
 const PROOF_STEPS = 3000;
@@ -208,32 +284,38 @@ export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs
     }
     // nginx: a plain prefix location whose requests (those no longer prefix or exact location takes) all match a
     // regular expression checked before its result is used.
-    let exactRoutes: Route[] | undefined;
+    // Indexes of the lists these proofs look into (a server with 10,000 locations must not compare each with all).
+    const indexOf = new Map<Group, OverlapIndex>();
+    const indexFor = (g: Group) => {
+      let ix = indexOf.get(g);
+      if (!ix) indexOf.set(g, (ix = new OverlapIndex(g.routes.map((r) => routeCondition(r)))));
+      return ix;
+    };
+    const exactGroups = scope.groups.filter((x) => x.strategy === 'exact');
     for (const g of scope.groups) {
       if (g.strategy !== 'longest-prefix') continue;
-      exactRoutes ??= scope.groups.filter((x) => x.strategy === 'exact').flatMap((x) => x.routes);
-      for (const p of g.routes) {
+      g.routes.forEach((p, at) => {
         if (remaining <= 0) {
           stopped = true;
-          break;
+          return;
         }
         const pre = table.preemptingGroup(p);
-        if (!pre || pre.routes.length === 0) continue;
+        if (!pre || pre.routes.length === 0) return;
         const own = condOf(p);
         const mine = signatureOf(routeCondition(p));
-        const near = (q: Route) => q !== p && mayOverlap(mine, signatureOf(routeCondition(q)));
         const len = prefixLength(routeCondition(p));
         // What longer prefixes and exact locations take never reaches it: leaving some out (beyond the cap, or
         // those that cannot overlap) only makes the set to cover larger, so the proof stays sound.
-        const taken = [...(g.routes.length > 1 ? g.routes.filter((q) => near(q) && prefixLength(routeCondition(q)) > len) : []), ...exactRoutes.filter(near)]
-          .slice(0, MAX_CANDIDATES).map(condOf);
+        const longer = indexFor(g).candidates(at, (q) => prefixLength(routeCondition(g.routes[q])) > len).map((q) => g.routes[q]);
+        const exact = exactGroups.flatMap((x) => indexFor(x).candidatesFor(mine, -1, () => true).map((q) => x.routes[q]));
+        const taken = [...longer, ...exact].slice(0, MAX_CANDIDATES).map(condOf);
         const effective: Condition = taken.length === 0 ? own : { kind: 'all', of: [own, ...taken.map((c) => ({ kind: 'not', of: c }) as Condition)] };
-        const regexRoutes = pre.routes.filter(near).slice(0, MAX_CANDIDATES);
-        if (regexRoutes.length === 0) continue;
+        const regexRoutes = indexFor(pre).candidatesFor(mine, -1, () => true).map((q) => pre.routes[q]);
+        if (regexRoutes.length === 0) return;
         const r = prove(effective, regexRoutes.map(condOf));
-        if (!r?.covered) continue;
+        if (!r?.covered) return;
         out.push({ route: p, by: r.by.map((k) => regexRoutes[k]), single: r.single, how: 'preempted' });
-      }
+      });
     }
   }
   if (stopped) outOfTime?.();

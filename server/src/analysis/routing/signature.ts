@@ -119,7 +119,14 @@ export class OverlapIndex {
 
   /** Positions accepted by `range` whose requests may overlap those of the route at `self`, nearest first, at most MAX_CANDIDATES, ascending. */
   candidates(self: number, range: (pos: number) => boolean): number[] {
-    const mine = this.sigs[self];
+    return this.candidatesFor(this.sigs[self], self, range);
+  }
+
+  /**
+   * The same for a route of another list (its signature `mine`): the routes of this list that may overlap it, the
+   * nearest to position `self` first (-1: from the start of the list; a route's own position is never returned).
+   */
+  candidatesFor(mine: Signature, self: number, range: (pos: number) => boolean): number[] {
     const out: number[] = [];
     /** The routes of an ascending list nearest to `self` on either side (lists can be long). */
     const consider = (list: number[] | undefined) => {
