@@ -1,3 +1,4 @@
+import type { AnalysisSettings } from '../../server/src/analysis/settings';
 import type { Position } from '../../server/src/model/types';
 import type { FixEdit } from '../../server/src/formats/types';
 import { LanguageService, type DocumentAnalysis } from '../../server/src/service/languageService';
@@ -37,7 +38,7 @@ export function applyEdits(text: string, edits: ReadonlyArray<Pick<FixEdit, 'ran
 export function analyzeText(
   uri: string,
   text: string,
-  opts: { languageId?: string; files?: Record<string, string>; root?: string } = {},
+  opts: { languageId?: string; files?: Record<string, string>; root?: string; settings?: AnalysisSettings } = {},
 ): DocumentAnalysis {
   const { languageId, files = {} } = opts;
   const all = new Map(Object.entries({ ...files, [uri]: text }));
@@ -57,7 +58,7 @@ export function analyzeText(
   };
   const root = opts.root ?? uri.slice(0, uri.lastIndexOf('/'));
   const service = new LanguageService({ fileSystem: fs, roots: () => [root] });
-  const a = service.analyze({ uri, text, languageId });
+  const a = service.analyze({ uri, text, languageId }, opts.settings);
   if (!a) throw new Error(`${uri} is not a recognised configuration`);
   return a;
 }

@@ -83,6 +83,34 @@ interface ProofCacheEntry {
 /** Proof results by the conditions' text: the keys are the cost, so the budget counts their characters. */
 const proofCache = new BudgetCache<ProofCacheEntry>(20_000_000);
 
+/** A condition without one-element `all`/`any` wrappers (an Istio route with one match block of one test). */
+function single(c: Condition): Condition {
+  while ((c.kind === 'all' || c.kind === 'any') && c.of.length === 1) c = c.of[0];
+  return c;
+}
+
+/**
+ * The common case decided by string comparison: both conditions test one field by a literal, and every value the
+ * later one accepts starts with (or equals) the earlier one's (`prefix /api` takes `prefix /api/v1` and `exact
+ * /api/x`). Case-insensitive tests compare lower case, and only cover case-insensitive or lower-case later ones.
+ */
+function literallyCovers(earlierCondition: Condition, laterCondition: Condition): boolean {
+  const earlier = single(earlierCondition);
+  const later = single(laterCondition);
+  if (earlier.kind !== 'test' || later.kind !== 'test' || earlier.field !== later.field) return false;
+  const e = earlier.match;
+  const l = later.match;
+  if ((e.op !== 'prefix' && e.op !== 'exact') || (l.op !== 'prefix' && l.op !== 'exact' && l.op !== 'segment-prefix')) return false;
+  const eci = !!e.ignoreCase;
+  const lci = !!l.ignoreCase;
+  if (lci && !eci) return false;
+  const fold = (x: string) => (eci ? x.toLowerCase() : x);
+  const lv = fold(l.value);
+  const ev = fold(e.value);
+  if (e.op === 'exact') return l.op === 'exact' && lv === ev;
+  return lv.startsWith(ev);
+}
+
 /** A regex that is only literal characters, with its anchors: `^/api/` → start, text `/api/`. */
 function literalPattern(p: string): { text: string; start: boolean; end: boolean } | undefined {
   let body = p;
@@ -111,7 +139,7 @@ function literalPattern(p: string): { text: string; start: boolean; end: boolean
 function literalWitness(c: Condition): Request | undefined {
   const required: Condition[] = [];
   const collect = (x: Condition): boolean => {
-    if (x.kind === 'all') return x.of.every(collect);
+    if (x.kind === 'all' || (x.kind === 'any' && x.of.length === 1)) return x.of.every(collect);
     if (x.kind === 'not') return true; // negations are checked by the caller's `matches`
     if (x.kind === 'test') {
       required.push(x);
@@ -178,6 +206,12 @@ function proveCovered(later: Condition, earlier: Condition[], budget: Budget): P
   if (hit) return hit;
   let result: ProofCacheEntry | undefined;
   try {
+    const direct = earlier.findIndex((c) => literallyCovers(c, later));
+    if (direct >= 0) {
+      result = { covered: true, by: [direct], single: true };
+      proofCache.set(key, result, key.length);
+      return result;
+    }
     const quick = literalWitness(later);
     const b = quick && matches(later, quick) === true && earlier.every((c) => matches(c, quick) === false) ? undefined : boxesOf(later, budget);
     if (!b) result = { covered: false, by: [], single: false }; // a request of `later` no earlier rule takes, found without automata
