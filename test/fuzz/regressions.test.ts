@@ -35,7 +35,7 @@ describe('fuzz regressions: fixtures', () => {
 });
 
 describe('fuzz regressions: routing engine at scale', () => {
-  it('10,000 nginx locations (regexes `~ /pN` among prefixes `/pN`): LB106 proofs stay bounded and examples appear (each compared with all: 16 s)', () => {
+  it('10,000 nginx locations (regexes `~ /pN` among prefixes `/pN`): LB106 proofs stay bounded and examples appear (each compared with all: 16 s; literal tests compared as strings: 1.8 s)', () => {
     const lines = ['http { upstream u { server a:80; } server { listen 80;'];
     for (let i = 0; i < 10_000; i++) lines.push(i % 3 === 0 ? `location ~ /p${i} { proxy_pass http://u; }` : `location /p${i} { proxy_pass http://u; }`);
     lines.push('} }');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeModel } from '../../../server/src/analysis/analyze';
 import { ModelIndex } from '../../../server/src/analysis/modelIndex';
+import { matches } from '../../../server/src/analysis/routing/condition';
 import { routeRequest } from '../../../server/src/analysis/routing/engine';
 import { parseRequest } from '../../../server/src/analysis/routing/request';
 import { exampleRequest } from '../../../server/src/analysis/routing/shadowing';
@@ -122,6 +123,41 @@ describe('LB106: soundness and scale', () => {
       }
     }
     assert.ok(findings > 50, `the random lists exercise the rule (${findings} findings)`);
+  });
+
+  it('literal tests compared as strings (exact, prefix, segment-prefix, contains, suffix, literal regexes, case) claim nothing a short path refutes', () => {
+    // Every path over {a, B, /} up to 5 characters: a claim "r1 is covered by r0" must hold for each of them.
+    const alphabet = ['a', 'B', '/'];
+    const all5: string[] = ['/'];
+    for (let len = 1, level = ['/']; len <= 4; len++) {
+      level = level.flatMap((p) => alphabet.map((c) => p + c));
+      all5.push(...level);
+    }
+    const requests = all5.map((p) => parseRequest(`GET http://h${p}`));
+    const next = rng(23);
+    const pick = <T,>(xs: T[]) => xs[Math.floor(next() * xs.length)];
+    const value = () => pick(['/', '/a', '/a/', '/aB', '/aa', '/B', '/a/a', '/Ba']);
+    const lit = (): Condition => {
+      const v = value();
+      const ci = next() < 0.25;
+      return pick([
+        () => path(pick(['exact', 'prefix', 'segment-prefix', 'suffix', 'contains'] as const), v, ci),
+        () => pcre(pick(['', '^']) + v.slice(next() < 0.5 ? 1 : 0) + pick(['', '$']), ci),
+        () => re2(v),
+        () => all(path('prefix', v), not(path('prefix', `${v}a`))),
+      ])();
+    };
+    let claims = 0;
+    for (let round = 0; round < 2000; round++) {
+      const e = lit();
+      const l = lit();
+      if (shadows(e, l).length === 0) continue;
+      claims++;
+      for (const req of requests) {
+        if (matches(l, req) === true) assert.equal(matches(e, req), true, `${JSON.stringify(e)} said to cover ${JSON.stringify(l)}, but not ${req.path}`);
+      }
+    }
+    assert.ok(claims > 200, `${claims} claims`);
   });
 
   it('stays near-linear: 30k rules with distinct opaque conditions, a repeated one and a default', () => {

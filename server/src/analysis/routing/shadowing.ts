@@ -1,4 +1,4 @@
-import type { Condition, HostPattern, RequestField, Route, TrafficModel } from '../../model/types';
+import type { Condition, HostPattern, RequestField, Route, StringMatch, TrafficModel } from '../../model/types';
 import type { ModelIndex } from '../modelIndex';
 import { describeCondition, matches, prefixLength, routeCondition } from './condition';
 import { routeRequest, routingTable, type Group, type RoutingTable, type SiteView } from './engine';
@@ -91,24 +91,62 @@ function single(c: Condition): Condition {
 
 /**
  * The common case decided by string comparison: both conditions test one field by a literal, and every value the
- * later one accepts starts with (or equals) the earlier one's (`prefix /api` takes `prefix /api/v1` and `exact
- * /api/x`). Case-insensitive tests compare lower case, and only cover case-insensitive or lower-case later ones.
+ * later one accepts is accepted by the earlier one (`prefix /api` takes `prefix /api/v1` and `exact /api/x`, the
+ * regex `~ /img` takes `prefix /static/img`). Case-insensitive tests compare lower case, and only cover
+ * case-insensitive later ones.
  */
 function literallyCovers(earlierCondition: Condition, laterCondition: Condition): boolean {
   const earlier = single(earlierCondition);
   const later = single(laterCondition);
+  // A conjunction is covered when one of its tests is (nginx's `prefix /p31 and not a longer prefix`).
+  if (later.kind === 'all') return later.of.some((c) => c.kind === 'test' && literallyCovers(earlier, c));
   if (earlier.kind !== 'test' || later.kind !== 'test' || earlier.field !== later.field) return false;
-  const e = earlier.match;
-  const l = later.match;
-  if ((e.op !== 'prefix' && e.op !== 'exact') || (l.op !== 'prefix' && l.op !== 'exact' && l.op !== 'segment-prefix')) return false;
-  const eci = !!e.ignoreCase;
-  const lci = !!l.ignoreCase;
-  if (lci && !eci) return false;
-  const fold = (x: string) => (eci ? x.toLowerCase() : x);
+  const e = literalTest(earlier.match);
+  const l = literalTest(later.match);
+  if (!e || !l) return false;
+  if (l.ignoreCase && !e.ignoreCase) return false;
+  const fold = (x: string) => (e.ignoreCase ? x.toLowerCase() : x);
   const lv = fold(l.value);
   const ev = fold(e.value);
-  if (e.op === 'exact') return l.op === 'exact' && lv === ev;
-  return lv.startsWith(ev);
+  // Every value of the later test is its value (exact), starts with it (prefix, segment-prefix), contains it, or
+  // ends with it.
+  const startsWithIt = l.op === 'exact' || l.op === 'prefix' || l.op === 'segment-prefix';
+  switch (e.op) {
+    case 'exact':
+      return l.op === 'exact' && lv === ev;
+    case 'prefix':
+      return startsWithIt && lv.startsWith(ev);
+    case 'segment-prefix':
+      // `/foo` takes `/foo` and `/foo/…`, not `/foobar`.
+      return startsWithIt && ((l.op !== 'prefix' && lv === ev) || lv.startsWith(ev.endsWith('/') ? ev : `${ev}/`));
+    case 'contains':
+      return lv.includes(ev);
+    case 'suffix':
+      return (l.op === 'exact' || l.op === 'suffix') && lv.endsWith(ev);
+    default:
+      return false;
+  }
+}
+
+/**
+ * A test whose language is a literal set: exact, prefix, contains or suffix of one string — including a regex of
+ * literal characters (`~ /img` contains `/img`, `^/api/` is a prefix, a full-match RE2 `/api` is exact).
+ */
+function literalTest(m: StringMatch):
+  | { op: 'exact' | 'prefix' | 'segment-prefix' | 'contains' | 'suffix'; value: string; ignoreCase: boolean }
+  | undefined {
+  const ignoreCase = 'ignoreCase' in m && !!m.ignoreCase;
+  if (m.op === 'segment-prefix') return { op: m.op, value: m.value, ignoreCase }; // `/api` or `/api/…`
+  if (m.op === 'exact' || m.op === 'prefix' || m.op === 'contains' || m.op === 'suffix') return { op: m.op, value: m.value, ignoreCase };
+  if (m.op !== 'regex') return undefined;
+  const lit = literalPattern(m.value);
+  if (!lit) return undefined;
+  // Anchored means the product matches the whole value (RE2 full match). `$` is the end of the value, as in the
+  // regex translation of ./regex.ts (PCRE's "before a final newline" is not a case of a request path).
+  const start = lit.start || m.anchored;
+  const end = lit.end || m.anchored;
+  const op = start && end ? 'exact' : start ? 'prefix' : end ? 'suffix' : 'contains';
+  return { op, value: lit.text, ignoreCase };
 }
 
 /** A regex that is only literal characters, with its anchors: `^/api/` → start, text `/api/`. */
@@ -398,12 +436,6 @@ function hostFor(site: SiteView | undefined): string | undefined {
 /** Requests built from the boxes of a condition; `accept` picks the first that does what the caller wants. */
 function exampleFor(model: TrafficModel, index: ModelIndex, table: RoutingTable, route: Route, cond: Condition, accept: (r: Request) => boolean, from?: Box[]): Request | undefined {
   void index;
-  let boxes: Box[];
-  try {
-    boxes = from ?? boxesOf(cond, new Budget(PROOF_STEPS, performance.now() + 200));
-  } catch {
-    return undefined;
-  }
   const entry = model.entries.find((e) => e.id === route.entryId);
   let site: SiteView | undefined;
   let scope: string | undefined = table.scopeOf.get(route);
@@ -415,6 +447,22 @@ function exampleFor(model: TrafficModel, index: ModelIndex, table: RoutingTable,
     scope = parent ? table.scopeOf.get(parent) : undefined;
   }
   const bind = entry?.binds?.find((b) => b.port !== undefined) ?? entry?.binds?.[0];
+  // A condition of literal tests has its example without automata (`/p31` for `location /p31`), checked as any other.
+  const quick = from ? undefined : literalWitness(cond);
+  if (quick) {
+    const host = quick.host || (hostFor(site) ?? '');
+    const headers = new Map(quick.headers);
+    if (host && !headers.has('host')) headers.set('host', host);
+    const scheme = bind?.tls ? 'https' : 'http';
+    const req: Request = { ...quick, host, headers, scheme, port: bind?.port ?? (scheme === 'https' ? 443 : 80), sni: scheme === 'https' ? host : undefined };
+    if (matches(cond, req) === true && accept(req)) return req;
+  }
+  let boxes: Box[];
+  try {
+    boxes = from ?? boxesOf(cond, new Budget(PROOF_STEPS, performance.now() + 200));
+  } catch {
+    return undefined;
+  }
   for (const box of boxes.slice(0, 8)) {
     const req = requestOf(box, hostFor(site), bind?.port, bind?.tls);
     if (req && accept(req)) return req;
