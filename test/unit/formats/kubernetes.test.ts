@@ -221,6 +221,18 @@ describe('kubernetes: Gateway API precedence across the routes of one listener (
     // Without the Gateway manifest the set attached to it is unknown: each file's routes stay apart.
     assert.deepEqual(rules(parse(mine, folder({ 'file:///repo/k8s/cart.yaml': theirs }))), []);
   });
+
+  it('a sibling manifest with this file\'s kind, namespace and name is the same cluster object, not a second route (a folder of examples)', () => {
+    const mine = route('http-filter-1', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: web}]');
+    const again = route('http-filter-1', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: other}]');
+    const m = parse(mine, folder({ 'file:///repo/k8s/gateway.yaml': GATEWAY, 'file:///repo/k8s/a.yaml': again, 'file:///repo/k8s/b.yaml': again }));
+    assert.deepEqual(m.routes.filter((r) => r.name.startsWith('HTTPRoute http-filter-1')).map((r) => r.source.uri), [URI]);
+    assert.deepEqual(lb106(m), []);
+    // Another name is another object: both join the listener's table.
+    const n = parse(mine, folder({ 'file:///repo/k8s/gateway.yaml': GATEWAY, 'file:///repo/k8s/a.yaml': again.replace('{name: http-filter-1}', '{name: http-filter-0}') }));
+    assert.deepEqual(n.routes.map((r) => r.name.split(' rule')[0]).sort(), ['HTTPRoute http-filter-0', 'HTTPRoute http-filter-1']);
+    assert.deepEqual(lb106(n), ['HTTPRoute http-filter-1 rule 1 (path /) can never match: HTTPRoute http-filter-0 rule 1 (path /)']);
+  });
 });
 
 describe('kubernetes: backendRefs weights (BackendRef.weight)', () => {

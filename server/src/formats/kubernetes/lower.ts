@@ -1004,6 +1004,24 @@ const GATEWAY_KINDS = /kind["']?\s*:\s*["']?(?:Gateway|HTTPRoute|GRPCRoute)\b/;
 const MAX_SIBLINGS = 500;
 const MAX_SIBLING_SIZE = 4_000_000;
 
+/** An object's identity in a cluster: API group, kind, namespace and name. */
+const objectKey = (r: Resource) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
+
+/**
+ * The sibling objects that are not this file's: a manifest with the kind, namespace and name of one in this file
+ * (or of an earlier sibling) is the same cluster object written again — one of them replaces the other when
+ * applied — not a second object (a folder of examples that all define `HTTPRoute http-filter-1`).
+ */
+function distinctObjects(own: readonly Resource[], siblingResources: readonly Resource[]): Resource[] {
+  const seen = new Set(own.map(objectKey));
+  return siblingResources.filter((r) => {
+    const k = objectKey(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 export function lowerKubernetes(uri: string, text: string, host: FormatHost): TrafficModel {
   const file = loadYaml(text, YAML_DIALECTS.kubernetes);
   const b = builderFor('kubernetes', uri, file);
@@ -1023,6 +1041,6 @@ export function lowerKubernetes(uri: string, text: string, host: FormatHost): Tr
     b.model.files.push(f);
   }
   if (sib.files.length > MAX_SIBLINGS) complete = false;
-  new KubernetesLowering(b, uri).run(resources, siblingResources, complete);
+  new KubernetesLowering(b, uri).run(resources, distinctObjects(resources, siblingResources), complete);
   return b.model;
 }
