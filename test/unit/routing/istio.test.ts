@@ -140,6 +140,17 @@ describe('Istio: destinations and actions (HTTPRoute)', () => {
     const c = routes(URI, vs('  - directResponse: { status: 503, body: { string: "down" } }'));
     assert.deepEqual(where(c.send('GET http://shop.example.com/')), { route: 'http[0]', pools: [], outcome: 'direct', status: 503 });
   });
+
+  it('fault.abort at 100% ("Abort Http request attempts and return error codes"): the sidecar answers, no destination gets the request', () => {
+    const fault = (pct: string) => `  - match: [{ uri: { prefix: "/pay" } }]\n    fault: { abort: { httpStatus: 555${pct} } }\n${to('pay')}\n  - ${to('web').trim()}`;
+    const all = routes(URI, vs(fault(', percentage: { value: 100 }')));
+    assert.deepEqual(where(all.send('GET http://shop.example.com/pay')), { route: 'http[0]', pools: [], outcome: 'direct', status: 555 });
+    // The rule still takes its requests: they do not fall through to the next one.
+    assert.deepEqual(where(all.send('GET http://shop.example.com/')).pools, [pool('web')]);
+    // A partial abort, or none stated (Envoy's unset percentage aborts nothing), keeps the destination.
+    assert.deepEqual(where(routes(URI, vs(fault(', percentage: { value: 10 }'))).send('GET http://shop.example.com/pay')).pools, [pool('pay')]);
+    assert.deepEqual(where(routes(URI, vs(fault(''))).send('GET http://shop.example.com/pay')).pools, [pool('pay')]);
+  });
 });
 
 describe('Istio: hosts and gateways (VirtualService.hosts, gateways; Gateway servers)', () => {

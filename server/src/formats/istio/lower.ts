@@ -661,6 +661,8 @@ class IstioLowering {
   }
 
   private target(doc: YamlDoc, route: Node, ns: string, proto: string): RouteTarget {
+    const aborted = proto === 'http' ? abortsEverything(get(route, 'fault')) : undefined;
+    if (aborted) return aborted;
     const dests = items(get(route, 'route'));
     if (dests.length === 0) {
       const redirect = get(route, 'redirect');
@@ -791,3 +793,20 @@ export function lowerIstio(uri: string, text: string, host: FormatHost): Traffic
   return lowering.run();
 }
 
+/**
+ * HTTPFaultInjection.Abort that stops every request: "Abort Http request attempts and return error codes back to
+ * downstream service" — the sidecar answers with `httpStatus` and nothing reaches the destinations. Only an explicit
+ * `percentage.value` of 100 (or the older `percent: 100`) counts: without one the percentage is Envoy's unset
+ * FractionalPercent (no request aborted in current Istio; "all requests" in the older API's text), so the route
+ * is left as its destinations say. Partial aborts keep the destinations' shares (of the requests not aborted).
+ */
+function abortsEverything(fault: Node | undefined): RouteTarget | undefined {
+  const abort = get(fault, 'abort');
+  if (!abort) return undefined;
+  const pct = num(get(abort, 'percentage', 'value')) ?? num(get(abort, 'percent'));
+  if (pct === undefined || pct < 100) return undefined;
+  const status = num(get(abort, 'httpStatus'));
+  const grpc = str(get(abort, 'grpcStatus'));
+  const reason = `fault abort 100%${status === undefined && grpc ? ` (gRPC ${grpc})` : ''}`;
+  return { kind: 'none', reason, response: status !== undefined ? { kind: 'direct', status } : { kind: 'direct' } };
+}
