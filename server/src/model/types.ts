@@ -474,6 +474,11 @@ export interface TrafficModel {
   /** Virtual hosts (absent or empty: every entry point is one site that takes any host). */
   sites?: Site[];
   /**
+   * Definitions a later one of the same identity replaces without an error (a Kubernetes object written twice in
+   * one file: applying it keeps the last). The model holds only the one that takes effect; these are reported.
+   */
+  superseded?: Array<{ name: string; source: SourceRef; by: SourceRef }>;
+  /**
    * True when the model holds the whole configuration (a main file with its includes resolved), so a
    * missing pool is really missing and an unreferenced pool is really unused. Fragments are open.
    */

@@ -222,6 +222,20 @@ describe('kubernetes: Gateway API precedence across the routes of one listener (
     assert.deepEqual(rules(parse(mine, folder({ 'file:///repo/k8s/cart.yaml': theirs }))), []);
   });
 
+  it('an object written twice in one file is the last one (kubectl applies the documents in order); the first gets LB111', () => {
+    const first = route('web', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: old}]');
+    const second = route('web', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: new}]');
+    const m = parse(docs(GATEWAY, first, second));
+    assert.deepEqual(m.routes.map((r) => r.target.kind === 'pool' || r.target.kind === 'split' ? JSON.stringify(r.target).match(/"name":"([^"]+)"/)![1] : r.target.kind), ['new']);
+    const found = analyzeModel(m).diagnostics.filter((d) => d.ruleId === 'LB111');
+    assert.equal(found.length, 1);
+    assert.equal(found[0].severity, 'warning');
+    assert.match(found[0].message, /^HTTPRoute web is defined again at line \d+; only that later definition takes effect/);
+    const text = docs(GATEWAY, first, second);
+    assert.equal(found[0].range.start.line, text.split('\n').findIndex((l) => l.includes('name: web')));
+    assert.deepEqual(rules(parse(docs(GATEWAY, first, second.replace('{name: web}', '{name: web, namespace: other}')))).filter((r) => r === 'LB111'), [], 'another namespace is another object');
+  });
+
   it('a sibling manifest with this file\'s kind, namespace and name is the same cluster object, not a second route (a folder of examples)', () => {
     const mine = route('http-filter-1', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: web}]');
     const again = route('http-filter-1', 'parentRefs: [{name: gw}]', 'rules:', '- backendRefs: [{name: other}]');

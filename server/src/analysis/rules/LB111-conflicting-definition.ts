@@ -5,8 +5,9 @@ const matchKey = (r: Route) =>
   r.match.map((c) => `${c.field}|${c.op}|${c.flags ?? ''}|${c.negated ? '!' : ''}${c.value}`).sort().join('&');
 
 /**
- * LB111 — conflicting definitions: two pools with one name, two rules with one priority, or two rules with
- * the same match where the product looks rules up by match (nginx `duplicate location`).
+ * LB111 — conflicting definitions: two pools with one name, two rules with one priority, two rules with the
+ * same match where the product looks rules up by match (nginx `duplicate location`), or a definition a later one
+ * replaces (a Kubernetes object written twice in one file).
  */
 export const LB111: Rule = {
   meta: { id: 'LB111', name: 'conflicting-definition', title: 'Two definitions conflict', defaultSeverity: 'error' },
@@ -20,6 +21,16 @@ export const LB111: Rule = {
           data: { poolId: dup.id },
         });
       }
+    }
+    for (const d of ctx.model.superseded ?? []) {
+      const where = d.by.uri === d.source.uri ? `line ${d.by.range.start.line + 1}` : `${d.by.uri.slice(d.by.uri.lastIndexOf('/') + 1)}:${d.by.range.start.line + 1}`;
+      ctx.report({
+        source: d.source,
+        // The product takes it (the later definition replaces this one): a warning, not a rejected file.
+        severity: 'warning',
+        message: `${d.name} is defined again at ${where}; only that later definition takes effect, this one is replaced.`,
+        related: [{ message: 'the definition that takes effect', source: d.by }],
+      });
     }
     const seen = new Map<string, Route>();
     for (const r of ctx.model.routes) {

@@ -1008,6 +1008,25 @@ const MAX_SIBLING_SIZE = 4_000_000;
 const objectKey = (r: Resource) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
 
 /**
+ * An object written twice in one file is one object in the cluster: `kubectl apply -f` applies the documents in
+ * order, so the last one is what runs. Keeps the last of each identity (in place) and records the others.
+ */
+function lastDefinitions(b: ModelBuilder, resources: Resource[]): void {
+  const last = new Map<string, Resource>();
+  for (const r of resources) if (r.name) last.set(objectKey(r), r);
+  if (last.size === resources.filter((r) => r.name).length) return;
+  const at = (r: Resource) => b.ref((get(r.node, 'metadata', 'name') ?? r.node).range, r.uri);
+  const kept = resources.filter((r) => {
+    const l = last.get(objectKey(r));
+    if (!r.name || l === r) return true;
+    (b.model.superseded ??= []).push({ name: `${r.kind} ${r.namespace === 'default' ? r.name : `${r.namespace}/${r.name}`}`, source: at(r), by: at(l!) });
+    return false;
+  });
+  resources.length = 0;
+  resources.push(...kept);
+}
+
+/**
  * The sibling objects that are not this file's: a manifest with the kind, namespace and name of one in this file
  * (or of an earlier sibling) is the same cluster object written again — one of them replaces the other when
  * applied — not a second object (a folder of examples that all define `HTTPRoute http-filter-1`).
@@ -1027,6 +1046,7 @@ export function lowerKubernetes(uri: string, text: string, host: FormatHost): Tr
   const b = builderFor('kubernetes', uri, file);
   const resources: Resource[] = [];
   for (const t of yamlTrees(file)) resourcesOf(t, uri, resources);
+  lastDefinitions(b, resources);
   const sib = siblings(uri, host, ['yaml', 'yml', 'json']);
   const siblingResources: Resource[] = [];
   let complete = sib.listed;
