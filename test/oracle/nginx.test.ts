@@ -557,7 +557,7 @@ describe('nginx oracle: random location trees against a real nginx', { skip: SKI
 // ---- random server names ---------------------------------------------------------------------------------------
 
 describe('nginx oracle: random server_name sets against a real nginx', { skip: SKIP }, () => {
-  it('picks the same server for every Host of 30 seeded random configurations (exact, wildcards, regexes, "", _, default_server)', async (t) => {
+  it('picks the same server for every Host of 30 seeded random configurations (exact, wildcards, regexes, "", _, default_server), and LB111 names the conflicting server names nginx -t warns about', async (t) => {
     const next = rng(7);
     const pick = <T,>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
     const labels = ['a', 'b', 'www', 'mail', 'x'];
@@ -565,7 +565,7 @@ describe('nginx oracle: random server_name sets against a real nginx', { skip: S
     const dir = mkdtempSync(join(tmpdir(), 'lb-lens-nginx-names-'));
     mkdirSync(join(dir, 'logs'));
     const wrong: string[] = [];
-    const totals = { configs: 0, agree: 0 };
+    const totals = { configs: 0, agree: 0, conflicts: 0 };
     try {
       for (let c = 0; c < 30; c++) {
         const port = await freePort();
@@ -589,6 +589,12 @@ describe('nginx oracle: random server_name sets against a real nginx', { skip: S
         const check = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { encoding: 'utf8' });
         if (check.status !== 0) continue;
         totals.configs++;
+        // LB111 names exactly the names nginx warns about: `conflicting server name "x" on addr:port, ignored`.
+        const warned = spawnSync('nginx', ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { encoding: 'utf8' });
+        const conflicting = [...warned.stderr.matchAll(/conflicting server name "([^"]*)"/g)].map((m) => m[1] === '' ? '""' : m[1]).sort();
+        const lb111 = routes('file:///oracle/names.conf', config).analysis.diagnostics.filter((d) => d.ruleId === 'LB111').map((d) => (/^server_name (\S+) on /.exec(d.message)?.[1] ?? d.message).toLowerCase()).sort();
+        totals.conflicts += conflicting.length;
+        if (JSON.stringify(lb111) !== JSON.stringify(conflicting)) wrong.push(`conflicting names: nginx ${JSON.stringify(conflicting)}, LB111 ${JSON.stringify(lb111)}\n  ${servers.join('\n  ')}`);
         const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; master_process off; pid ${join(dir, 'nginx.pid')}; error_log stderr;`], { stdio: 'ignore' });
         try {
           const deadline = Date.now() + 5000;
@@ -613,9 +619,10 @@ describe('nginx oracle: random server_name sets against a real nginx', { skip: S
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    t.diagnostic(`random names: ${totals.configs} configurations, ${totals.agree} requests agree, ${wrong.length} disagree`);
-    console.log(`nginx oracle (random names): ${totals.configs} configs, ${totals.agree} agree, ${wrong.length} disagree`);
+    t.diagnostic(`random names: ${totals.configs} configurations, ${totals.agree} requests agree, ${totals.conflicts} conflicting names warned by nginx and reported by LB111, ${wrong.length} disagree`);
+    console.log(`nginx oracle (random names): ${totals.configs} configs, ${totals.agree} agree, ${totals.conflicts} conflicting names, ${wrong.length} disagree`);
     assert.ok(totals.configs >= 15, `${totals.configs} configurations accepted by nginx`);
+    assert.ok(totals.conflicts >= 10, `the random sets exercise name conflicts (${totals.conflicts})`);
     assert.deepEqual(wrong, []);
   });
 });

@@ -135,6 +135,8 @@ export interface HostPattern {
   dialect?: RegexDialect;
   /** The text as written, for messages. */
   text?: string;
+  /** Where the name is written (for findings about the name itself). */
+  source?: SourceRef;
 }
 
 /** Which regular-expression language a pattern is written in: PCRE (nginx, HAProxy) or RE2 (Envoy, Istio, Gateway API, Traefik). */
@@ -474,10 +476,12 @@ export interface TrafficModel {
   /** Virtual hosts (absent or empty: every entry point is one site that takes any host). */
   sites?: Site[];
   /**
-   * Definitions a later one of the same identity replaces without an error (a Kubernetes object written twice in
-   * one file: applying it keeps the last). The model holds only the one that takes effect; these are reported.
+   * Definitions the product drops without an error because another one of the same identity takes effect: `keeps`
+   * says which — the later one (a Kubernetes object written twice in one file: applying it keeps the last) or the
+   * earlier one (an nginx `server_name` another server on the same address:port already has: "conflicting server
+   * name …, ignored"). The model holds only what takes effect; these are reported.
    */
-  superseded?: Array<{ name: string; source: SourceRef; by: SourceRef }>;
+  superseded?: Array<{ name: string; source: SourceRef; by: SourceRef; keeps: 'earlier' | 'later' }>;
   /**
    * True when the model holds the whole configuration (a main file with its includes resolved), so a
    * missing pool is really missing and an unreferenced pool is really unused. Fragments are open.

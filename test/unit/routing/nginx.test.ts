@@ -159,6 +159,29 @@ describe('nginx routing: server_name (Server names)', () => {
     assert.equal(to('x.c.test'), 'c');
   });
 
+  it('LB111 names each server name nginx ignores ("conflicting server name … on addr:port, ignored"), at the name, pointing to the first', () => {
+    const text = `http {\n${UPSTREAMS}
+      server { listen 80; server_name a.test *.b.test www.*; location / { proxy_pass http://a; } }
+      server { listen 80; server_name a.test x.test; location / { proxy_pass http://b; } }
+      server { listen 8080; server_name a.test; location / { proxy_pass http://c; } }
+      server { listen 80; listen 8080; server_name *.b.test www.* ~^a; location / { proxy_pass http://d; } }
+      server { listen 81; }
+      server { listen 81; }
+}\n`;
+    const found = analyzeModel(lowerNginx(URI, text, NO_FILES)).diagnostics.filter((d) => d.ruleId === 'LB111');
+    const lines = text.split('\n');
+    const at = (d: (typeof found)[number]) => `${d.range.start.line}:${lines[d.range.start.line].slice(d.range.start.character, d.range.end.character)}`;
+    assert.deepEqual(found.map((d) => `${at(d)} ${d.message.split(' is ')[0]}`), [
+      `${lines.findIndex((l) => l.includes('a.test x.test'))}:a.test server_name a.test on *:80`,
+      `${lines.findIndex((l) => l.includes('~^a'))}:*.b.test server_name *.b.test on *:80`,
+      `${lines.findIndex((l) => l.includes('~^a'))}:www.* server_name www.* on *:80`,
+      // Two servers without server_name have the empty name: the second one's is ignored too.
+      `${lines.lastIndexOf('      server { listen 81; }')}:server { server_name "" on *:81`,
+    ]);
+    assert.ok(found.every((d) => d.severity === 'warning' && d.related?.length === 1));
+    // Another port is another set of names: a.test on 8080 conflicts with nothing; regexes never conflict.
+  });
+
   it('"www.*.example.org" and "w*.example.org" are invalid wildcard names (LB002)', () => {
     const m = model('server { server_name www.*.example.org w*.example.org ok.test; }');
     assert.deepEqual(m.problems.map((p) => p.message), ['invalid server name or wildcard "www.*.example.org"', 'invalid server name or wildcard "w*.example.org"']);

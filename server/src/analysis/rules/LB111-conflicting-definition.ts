@@ -28,7 +28,9 @@ export const LB111: Rule = {
         source: d.source,
         // The product takes it (the later definition replaces this one): a warning, not a rejected file.
         severity: 'warning',
-        message: `${d.name} is defined again at ${where}; only that later definition takes effect, this one is replaced.`,
+        message: d.keeps === 'later'
+          ? `${d.name} is defined again at ${where}; only that later definition takes effect, this one is replaced.`
+          : `${d.name} is already defined at ${where}; that first definition takes effect and this one is ignored.`,
         related: [{ message: 'the definition that takes effect', source: d.by }],
       });
     }

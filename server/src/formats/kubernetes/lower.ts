@@ -1019,7 +1019,7 @@ function lastDefinitions(b: ModelBuilder, resources: Resource[]): void {
   const kept = resources.filter((r) => {
     const l = last.get(objectKey(r));
     if (!r.name || l === r) return true;
-    (b.model.superseded ??= []).push({ name: `${r.kind} ${r.namespace === 'default' ? r.name : `${r.namespace}/${r.name}`}`, source: at(r), by: at(l!) });
+    (b.model.superseded ??= []).push({ name: `${r.kind} ${r.namespace === 'default' ? r.name : `${r.namespace}/${r.name}`}`, source: at(r), by: at(l!), keeps: 'later' });
     return false;
   });
   resources.length = 0;

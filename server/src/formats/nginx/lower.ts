@@ -202,7 +202,7 @@ export class NginxLowerCache {
   /** Entries whose binds the sockets of the whole file changed (default server, TLS), by the entry lowered. */
   entryCopies = new Map<EntryPoint, EntryPoint>();
   /** The last sockets pass: the same entries in the same order give the same result. */
-  sockets?: { entries: EntryPoint[]; result: EntryPoint[]; sites: Site[]; problems: Array<{ message: string; source: SourceRef }> };
+  sockets?: { entries: EntryPoint[]; result: EntryPoint[]; sites: Site[]; problems: Array<{ message: string; source: SourceRef }>; superseded?: TrafficModel['superseded'] };
   /** Sites whose names conflicts on their sockets removed (see `Lowering.nameConflicts`), by the site lowered. */
   siteCopies = new Map<Site, Site>();
   /** Blocks reused by the latest lowering (for tests and measurements). */
@@ -318,6 +318,7 @@ class Lowering {
     if (last && last.entries.length === entries.length && last.entries.every((e, i) => e === entries[i])) {
       for (let i = 0; i < entries.length; i++) entries[i] = last.result[i];
       this.b.model.sites = last.sites.slice();
+      if (last.superseded) this.b.model.superseded = last.superseded.slice();
       for (const p of last.problems) this.problem('LB002', p.message, p.source);
       for (const [e, copy] of this.cache!.entryCopies) this.nextEntryCopies.set(e, copy);
       for (const [site, copy] of this.cache!.siteCopies) this.nextSiteCopies.set(site, copy);
@@ -384,7 +385,7 @@ class Lowering {
       entries[ei] = copy;
     });
     this.nameConflicts(lowered);
-    if (this.cache) this.cache.sockets = { entries: lowered, result: entries.slice(), sites: this.b.model.sites!.slice(), problems };
+    if (this.cache) this.cache.sockets = { entries: lowered, result: entries.slice(), sites: this.b.model.sites!.slice(), problems, superseded: this.b.model.superseded?.slice() };
   }
 
   /**
@@ -398,8 +399,16 @@ class Lowering {
     const sites = this.b.model.sites!;
     const siteOf = new Map<string, number>();
     sites.forEach((s, i) => siteOf.set(s.entryId, i));
-    const taken = new Map<string, { exact: Set<string>; head: Set<string> }>();
+    // Per socket, the names added so far: exact names, leading (`*.x`, `.x`) and trailing (`www.*`) wildcards.
+    const taken = new Map<string, { exact: Map<string, HostPattern>; head: Map<string, HostPattern>; tail: Map<string, HostPattern> }>();
     const conflicts = new Map<number, { sockets: number; ignored: Map<string, number> }>();
+    const reported = new Set<HostPattern>();
+    const superseded: NonNullable<TrafficModel['superseded']> = [];
+    const report = (h: HostPattern, first: HostPattern | undefined, key: string) => {
+      if (!first || reported.has(h) || !h.source || !first.source) return;
+      reported.add(h);
+      superseded.push({ name: `server_name ${h.text ?? h.value} on ${key}`, source: h.source, by: first.source, keeps: 'earlier' });
+    };
     for (const e of entries) {
       if (e.namespace !== 'http' || !e.binds) continue;
       const si = siteOf.get(e.id);
@@ -408,24 +417,34 @@ class Lowering {
       const c = { sockets: keys.size, ignored: new Map<string, number>() };
       for (const key of keys) {
         let t = taken.get(key);
-        if (!t) taken.set(key, (t = { exact: new Set(), head: new Set() }));
+        if (!t) taken.set(key, (t = { exact: new Map(), head: new Map(), tail: new Map() }));
         const hosts = sites[si].hosts;
+        const add = (m: Map<string, HostPattern>, k: string, h: HostPattern) => {
+          const first = m.get(k);
+          if (first) report(h, first, key);
+          else m.set(k, h);
+        };
         for (let i = 0; i < hosts.length; i++) {
           const h = hosts[i];
           const dot = h.kind === 'exact' && h.text?.startsWith('.') && hosts[i + 1]?.kind === 'suffix' && hosts[i + 1].text === h.text;
           if (dot) {
-            if (t.exact.has(h.value) || t.head.has(h.value)) c.ignored.set(h.text!, (c.ignored.get(h.text!) ?? 0) + 1);
-            else {
-              t.exact.add(h.value);
-              t.head.add(h.value);
+            const first = t.exact.get(h.value) ?? t.head.get(h.value);
+            if (first) {
+              c.ignored.set(h.text!, (c.ignored.get(h.text!) ?? 0) + 1);
+              report(h, first, key);
+            } else {
+              t.exact.set(h.value, h);
+              t.head.set(h.value, h);
             }
             i++;
-          } else if (h.kind === 'exact') t.exact.add(h.value);
-          else if (h.kind === 'suffix') t.head.add(h.value.slice(1));
+          } else if (h.kind === 'exact') add(t.exact, h.value, h);
+          else if (h.kind === 'suffix') add(t.head, h.value.slice(1), h);
+          else if (h.kind === 'prefix') add(t.tail, h.value, h);
         }
       }
       if (c.ignored.size) conflicts.set(si, c);
     }
+    if (superseded.length) this.b.model.superseded = superseded;
     for (const [si, c] of conflicts) {
       const site = sites[si];
       const drop = new Set([...c.ignored].filter(([, n]) => n === c.sockets).map(([text]) => text));
@@ -742,6 +761,7 @@ class Lowering {
     const hosts: string[] = [];
     const listenNodes: Node[] = [];
     const nameArgs: Arg[] = [];
+    const nameUris = new Map<Arg, string>();
     let named = false;
     let sslOn = false;
     for (const c of children) {
@@ -754,6 +774,7 @@ class Lowering {
         named = true;
         for (const a of c.d.args) {
           nameArgs.push(a);
+          nameUris.set(a, c.uri);
           if (a.value !== '' && a.value !== '_') hosts.push(a.value);
         }
       } else if (name === 'ssl' && c.d.args[0]?.value === 'on') sslOn = true; // `ssl on;` (before 1.25.1): every listen is TLS
@@ -797,13 +818,13 @@ class Lowering {
       return;
     }
     // Docs (server_name): "If no server_name is defined in a server block then nginx uses the empty name as the server name."
-    const { patterns, invalid } = hostPatterns(nameArgs);
+    const { patterns, invalid } = hostPatterns(nameArgs, (a) => this.ref(a.range, nameUris.get(a) ?? uri));
     for (const a of invalid) this.invalid(`invalid server name or wildcard "${a.value}"`, a.range, uri);
     const site: Site = {
       id: `${entry.id}.site`,
       entryId: entry.id,
       name: entry.name,
-      hosts: named ? patterns : [{ kind: 'exact', value: '', text: '""' }],
+      hosts: named ? patterns : [{ kind: 'exact', value: '', text: '""', source: this.ref(headerRange(d), uri) }],
       source: this.ref(d.range, uri),
     };
     this.addSite(site);

@@ -86,13 +86,14 @@ export const socketKey = (b: Bind) => `${b.address ?? '*'}:${b.port}`;
  * (PCRE; nginx compiles server name regexes caseless). Returns the invalid names too ("A wildcard name may contain
  * an asterisk only on the name's start or end, and only on a dot border").
  */
-export function hostPatterns(args: Arg[]): { patterns: HostPattern[]; invalid: Arg[] } {
+export function hostPatterns(args: Arg[], sourceOf?: (a: Arg) => SourceRef): { patterns: HostPattern[]; invalid: Arg[] } {
   const patterns: HostPattern[] = [];
   const invalid: Arg[] = [];
   for (const a of args) {
     const v = a.value;
+    const at = patterns.length;
     if (v.startsWith('~')) {
-      patterns.push({ kind: 'regex', value: v.slice(1), dialect: 'pcre', text: v });
+      patterns.push({ kind: 'regex', value: v.slice(1), dialect: 'pcre', text: v, ...(sourceOf ? { source: sourceOf(a) } : {}) });
       continue;
     }
     const name = v.toLowerCase();
@@ -106,6 +107,10 @@ export function hostPatterns(args: Arg[]): { patterns: HostPattern[]; invalid: A
     } else if (name.endsWith('.*') && star === name.length - 1 && name.length > 2) {
       patterns.push({ kind: 'prefix', value: name.slice(0, -1), text: v });
     } else invalid.push(a);
+    if (sourceOf && patterns.length > at) {
+      const source = sourceOf(a);
+      for (let i = at; i < patterns.length; i++) patterns[i].source = source;
+    }
   }
   return { patterns, invalid };
 }
