@@ -61,6 +61,13 @@ describe('fuzz regressions: routing engine at scale', () => {
 });
 
 describe('fuzz regressions: quadratic steps', () => {
+  it('65,536 blank lines before a Traefik TOML file without extension: telling TOML from YAML is linear (line-start patterns that let `\\s*` run over lines: 9.7 s)', () => {
+    const text = `${' \n'.repeat(65_536)}[http.routers.r]\n  rule = "Host(\`a.test\`)"\n  service = "s"\n[http.services.s.loadBalancer]\n  [[http.services.s.loadBalancer.servers]]\n    url = "http://10.0.0.1"\n`;
+    const { value: a, ms } = timed(() => analyzeText('file:///w/config', text, { languageId: 'traefik' }));
+    assert.ok(ms < 2000, `${ms} ms`);
+    assert.equal(a.model.routes.length, 1);
+  });
+
   it('code actions in a file with 10,000 findings answer at once (the fix text was split again per finding: 33 s)', () => {
     const text = `http {\n${Array.from({ length: 10_000 }, (_, i) => `  server 10.0.0.${i % 250}:80;\n`).join('')}}\n`;
     const a = analyzeText('file:///w/haproxy.cfg', text, { languageId: 'haproxy' });

@@ -87,7 +87,7 @@ export function sourcesOf(roots: TNode[]): Sources {
 
 /** A TOML document rather than YAML or JSON: by extension, else by content (a `[table]` line and no `key:` line). */
 export const isTomlText = (uri: string, text: string): boolean =>
-  /\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^\s*\[/m.test(text) && !/^\s*\w[\w.-]*\s*:/m.test(text));
+  /\.toml$/i.test(uri) || (!/\.(ya?ml|json)$/i.test(uri) && /^[ \t]*\[/m.test(text) && !/^[ \t]*\w[\w.-]*[ \t]*:/m.test(text));
 
 function loadRoots(uri: string, text: string): { roots: TNode[]; file?: ReturnType<typeof loadYaml>; toml?: ReturnType<typeof parseToml> } {
   if (isTomlText(uri, text)) {
@@ -154,7 +154,7 @@ function readStatic(roots: TNode[], uri: string, ref: (r: Range, uri: string) =>
   return undefined;
 }
 
-const STATIC_HINT = /^\s*(?:entryPoints\s*:|\[entryPoints[.\]])/im;
+const STATIC_HINT = /^[ \t]*(?:entryPoints[ \t]*:|\[entryPoints[.\]])/im;
 
 /**
  * The static configuration that goes with a dynamic file: the file itself (`providers.file.filename` may name the
