@@ -741,9 +741,12 @@ class TraefikLowering {
       const marked = eps.filter((e) => e.asDefault);
       return (marked.length && transport === 'tcp' ? marked : eps.filter((e) => e.name !== 'traefik')).map((e) => e.name);
     }
-    const named = [...new Set(this.routers.filter((x) => x.proto === r.proto).flatMap((x) => x.entryPoints))];
+    // The entry points any router of the protocol names: the same for every router without its own (computed once).
+    let named = this.namedEntryPoints.get(r.proto);
+    if (!named) this.namedEntryPoints.set(r.proto, (named = [...new Set(this.routers.filter((x) => x.proto === r.proto).flatMap((x) => x.entryPoints))]));
     return named.length ? named : undefined;
   }
+  private readonly namedEntryPoints = new Map<Proto, string[]>();
 
   /** The model entry of one Traefik entry point (or of "the default entry points" when no name is known). */
   private entryFor(proto: Proto, name: string | undefined): EntryPoint {
