@@ -133,6 +133,16 @@ describe('log formats: JSON lines without a declared format', () => {
     assert.equal(r.time, Date.UTC(2024, 4, 1, 10, 0, 0) / 1000 + 0.123456789);
   });
 
+  it('escaped quotes and \\u escapes in values (the slow path) read as JSON.parse reads them; lines without a backslash take the fast one', () => {
+    const p = jsonParser('nginx-json', 'x');
+    const line = (uri: string, ua: string) => JSON.stringify({ request_method: 'GET', request_uri: uri, http_host: 'a.test', status: 200, http_user_agent: ua, upstream_addr: '10.0.0.1:80' });
+    for (const [uri, ua] of [['/a?q=x', 'curl/8'], ['/a?q="x"', 'Mozilla "quoted" café'], ['/p\\q', 'tab\there'], ['/ü', '\u0001']]) {
+      const r = rec(p.parse(line(uri, ua)));
+      assert.deepEqual([r.path, r.query ?? '', header(r, 'user-agent'), r.upstream?.address], [uri.split('?')[0], uri.split('?')[1] ?? '', ua, '10.0.0.1:80'], line(uri, ua));
+    }
+    assert.match(String(p.parse('{"request_uri":"/a","status":200,"http_host":"a\\"}')), /not valid JSON/, 'an escape that swallows the closing quote');
+  });
+
   it('a truncated JSON line is unparseable; a JSON line without a request is not a request', () => {
     const p = jsonParser('nginx-json', 'x');
     assert.match(String(p.parse('{"request":"GET / HTTP/1.1","status":2')), /not valid JSON/);

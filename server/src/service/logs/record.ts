@@ -110,7 +110,21 @@ export function applyAuthority(rec: LogRecord, authority: string, setPort: boole
 }
 
 /** Host (lower case, no brackets, no trailing dot) and port of `host[:port]`. */
-export function splitHost(authority: string): { host: string; port?: number } {
+/** Logs repeat a few authorities (the site, the upstreams) millions of times: their split, remembered (bounded). */
+const splits = new Map<string, Readonly<{ host: string; port?: number }>>();
+
+export function splitHost(authority: string): Readonly<{ host: string; port?: number }> {
+  const hit = splits.get(authority);
+  if (hit) return hit;
+  const r = split(authority);
+  if (authority.length <= 300) {
+    if (splits.size >= 4096) splits.clear();
+    splits.set(authority, r);
+  }
+  return r;
+}
+
+function split(authority: string): { host: string; port?: number } {
   let a = authority;
   const at = a.lastIndexOf('@');
   if (at >= 0) a = a.slice(at + 1);
