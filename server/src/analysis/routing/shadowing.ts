@@ -305,8 +305,81 @@ export const DEFAULT_PROOF_BUDGET_MS = 500;
 /** Steps one proof may take (deterministic, whatever the machine's load). */
 const PROOF_STEPS = 3000;
 
+// ---- the last complete answer per document -------------------------------------------------------------------
+
+/**
+ * A keystroke that changes no route, site or entry point (a weight, a server, a comment) leaves LB106's answer as it
+ * was. The last complete answer of each document is kept with what it was computed from, and reused when the new
+ * model's routes, sites and entry points are the same — the same objects (nginx replays unchanged blocks), or equal
+ * field by field with the same condition objects (HAProxy keeps its conditions). Answers are kept as route indexes,
+ * so a reused one names the new model's routes. Only complete answers are kept (an incomplete one goes on proving).
+ */
+interface Answer {
+  model: Pick<TrafficModel, 'routes' | 'sites' | 'entries' | 'closedWorld'>;
+  found: Array<{ route: number; by: number[]; single: boolean; how: Unreachable['how']; example?: string }>;
+}
+const answers = new Map<string, Answer>();
+const MAX_ANSWERS = 32;
+
+const sameRange = (a: Route['source'], b: Route['source']) =>
+  a.uri === b.uri && a.range.start.line === b.range.start.line && a.range.start.character === b.range.start.character &&
+  a.range.end.line === b.range.end.line && a.range.end.character === b.range.end.character;
+
+const sameJson = <T,>(x: T, y: T) => x === y || JSON.stringify(x) === JSON.stringify(y);
+
+/** The fields of a route that LB106 and its example requests read (conditions by identity: they are never mutated). */
+function sameRoute(a: Route, b: Route): boolean {
+  if (a === b) return true;
+  const x = a.evaluation;
+  const y = b.evaluation;
+  // Without `when` the condition is derived from `match` (a catch-all `default_backend`): compared by value.
+  return a.when === b.when && (a.when !== undefined || sameJson(a.match, b.match)) && a.id === b.id && a.name === b.name && a.entryId === b.entryId && a.siteId === b.siteId &&
+    a.catchAll === b.catchAll && a.priority === b.priority && a.target.kind === b.target.kind && sameRange(a.source, b.source) &&
+    x.group === y.group && x.strategy === y.strategy && x.index === y.index && x.parent === y.parent && x.preemptedBy === y.preemptedBy;
+}
+
+function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined, same: (x: T, y: T) => boolean): boolean {
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < (a?.length ?? 0); i++) if (!same(a![i], b![i])) return false;
+  return true;
+}
+
+function reusable(model: TrafficModel): Answer | undefined {
+  const last = answers.get(model.uri);
+  if (!last || last.model.closedWorld !== model.closedWorld) return undefined;
+  if (!sameList(last.model.routes, model.routes, sameRoute)) return undefined;
+  if (!sameList(last.model.entries, model.entries, sameJson)) return undefined;
+  if (!sameList(last.model.sites, model.sites, sameJson)) return undefined;
+  return last;
+}
+
+function remember(model: TrafficModel, out: readonly Unreachable[]): void {
+  const at = new Map(model.routes.map((r, i) => [r, i]));
+  answers.delete(model.uri);
+  if (!out.every((u) => at.has(u.route) && u.by.every((r) => at.has(r)))) return;
+  if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value!);
+  answers.set(model.uri, {
+    model: { routes: model.routes.slice(), sites: model.sites?.slice(), entries: model.entries.slice(), closedWorld: model.closedWorld },
+    found: out.map((u) => ({ route: at.get(u.route)!, by: u.by.map((r) => at.get(r)!), single: u.single, how: u.how, example: u.example })),
+  });
+}
+
 /** Every unreachable route of a model; `outOfTime` is called when the budget ran out before every proof was made. */
 export function findUnreachable(model: TrafficModel, index: ModelIndex, budgetMs = DEFAULT_PROOF_BUDGET_MS, outOfTime?: () => void): Unreachable[] {
+  const again = reusable(model);
+  if (again) {
+    return again.found.map((f) => ({ route: model.routes[f.route], by: f.by.map((i) => model.routes[i]), single: f.single, how: f.how, ...(f.example !== undefined ? { example: f.example } : {}) }));
+  }
+  let complete = true;
+  const out = proveAll(model, index, budgetMs, () => {
+    complete = false;
+    outOfTime?.();
+  });
+  if (complete) remember(model, out);
+  return out;
+}
+
+function proveAll(model: TrafficModel, index: ModelIndex, budgetMs: number, outOfTime: () => void): Unreachable[] {
   const table = routingTable(model);
   const byId = table.routeById;
   // Only the proofs count against the budget: finding the candidates is linear and always done.
