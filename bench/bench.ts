@@ -77,11 +77,33 @@ async function measure(format: 'nginx' | 'haproxy', lines: number, edits: number
     await client.diagnostics(uri, (p) => p.version === v, 120_000);
     latencies.push(performance.now() - t);
   }
+  // Edits of a rule: one letter of a match in the middle flips (nginx: the regex location's `js` ↔ `jz`; HAProxy: an
+  // ACL's host name), so routes change and LB106 proves again (from the cached proofs of unchanged conditions).
+  const ruleRe = format === 'nginx' ? /\|js\)\$/ : /-i site\d+\.example/;
+  let ruleLine = Math.floor(textLines.length / 2);
+  while (!ruleRe.test(textLines[ruleLine])) ruleLine = (ruleLine + 1) % textLines.length;
+  const ruleCol = format === 'nginx' ? textLines[ruleLine].indexOf('|js)') + 2 : textLines[ruleLine].indexOf('.example') + 7;
+  const ruleEdit = (v: number) => [{ range: { start: { line: ruleLine, character: ruleCol }, end: { line: ruleLine, character: ruleCol + 1 } }, text: v % 2 === 0 ? (format === 'nginx' ? 'z' : 'a') : (format === 'nginx' ? 's' : 'e') }];
+  const ruleLatencies: number[] = [];
+  const base = edits + 2;
+  for (let k = 0; k < Math.min(edits, 40); k++) {
+    const v = base + k;
+    const t = performance.now();
+    await client.change(uri, v, ruleEdit(k));
+    await client.diagnostics(uri, (p) => p.version === v, 120_000);
+    ruleLatencies.push(performance.now() - t);
+  }
+  // Back to the original text (an even number of flips), for the burst below.
+  if (ruleLatencies.length % 2 === 1) {
+    await client.change(uri, base + ruleLatencies.length, ruleEdit(ruleLatencies.length));
+    await client.diagnostics(uri, (p) => p.version === base + ruleLatencies.length, 120_000);
+  }
+  const afterRules = base + ruleLatencies.length + (ruleLatencies.length % 2);
   const mem = rssMiB(client.proc.pid!);
   let burst: { ms: number; published: number } | undefined;
   if (lines >= 100_000) {
     const KEYS = 20;
-    const base = edits + 2;
+    const base = afterRules;
     // The client keeps every publication; count them (its field is private to tests' API, hence the cast).
     const publications = () => (client as unknown as { published: Map<string, unknown[]> }).published.get(uri)?.length ?? 0;
     const before = publications();
@@ -110,6 +132,7 @@ async function measure(format: 'nginx' | 'haproxy', lines: number, edits: number
     firstMs,
     median,
     firstKeys,
+    ruleMedian: quantile(ruleLatencies, 0.5),
     p95: quantile(steady, 0.95),
     rss: mem.rss,
     peak: mem.peak,
@@ -127,13 +150,13 @@ async function main() {
     if (only.length && !only.some((o) => `${format}-${lines}`.includes(o))) continue;
     const r = await measure(format, lines, edits);
     rows.push(r);
-    console.log(`  ${r.file}: first diagnostics ${r.firstMs.toFixed(0)} ms; ${r.firstKeys !== undefined ? `first 10 edits median ${r.firstKeys.toFixed(1)} ms, then ` : ''}edit→diagnostics median ${r.median.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; RSS ${r.rss.toFixed(0)} MiB (peak ${r.peak.toFixed(0)}); ${format === 'nginx' ? 'nginx -t' : 'haproxy -c'} ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'}` +
+    console.log(`  ${r.file}: first diagnostics ${r.firstMs.toFixed(0)} ms; ${r.firstKeys !== undefined ? `first 10 edits median ${r.firstKeys.toFixed(1)} ms, then ` : ''}edit→diagnostics median ${r.median.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; a rule edited: median ${r.ruleMedian.toFixed(1)} ms; RSS ${r.rss.toFixed(0)} MiB (peak ${r.peak.toFixed(0)}); ${format === 'nginx' ? 'nginx -t' : 'haproxy -c'} ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'}` +
         (r.burst ? `; burst of 20 keys: last diagnostics ${r.burst.ms.toFixed(0)} ms after the last key, ${r.burst.published} versions published` : ''));
   }
-  console.log('\n| file | lines | first diagnostics | first 10 edits median | edit → diagnostics median / p95 | server RSS (peak) | product check | median ÷ product check |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| file | lines | first diagnostics | first 10 edits median | edit → diagnostics median / p95 | a rule edited, median | server RSS (peak) | product check | median ÷ product check |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.file} | ${r.lines} | ${r.firstMs.toFixed(0)} ms | ${r.firstKeys !== undefined ? `${r.firstKeys.toFixed(1)} ms` : '—'} | ${r.median.toFixed(1)} / ${r.p95.toFixed(1)} ms | ${r.rss.toFixed(0)} MiB (${r.peak.toFixed(0)}) | ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'} | ${r.ratio ? r.ratio.toFixed(2) : 'n/a'} |`);
+    console.log(`| ${r.file} | ${r.lines} | ${r.firstMs.toFixed(0)} ms | ${r.firstKeys !== undefined ? `${r.firstKeys.toFixed(1)} ms` : '—'} | ${r.median.toFixed(1)} / ${r.p95.toFixed(1)} ms | ${r.ruleMedian.toFixed(1)} ms | ${r.rss.toFixed(0)} MiB (${r.peak.toFixed(0)}) | ${r.oracle ? `${r.oracle.toFixed(0)} ms` : 'n/a'} | ${r.ratio ? r.ratio.toFixed(2) : 'n/a'} |`);
   }
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(rows, null, 2));
   if (!only.length || only.some((o) => 'routing'.includes(o))) benchRouting();
