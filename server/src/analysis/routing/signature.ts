@@ -92,11 +92,13 @@ export class OverlapIndex {
   private readonly byAtom = new Map<string, number[]>();
   private readonly byLit = new Map<string, Map<string, number[]>>();
   private readonly sortedLits = new Map<string, string[]>();
+  /** The lengths of the literals filed under each field, ascending (the prefixes of a literal worth looking up). */
+  private readonly litLengths = new Map<string, number[]>();
   /** Positions of the routes filed under a literal of each field, ascending. */
   private readonly byField = new Map<string, number[]>();
 
   constructor(conditions: Condition[]) {
-    this.sigs = conditions.map(signature);
+    this.sigs = conditions.map(signatureOf);
     this.sigs.forEach((sig, pos) => {
       const atom = sig.atoms.entries().next();
       if (!atom.done) {
@@ -114,7 +116,10 @@ export class OverlapIndex {
       push(m, best[1], pos);
       push(this.byField, best[0], pos);
     });
-    for (const [f, m] of this.byLit) this.sortedLits.set(f, [...m.keys()].sort());
+    for (const [f, m] of this.byLit) {
+      this.sortedLits.set(f, [...m.keys()].sort());
+      this.litLengths.set(f, [...new Set([...m.keys()].map((k) => k.length))].sort((a, b) => a - b));
+    }
   }
 
   /** Positions accepted by `range` whose requests may overlap those of the route at `self`, nearest first, at most MAX_CANDIDATES, ascending. */
@@ -151,7 +156,10 @@ export class OverlapIndex {
     for (const [f, lit] of mine.lits) {
       const m = this.byLit.get(f);
       if (!m) continue;
-      for (let n = 1; n <= lit.length; n++) consider(m.get(lit.slice(0, n)));
+      for (const n of this.litLengths.get(f)!) {
+        if (n > lit.length) break;
+        consider(m.get(n === lit.length ? lit : lit.slice(0, n)));
+      }
       const sorted = this.sortedLits.get(f)!;
       let a = 0;
       let b = sorted.length;

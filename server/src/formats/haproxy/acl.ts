@@ -684,6 +684,29 @@ export type AclTable = ReadonlyMap<string, readonly Line[]>;
  * Lowers the conditions of one proxy's rules, in file order. Named ACLs are lowered once per context (the
  * rewrites seen so far), since many rules use the same ones.
  */
+/**
+ * Lowered ACL expressions shared across analyses: an edit re-lowers the whole section that holds it (a frontend of
+ * thousands of `acl`/`use_backend` lines), and most expressions in it are as they were. Keyed by the words (with
+ * their environment-variable marks) and the context, and only while no earlier rule rewrote a field (a tainted
+ * context depends on the lines before). The same object comes back, so the routing engine's per-condition caches
+ * (signatures, proofs) still hold after the edit. Bounded: cleared when full.
+ */
+const expressions = new Map<string, Condition>();
+const MAX_EXPRESSIONS = 100_000;
+
+function lowerShared(words: readonly Word[], text: string, ctx: ConditionContext): Condition {
+  if (ctx.tainted.size > 0) return lowerExpression({ words, text }, ctx);
+  let key = `${ctx.tcp ? 1 : 0}${ctx.terminatesTls ? 1 : 0}`;
+  for (const w of words) key += `\u0000${w.value}${w.hasVariable ? '\u0001' : ''}`;
+  let c = expressions.get(key);
+  if (!c) {
+    c = lowerExpression({ words, text }, ctx);
+    if (expressions.size >= MAX_EXPRESSIONS) expressions.clear();
+    expressions.set(key, c);
+  }
+  return c;
+}
+
 export class ConditionLowering {
   private readonly named = new Map<string, Condition>();
   private context: ConditionContext;
@@ -731,7 +754,7 @@ export class ConditionLowering {
         while (end < words.length && words[end].value !== '}') end++;
         if (end >= words.length) return undefined;
         const inner = words.slice(k + 1, end);
-        term = lowerExpression({ words: inner, text: `{ ${inner.map((w) => w.value).join(' ')} }` }, this.context);
+        term = lowerShared(inner, `{ ${inner.map((w) => w.value).join(' ')} }`, this.context);
         k = end;
       } else {
         term = this.term(word, lineNo);
@@ -750,10 +773,11 @@ export class ConditionLowering {
       const key = `${this.version}\u0000${name}`;
       let c = this.named.get(key);
       if (!c) {
-        c = any(lines.map((l) => {
+        const parts = lines.map((l) => {
           const words = l.words.slice(2);
-          return lowerExpression({ words, text: words.map((w) => w.value).join(' ') }, this.context);
-        }));
+          return lowerShared(words, words.map((w) => w.value).join(' '), this.context);
+        });
+        c = any(parts);
         this.named.set(key, c);
       }
       return c;
