@@ -65,7 +65,8 @@ describe('fuzz regressions: quadratic steps', () => {
     const rows = Array.from({ length: 12_000 }, (_, i) => `    r${i}:\n      rule: "Host(\`h${i}.test\`)"\n      service: s\n`).join('');
     const text = `http:\n  routers:\n${rows}  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: "http://10.0.0.1"\n`;
     const { value: a, ms } = timed(() => analyzeText('file:///w/dynamic.yaml', text, { languageId: 'traefik' }));
-    assert.ok(ms < 8000, `${ms} ms`);
+    // 3.9 s here; each router scanning all took ~13 s (30 s for 20,000).
+    assert.ok(ms < 10_000, `${ms} ms`);
     assert.equal(a.model.routes.length, 12_000);
   });
 
