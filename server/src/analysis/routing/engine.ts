@@ -60,15 +60,7 @@ export interface RoutingResult {
 }
 
 /** A site as the engine sees it: explicit, or the implicit one of an entry without sites. */
-export interface SiteView {
-  id: string;
-  entryId: string;
-  name: string;
-  hosts: HostPattern[];
-  sni?: HostPattern[];
-  tls?: boolean;
-  routesFrom?: string[];
-  source: SourceRef;
+export interface SiteView extends Site {
   implicit: boolean;
 }
 

@@ -190,19 +190,12 @@ function literalWitness(c: Condition): Request | undefined {
   for (const t of required) {
     if (t.kind !== 'test') continue;
     const v = values.get(t.field) ?? { prefix: '', rest: [] };
-    const m = t.match;
-    if (m.op === 'exact') v.exact = m.value;
-    else if (m.op === 'prefix' || m.op === 'segment-prefix') v.prefix = m.value.length > v.prefix.length ? m.value : v.prefix;
-    else if (m.op === 'suffix' || m.op === 'contains') v.rest.push(m.value);
-    else if (m.op === 'present') v.rest.push('');
-    else if (m.op === 'regex') {
-      // A pattern that is only literal characters (`/img`, `^/api/`, `\.php$`) needs no automaton either.
-      const lit = literalPattern(m.value);
-      if (lit === undefined) return undefined;
-      if (lit.start && (m.anchored || lit.end)) v.exact = lit.text;
-      else if (lit.start || m.anchored) v.prefix = lit.text.length > v.prefix.length ? lit.text : v.prefix;
-      else v.rest.push(lit.text);
-    } else return undefined;
+    // A regex that is only literal characters (`/img`, `^/api/`, `\.php$`) needs no automaton either.
+    const lit = t.match.op === 'present' ? { op: 'contains' as const, value: '' } : literalTest(t.match);
+    if (!lit) return undefined;
+    if (lit.op === 'exact') v.exact = lit.value;
+    else if (lit.op === 'prefix' || lit.op === 'segment-prefix') v.prefix = lit.value.length > v.prefix.length ? lit.value : v.prefix;
+    else v.rest.push(lit.value);
     values.set(t.field, v);
   }
   const headers = new Map<string, string>();
