@@ -14,6 +14,7 @@ import { buildPreview } from '../../server/src/service/preview';
 import { getDocumentSymbols } from '../../server/src/service/symbols';
 import { pathToUri, uriToPath } from '../../server/src/service/uri';
 import type { Position } from '../../server/src/model/types';
+import { memoryFileSystem } from '../helpers/edits';
 import type { FuzzInput } from './generators';
 
 /**
@@ -56,23 +57,6 @@ function recording(inner: FileSystem, log: string[]): FileSystem {
       const entries = inner.readDirectory(uri);
       if (entries.length > 0) log.push(uri);
       return entries;
-    },
-  };
-}
-
-function memoryFs(files: Map<string, string>): FileSystem {
-  return {
-    readFile: (u) => files.get(u),
-    readDirectory(dir) {
-      const prefix = `${dir.replace(/\/$/, '')}/`;
-      const names = new Map<string, boolean>();
-      for (const u of files.keys()) {
-        if (!u.startsWith(prefix)) continue;
-        const rest = u.slice(prefix.length);
-        const slash = rest.indexOf('/');
-        names.set(slash < 0 ? rest : rest.slice(0, slash), slash >= 0);
-      }
-      return [...names].map(([name, isDirectory]) => ({ name, isDirectory }));
     },
   };
 }
@@ -123,7 +107,7 @@ export function exercise(input: FuzzInput): ExerciseResult {
     roots = [pathToUri(workspace)];
   } else {
     const files = new Map(Object.entries({ ...(input.files ?? {}), [uri]: text }));
-    fileSystem = recording(memoryFs(files), reads);
+    fileSystem = recording(memoryFileSystem(files), reads);
     roots = [uri.slice(0, uri.lastIndexOf('/'))];
   }
   try {

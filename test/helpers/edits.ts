@@ -34,20 +34,14 @@ export function applyEdits(text: string, edits: ReadonlyArray<Pick<FixEdit, 'ran
   return out + text.slice(at);
 }
 
-/** A single-file, in-memory analysis (the document is its own root). */
-export function analyzeText(
-  uri: string,
-  text: string,
-  opts: { languageId?: string; files?: Record<string, string>; root?: string; settings?: AnalysisSettings } = {},
-): DocumentAnalysis {
-  const { languageId, files = {} } = opts;
-  const all = new Map(Object.entries({ ...files, [uri]: text }));
-  const fs: FileSystem = {
-    readFile: (u) => all.get(u),
+/** A file system over a map of URIs to texts (the live map: later changes are seen); folders are URI prefixes. */
+export function memoryFileSystem(files: ReadonlyMap<string, string>): FileSystem {
+  return {
+    readFile: (u) => files.get(u),
     readDirectory(dir) {
       const prefix = `${dir.replace(/\/$/, '')}/`;
       const names = new Map<string, boolean>();
-      for (const u of all.keys()) {
+      for (const u of files.keys()) {
         if (!u.startsWith(prefix)) continue;
         const rest = u.slice(prefix.length);
         const slash = rest.indexOf('/');
@@ -56,6 +50,16 @@ export function analyzeText(
       return [...names].map(([name, isDirectory]) => ({ name, isDirectory }));
     },
   };
+}
+
+/** A single-file, in-memory analysis (the document is its own root). */
+export function analyzeText(
+  uri: string,
+  text: string,
+  opts: { languageId?: string; files?: Record<string, string>; root?: string; settings?: AnalysisSettings } = {},
+): DocumentAnalysis {
+  const { languageId, files = {} } = opts;
+  const fs = memoryFileSystem(new Map(Object.entries({ ...files, [uri]: text })));
   const root = opts.root ?? uri.slice(0, uri.lastIndexOf('/'));
   const service = new LanguageService({ fileSystem: fs, roots: () => [root] });
   const a = service.analyze({ uri, text, languageId }, opts.settings);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LanguageService } from '../../../server/src/service/languageService';
 import { rng } from '../../helpers/randomEdits';
-import { analyzeText } from '../../helpers/edits';
+import { analyzeText, memoryFileSystem } from '../../helpers/edits';
 
 /*
  * LB106 keeps the last complete answer of each document and reuses it when an edit changes no route, site or
@@ -14,7 +14,7 @@ const lb106 = (d: ReadonlyArray<{ ruleId: string; message: string; range: { star
 
 function replay(uri: string, languageId: string, start: string, edits: Array<(t: string) => string>): void {
   const files = new Map<string, string>();
-  const service = new LanguageService({ fileSystem: { readFile: (u) => files.get(u), readDirectory: () => [] }, roots: () => [uri.slice(0, uri.lastIndexOf('/'))] });
+  const service = new LanguageService({ fileSystem: memoryFileSystem(files), roots: () => [uri.slice(0, uri.lastIndexOf('/'))] });
   let text = start;
   let version = 1;
   for (const edit of [(t: string) => t, ...edits]) {

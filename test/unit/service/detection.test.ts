@@ -4,24 +4,7 @@ import { FORMATS, formatByPath } from '../../../server/src/service/formats';
 import { detectionSample, DETECT_BYTES } from '../../../server/src/formats/detectSample';
 import { nginxFormat } from '../../../server/src/formats/nginx';
 import { LanguageService } from '../../../server/src/service/languageService';
-import type { FileSystem } from '../../../server/src/service/fileSystem';
-
-function memfs(files: Map<string, string>): FileSystem {
-  return {
-    readFile: (uri) => files.get(uri),
-    readDirectory(uri) {
-      const prefix = `${uri.replace(/\/$/, '')}/`;
-      const names = new Map<string, boolean>();
-      for (const u of files.keys()) {
-        if (!u.startsWith(prefix)) continue;
-        const rest = u.slice(prefix.length);
-        const slash = rest.indexOf('/');
-        names.set(slash < 0 ? rest : rest.slice(0, slash), slash >= 0);
-      }
-      return [...names].map(([name, isDirectory]) => ({ name, isDirectory }));
-    },
-  };
-}
+import { memoryFileSystem } from '../../helpers/edits';
 
 const NGINX = 'events {}\nhttp {\n  upstream a { server 10.0.0.1; server 10.0.0.2 down; }\n  server { listen 80; location / { proxy_pass http://a; } }\n}\n';
 
@@ -35,7 +18,7 @@ test('detection sample: blank lines are left out, lines are cut, the size is bou
 test('detection: 65,536 blank lines before a config take milliseconds, and the config is still recognised', () => {
   const text = '\n'.repeat(65_536) + NGINX;
   const t0 = performance.now();
-  const service = new LanguageService({ fileSystem: memfs(new Map()), roots: () => [] });
+  const service = new LanguageService({ fileSystem: memoryFileSystem(new Map()), roots: () => [] });
   assert.equal(service.formatOf({ uri: 'file:///w/site.conf', text })?.id, 'nginx');
   assert.ok(performance.now() - t0 < 500, `took ${performance.now() - t0} ms`);
 });
@@ -59,7 +42,7 @@ test('detection: every format answers in bounded time on pathological text', () 
 
 test('detection: HAProxy sections indented as in test scripts are HAProxy (haproxy -c accepts them)', () => {
   const text = '    global\n        nbthread 1\n\n    defaults\n        mode http\n        timeout client 5s\n\n    listen px\n        bind "fd@${px}"\n        balance roundrobin\n        server srv1 ${s1_addr}:${s1_port}\n';
-  const service = new LanguageService({ fileSystem: memfs(new Map()), roots: () => [] });
+  const service = new LanguageService({ fileSystem: memoryFileSystem(new Map()), roots: () => [] });
   assert.equal(service.formatOf({ uri: 'file:///w/test.cfg', text })?.id, 'haproxy');
 });
 
@@ -75,7 +58,7 @@ test('format by path: a file that no longer looks like its format is checked as 
 
   const broken = 'server {\n  listen 80\n  location / { proxy_pass http://a }\n';
   const files = new Map([['file:///w/haproxy.cfg', 'frontend f\n  bind :80\n'], ['file:///w/edge.cfg', '"unterminated\n']]);
-  const service = new LanguageService({ fileSystem: memfs(files), roots: () => ['file:///w'] });
+  const service = new LanguageService({ fileSystem: memoryFileSystem(files), roots: () => ['file:///w'] });
   const a = service.analyze({ uri: 'file:///w/conf.d/site.conf', text: broken })!;
   assert.equal(a.format.id, 'nginx');
   assert.ok(a.ownDiagnostics.some((d) => d.ruleId === 'LB001'));
@@ -86,7 +69,7 @@ test('format by path: a file that no longer looks like its format is checked as 
 });
 
 test('detection runs once per document text, not once per request', () => {
-  const service = new LanguageService({ fileSystem: memfs(new Map()), roots: () => [] });
+  const service = new LanguageService({ fileSystem: memoryFileSystem(new Map()), roots: () => [] });
   const originals = FORMATS.map((f) => f.detect);
   let calls = 0;
   FORMATS.forEach((f, i) => ((f as { detect: typeof f.detect }).detect = (u, t) => (calls++, originals[i](u, t))));
@@ -109,7 +92,7 @@ test('fragments: the enclosing nginx.conf is parsed once for all of them (near-l
   const frag = (i: number) => `server {\n  listen 80;\n  server_name s${i}.example.com;\n  location / { proxy_pass http://app; }\n}\n`;
   for (let i = 0; i < N; i++) files.set(`file:///w/conf.d/s${String(i).padStart(4, '0')}.conf`, frag(i));
   const open = new Map<string, string>();
-  const service = new LanguageService({ fileSystem: memfs(files), roots: () => ['file:///w'], openText: (u) => open.get(u) });
+  const service = new LanguageService({ fileSystem: memoryFileSystem(files), roots: () => ['file:///w'], openText: (u) => open.get(u) });
   const parse = nginxFormat.parse;
   let rootParses = 0;
   nginxFormat.parse = (uri, text, host) => {
