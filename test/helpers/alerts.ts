@@ -180,3 +180,32 @@ export const TRAEFIK = `http:
         servers:
           - url: "http://10.0.2.1:80"
 `;
+
+/** Istio's reviews service split between two subsets (VirtualService + DestinationRule in namespace shop). */
+export const istioReviews = (v1: number, v2: number) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: { host: reviews, subset: v1 }
+      weight: ${v1}
+    - destination: { host: reviews, subset: v2 }
+      weight: ${v2}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: { version: v1 }
+  - name: v2
+    labels: { version: v2 }
+`;

@@ -16,7 +16,7 @@ import { after, describe, it } from 'node:test';
 import { ALERT_NAMES, type AlertKind, type AlertsResult } from '../../server/src/service/alerts';
 import { EXPORTERS } from '../../server/src/service/exporters';
 import {
-  alertsFor, envoySeries, haproxySeries, ingressNginxSeries, istioSeries, rulesOf, traefikSeries, TRAEFIK, type InputSeries,
+  alertsFor, envoySeries, haproxySeries, ingressNginxSeries, istioReviews, istioSeries, rulesOf, traefikSeries, TRAEFIK, type InputSeries,
 } from '../helpers/alerts';
 
 const HAVE_PROMTOOL = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -147,33 +147,7 @@ const ENVOY = envoyBootstrap(`              - match: { prefix: "/beta" }
 `, { port: 8080 });
 
 
-const ISTIO = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: reviews
-  namespace: shop
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - destination: { host: reviews, subset: v1 }
-      weight: 90
-    - destination: { host: reviews, subset: v2 }
-      weight: 10
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata:
-  name: reviews
-  namespace: shop
-spec:
-  host: reviews
-  subsets:
-  - name: v1
-    labels: { version: v1 }
-  - name: v2
-    labels: { version: v2 }
-`;
+const ISTIO = istioReviews(90, 10);
 
 const INGRESS = `apiVersion: networking.k8s.io/v1
 kind: Ingress

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALERT_NAMES, durationSeconds, generateAlerts, parseSelector, ALERT_DEFAULTS } from '../../../server/src/service/alerts';
-import { alertsFor, analyzeText, rulesOf, TRAEFIK } from '../../helpers/alerts';
+import { alertsFor, analyzeText, istioReviews, rulesOf, TRAEFIK } from '../../helpers/alerts';
 import { envoyBootstrap } from '../../helpers/envoy';
 
 const HAPROXY = `frontend fe
@@ -215,33 +215,7 @@ test('Traefik: services matched as name@provider; no per-server counters, so ser
 });
 
 test('Istio: subsets are matched by destination_service and destination_version, with reporter="source"', () => {
-  const cfg = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: reviews
-  namespace: shop
-spec:
-  hosts: [reviews]
-  http:
-  - route:
-    - destination: { host: reviews, subset: v1 }
-      weight: 75
-    - destination: { host: reviews, subset: v2 }
-      weight: 25
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata:
-  name: reviews
-  namespace: shop
-spec:
-  host: reviews
-  subsets:
-  - name: v1
-    labels: { version: v1 }
-  - name: v2
-    labels: { version: v2 }
-`;
+  const cfg = istioReviews(75, 25);
   const r = alertsFor('reviews.yaml', cfg);
   assert.equal(r.exporter.id, 'istio');
   const split = rulesOf(r).filter((x) => x.kind === 'split-share');
